@@ -1,0 +1,122 @@
+# cibox: GNU Make build. `make help` lists the targets.
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+LIBDIR   ?= $(PREFIX)/lib
+INCDIR   ?= $(PREFIX)/include
+MANDIR   ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR  ?=
+
+BUILD    ?= build
+CC       ?= cc
+VERSION  := $(shell sed -n 's/^\#define CIBOX_VERSION "\(.*\)"/\1/p' include/cibox/sandbox.h)
+SONAME   := libcibox.so.0
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS   ?= -O2 -g
+CPPFLAGS += -Iinclude -Isrc -D_GNU_SOURCE
+ALL_CFLAGS = -std=c11 $(WARN) -fPIC $(CFLAGS) $(SANITIZE)
+LDLIBS_SECCOMP := -lseccomp -lpthread
+
+LIB_SRC  := $(sort $(wildcard src/sandbox/*.c src/util/*.c))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c src/ci/*.c src/jail/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
+HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/helpers/%)
+EXAMPLE_BIN := $(BUILD)/examples/daemon
+BENCH_BIN := $(BUILD)/bench/syscall_cost
+
+.PHONY: all deps demo check check-asan bench install uninstall clean help tests
+all: $(BUILD)/cibox $(BUILD)/libcibox.a $(BUILD)/$(SONAME) $(BUILD)/cibox.pc $(EXAMPLE_BIN)
+
+help:
+	@echo "make            build cibox, libcibox (static and shared) and the example"
+	@echo "make demo       install build dependencies if missing, build, run the demo"
+	@echo "make check      install build dependencies if missing, build, run every test"
+	@echo "make check-asan the test suite under AddressSanitizer and UBSan"
+	@echo "make bench      benchmarks, printed as side-by-side ratios"
+	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libcibox.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/$(SONAME): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_SECCOMP)
+	ln -sf $(SONAME) $(BUILD)/libcibox.so
+
+$(BUILD)/cibox: $(CLI_OBJ) $(BUILD)/libcibox.a
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcibox.a $(LDLIBS_SECCOMP)
+
+$(BUILD)/cibox.pc: cibox.pc.in include/cibox/sandbox.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/examples/%: examples/%.c $(BUILD)/libcibox.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcibox.a $(LDLIBS_SECCOMP)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libcibox.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcibox.a $(LDLIBS_SECCOMP) -lcmocka
+
+$(BUILD)/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< -lpthread
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libcibox.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcibox.a $(LDLIBS_SECCOMP)
+
+tests: all $(UNIT_BIN) $(HELPER_BIN)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo $(BUILD)
+
+check: deps
+	@$(MAKE) --no-print-directory tests
+	@tests/run $(BUILD)
+
+check-asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+		SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" tests
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+		tests/run build-asan
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@bench/run $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/cibox \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(BUILD)/cibox $(DESTDIR)$(BINDIR)/cibox
+	install -m 644 $(BUILD)/libcibox.a $(DESTDIR)$(LIBDIR)/libcibox.a
+	install -m 755 $(BUILD)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libcibox.so
+	install -m 644 include/cibox/sandbox.h $(DESTDIR)$(INCDIR)/cibox/sandbox.h
+	install -m 644 $(BUILD)/cibox.pc $(DESTDIR)$(PKGCONFIGDIR)/cibox.pc
+	install -m 644 docs/cibox.1 $(DESTDIR)$(MANDIR)/man1/cibox.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/cibox $(DESTDIR)$(LIBDIR)/libcibox.a \
+		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libcibox.so \
+		$(DESTDIR)$(PKGCONFIGDIR)/cibox.pc $(DESTDIR)$(MANDIR)/man1/cibox.1
+	rm -rf $(DESTDIR)$(INCDIR)/cibox
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

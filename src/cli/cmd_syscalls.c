@@ -1,0 +1,100 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "sandbox/policy.h"
+#include "sandbox/syscall_table.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: cibox syscalls [@GROUP | NAME | --all]\n\n"
+		     "Without an argument, lists the groups. With @GROUP, its syscalls; with NAME, one\n"
+		     "syscall; with --all, every syscall this architecture has. Numbers are native.\n");
+}
+
+static void print_groups_of(const char *name)
+{
+	size_t count;
+	const struct sctab_group *groups = sctab_groups(&count);
+	const char *sep = "";
+	for (size_t g = 0; g < count; g++)
+		for (const char *const *e = groups[g].entries; *e; e++)
+			if (strncmp(*e, name, strlen(name)) == 0 &&
+			    ((*e)[strlen(name)] == '\0' || (*e)[strlen(name)] == '(')) {
+				printf("%s%s", sep, groups[g].name);
+				sep = ",";
+				break;
+			}
+	if (!*sep)
+		printf("-");
+}
+
+static void print_syscall(const char *entry, bool show_groups)
+{
+	char name[64];
+	size_t len = strcspn(entry, "(");
+	snprintf(name, sizeof name, "%.*s", (int)len, entry);
+	int nr = sctab_resolve(name);
+	if (nr < 0)
+		return;
+	const struct sctab_restriction *r = sctab_restriction_find(name);
+	bool any = entry[len] == '(';
+	printf("%4d  %-24s", nr, name);
+	if (show_groups) {
+		print_groups_of(name);
+		printf("  ");
+	}
+	if (r && !any)
+		printf("only: %s", r->summary);
+	printf("\n");
+}
+
+int cmd_syscalls(int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	if (argc > 2) {
+		cli_error("syscalls: one argument at most (see cibox syscalls --help)");
+		return CLI_USAGE;
+	}
+	size_t count;
+	const struct sctab_group *groups = sctab_groups(&count);
+	if (argc == 1) {
+		for (size_t g = 0; g < count; g++) {
+			cibox_policy *p = cibox_policy_new();
+			cibox_policy_add(p, groups[g].name, NULL);
+			printf("%-14s %3zu  %s\n", groups[g].name, cibox_policy_count(p),
+			       groups[g].summary);
+			cibox_policy_free(p);
+		}
+		printf("\nSyscalls outside every group (ptrace, bpf, mount, io_uring_setup, ...) must be\n"
+		       "named one by one; `cibox syscalls --all` lists them all.\n");
+		return CLI_OK;
+	}
+	const char *what = argv[1];
+	if (strcmp(what, "--all") == 0) {
+		for (int nr = 0; nr <= sctab_max_known(); nr++)
+			if (sctab_name(nr))
+				print_syscall(sctab_name(nr), true);
+		return CLI_OK;
+	}
+	if (what[0] == '@') {
+		const struct sctab_group *group = sctab_group_find(what);
+		if (!group) {
+			cli_error("syscalls: unknown group '%s'", what);
+			return CLI_USAGE;
+		}
+		printf("# %s: %s\n", group->name, group->summary);
+		for (const char *const *e = group->entries; *e; e++)
+			print_syscall(*e, false);
+		return CLI_OK;
+	}
+	if (sctab_resolve(what) < 0) {
+		cli_error("syscalls: unknown syscall '%s'", what);
+		return CLI_USAGE;
+	}
+	print_syscall(what, true);
+	return CLI_OK;
+}

@@ -1,0 +1,84 @@
+#include <stdarg.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "sandbox", cmd_sandbox, "run a command under a syscall policy" },
+	{ "syscalls", cmd_syscalls, "list syscall groups, names and numbers" },
+};
+
+void cli_error(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "cibox: %s\n", line);
+}
+
+int cli_status_for(const cibox_error *err)
+{
+	switch (-err->code) {
+	case ENOSYS:
+	case EOPNOTSUPP:
+	case EPERM:
+		return CLI_ENVIRONMENT;
+	case ENOMEM:
+	case EIO:
+		return CLI_FAILED;
+	default:
+		return CLI_USAGE;
+	}
+}
+
+int cli_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return 1;
+	return 0;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: cibox <command> [options]\n\n"
+		     "Runs a project's CI stages locally, boxed by a seccomp syscall sandbox.\n\n"
+		     "commands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n`cibox <command> --help` describes one command; the manual is cibox(1).\n"
+		     "exit status: 0 ok, 1 failed, 2 usage or configuration error,\n"
+		     "3 this machine cannot host the sandbox, 159 stopped by the syscall sandbox.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("cibox %s\n", CIBOX_VERSION);
+		return CLI_OK;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	cli_error("unknown command '%s' (see cibox --help)", argv[1]);
+	return CLI_USAGE;
+}

@@ -1,0 +1,142 @@
+#include "sandbox/filter.h"
+
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sandbox/policy.h"
+#include "sandbox/syscall_table.h"
+#include "util/error.h"
+
+/* Syscall numbers with this bit are x32's; libseccomp's program refuses them. */
+#define X32_SYSCALL_BIT 0x40000000u
+#define PREFIX_LEN 6
+
+static int add_rules(scmp_filter_ctx ctx, const cibox_policy *policy,
+		     const struct filter_spec *spec, cibox_error *err)
+{
+	int max = sctab_max_known();
+	for (int nr = 0; nr <= max; nr++) {
+		const char *name = sctab_name(nr);
+		if (!name)
+			continue;
+		enum policy_form form = policy_form(policy, nr);
+		int rc = 0;
+		if (strcmp(name, "clone3") == 0) {
+			/* Its flags sit in memory the filter cannot read; the C library
+			 * falls back to clone, whose flags it can. */
+			rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+		} else if (spec->notify_exec &&
+			   (strcmp(name, "execve") == 0 || strcmp(name, "execveat") == 0)) {
+			/* libseccomp refuses a rule that repeats the default action. */
+			if (spec->violation != SCMP_ACT_NOTIFY)
+				rc = seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY, nr, 0);
+		} else if (form == POLICY_ANY &&
+			   !(spec->guard_sigsys && strcmp(name, "rt_sigaction") == 0)) {
+			rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 0);
+		} else if (form != POLICY_REFUSED) {
+			const struct sctab_restriction *r = sctab_restriction_find(name);
+			for (unsigned i = 0; r && i < r->count && rc == 0; i++)
+				rc = seccomp_rule_add_exact_array(ctx, SCMP_ACT_ALLOW, nr,
+								  r->alt[i].count, r->alt[i].cond);
+		}
+		if (rc < 0)
+			return error_set(err, rc, "cannot add a rule for syscall '%s': %s", name,
+					 strerror(-rc));
+	}
+	return 0;
+}
+
+static int export_program(scmp_filter_ctx ctx, int fd, struct filter_program *out,
+			  cibox_error *err)
+{
+	off_t start = lseek(fd, 0, SEEK_CUR);
+	int rc = seccomp_export_bpf(ctx, fd);
+	if (rc < 0)
+		return error_set(err, rc, "cannot export the seccomp program: %s", strerror(-rc));
+	off_t end = lseek(fd, 0, SEEK_CUR);
+	if (start < 0 || end < 0)
+		return error_set(err, -errno, "cannot read the seccomp program back: %s",
+				 strerror(errno));
+	size_t bytes = (size_t)(end - start);
+	size_t count = bytes / sizeof(struct sock_filter) + PREFIX_LEN;
+	if (bytes % sizeof(struct sock_filter) || count > BPF_MAXINSNS)
+		return error_set(err, -E2BIG, "the seccomp program has %zu instructions, more than %d",
+				 count, BPF_MAXINSNS);
+	struct sock_filter *insns = calloc(count, sizeof *insns);
+	if (!insns)
+		return error_set(err, -ENOMEM, "out of memory");
+	if (pread(fd, insns + PREFIX_LEN, bytes, start) != (ssize_t)bytes) {
+		free(insns);
+		return error_set(err, -EIO, "cannot read the seccomp program back");
+	}
+	lseek(fd, start, SEEK_SET);
+
+	/* Foreign architectures and x32 numbers go straight to libseccomp's
+	 * program, which kills; numbers above the table answer ENOSYS. */
+	uint32_t max = (uint32_t)sctab_max_known();
+	struct sock_filter prefix[PREFIX_LEN] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, seccomp_arch_native(), 0, 4),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, max, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+	};
+	memcpy(insns, prefix, sizeof prefix);
+	out->insns = insns;
+	out->len = (unsigned short)count;
+	return 0;
+}
+
+int filter_build(const cibox_policy *policy, const struct filter_spec *spec, int scratch_fd,
+		 struct filter_program *out, cibox_error *err)
+{
+	scmp_filter_ctx ctx = seccomp_init(spec->violation);
+	if (!ctx)
+		return error_set(err, -ENOMEM, "cannot create a seccomp filter");
+	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	if (rc == 0)
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (rc < 0) {
+		seccomp_release(ctx);
+		return error_set(err, rc, "libseccomp refused a filter attribute: %s", strerror(-rc));
+	}
+	rc = add_rules(ctx, policy, spec, err);
+	if (rc == 0) {
+		int fd = scratch_fd >= 0 ? scratch_fd : memfd_create("cibox-filter", MFD_CLOEXEC);
+		if (fd < 0)
+			rc = error_set(err, -errno, "memfd_create: %s", strerror(errno));
+		else
+			rc = export_program(ctx, fd, out, err);
+		if (fd >= 0 && scratch_fd < 0)
+			close(fd);
+	}
+	seccomp_release(ctx);
+	return rc;
+}
+
+void filter_program_free(struct filter_program *program)
+{
+	free(program->insns);
+	program->insns = NULL;
+	program->len = 0;
+}
+
+int filter_install(const struct filter_program *program, unsigned int flags, cibox_error *err)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return error_set(err, -errno, "cannot set no_new_privs: %s", strerror(errno));
+	struct sock_fprog prog = { .len = program->len, .filter = program->insns };
+	long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+	if (rc < 0)
+		return error_set(err, -errno, "cannot install the seccomp filter: %s", strerror(errno));
+	return (int)rc;
+}

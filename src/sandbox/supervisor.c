@@ -1,0 +1,377 @@
+#include "sandbox/supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sandbox/filter.h"
+#include "sandbox/policy.h"
+#include "sandbox/report.h"
+#include "sandbox/syscall_table.h"
+#include "util/error.h"
+#include "util/proctree.h"
+
+extern char **environ;
+
+int supervisor_find_command(const char *command, char *path, size_t size, cibox_error *err)
+{
+	if (strchr(command, '/')) {
+		if (access(command, X_OK) < 0)
+			return error_set(err, errno == ENOENT ? -ENOENT : -EACCES, "%s: %s", command,
+					 strerror(errno));
+		snprintf(path, size, "%s", command);
+		return 0;
+	}
+	const char *dirs = getenv("PATH");
+	if (!dirs)
+		dirs = "/usr/local/bin:/usr/bin:/bin";
+	bool denied = false;
+	while (*dirs) {
+		size_t len = strcspn(dirs, ":");
+		snprintf(path, size, "%.*s%s%s", (int)len, dirs, len ? "/" : "", command);
+		struct stat st;
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(path, X_OK) == 0)
+				return 0;
+			denied = true;
+		}
+		dirs += len + (dirs[len] == ':');
+	}
+	if (denied)
+		return error_set(err, -EACCES, "%s: permission denied", command);
+	return error_set(err, -ENOENT, "%s: command not found", command);
+}
+
+/* (thread, syscall) pairs already reported in log mode: open addressing. */
+struct seen {
+	uint64_t *slots;
+	size_t cap, used;
+};
+
+static bool seen_insert(struct seen *s, uint64_t key)
+{
+	key++; /* 0 marks an empty slot */
+	if (2 * (s->used + 1) > s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		uint64_t *slots = calloc(cap, sizeof *slots);
+		if (!slots)
+			return true;
+		for (size_t i = 0; i < s->cap; i++)
+			for (size_t j = s->slots[i] % cap; s->slots[i]; j = (j + 1) % cap)
+				if (!slots[j]) {
+					slots[j] = s->slots[i];
+					break;
+				}
+		free(s->slots);
+		s->slots = slots;
+		s->cap = cap;
+	}
+	for (size_t j = key % s->cap;; j = (j + 1) % s->cap) {
+		if (s->slots[j] == key)
+			return false;
+		if (!s->slots[j]) {
+			s->slots[j] = key;
+			s->used++;
+			return true;
+		}
+	}
+}
+
+struct supervisor {
+	const struct supervisor_options *opt;
+	pid_t child;
+	int listener;
+	bool started; /* the command's own execve has been let through */
+	bool child_done;
+	struct supervisor_result *result;
+	struct seen seen;
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+};
+
+static void thread_name(pid_t tid, char *name, size_t size)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)tid);
+	snprintf(name, size, "unknown");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, name, size - 1);
+	close(fd);
+	if (n <= 0) {
+		snprintf(name, size, "unknown");
+		return;
+	}
+	name[n] = '\0';
+	name[strcspn(name, "\n")] = '\0';
+}
+
+static pid_t thread_group(pid_t tid)
+{
+	char path[64], line[128];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
+	FILE *f = fopen(path, "re");
+	pid_t tgid = tid;
+	int value;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "Tgid: %d", &value) == 1) {
+			tgid = value;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return tgid;
+}
+
+static void respond_continue(struct supervisor *s)
+{
+	memset(s->resp, 0, sizeof *s->resp);
+	s->resp->id = s->req->id;
+	s->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	seccomp_notify_respond(s->listener, s->resp); /* fails only if the caller died */
+}
+
+static void report(struct supervisor *s, enum report_level level, int nr, pid_t tid)
+{
+	char name[64], line[512];
+	thread_name(tid, name, sizeof name);
+	/* The name belongs to this call's thread only if the call is still pending. */
+	if (seccomp_notify_id_valid(s->listener, s->req->id) != 0)
+		snprintf(name, sizeof name, "unknown");
+	size_t len = report_format(line, sizeof line - 1, level, sctab_name(nr), nr, name);
+	line[len++] = '\n';
+	ssize_t unused = write(s->opt->report_fd, line, len);
+	(void)unused;
+}
+
+static void handle_notification(struct supervisor *s)
+{
+	memset(s->req, 0, sizeof *s->req); /* the kernel refuses a used buffer */
+	if (seccomp_notify_receive(s->listener, s->req) < 0)
+		return; /* the caller died or the call was interrupted */
+	int nr = s->req->data.nr;
+	pid_t tid = (pid_t)s->req->pid;
+	const char *name = sctab_name(nr);
+	bool exec = name && (strcmp(name, "execve") == 0 || strcmp(name, "execveat") == 0);
+
+	if (exec && !s->started && tid == s->child) {
+		s->started = true;
+		respond_continue(s);
+		return;
+	}
+	if (exec && cibox_policy_allows(s->opt->policy, nr)) {
+		respond_continue(s);
+		return;
+	}
+	switch (s->opt->mode) {
+	case CIBOX_MODE_LOG:
+		if (seen_insert(&s->seen, (uint64_t)tid << 16 | (uint64_t)nr))
+			report(s, REPORT_WARNING, nr, tid);
+		respond_continue(s);
+		return;
+	case CIBOX_MODE_LOG_AND_ABORT:
+		report(s, REPORT_ERROR, nr, tid);
+		s->result->violation = true;
+		proctree_kill_descendants(getpid());
+		return;
+	case CIBOX_MODE_ABORT:
+		/* Only execve reaches here; end its process as the kernel would. */
+		s->result->violation = true;
+		kill(thread_group(tid), SIGKILL);
+		return;
+	}
+}
+
+static void reap(struct supervisor *s)
+{
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == s->child) {
+			s->result->wait_status = status;
+			s->child_done = true;
+		}
+	}
+}
+
+/* The child: learn the fd number the listener will get, tell the parent, install
+ * the filter and start the command. Only async-signal-safe calls after fork. */
+static void child_main(const char *path, char *const argv[], const struct filter_program *prog,
+		       int report_pipe, const sigset_t *old_mask)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	sigprocmask(SIG_SETMASK, old_mask, NULL);
+	int next = fcntl(report_pipe, F_DUPFD, 0);
+	if (next < 0)
+		_exit(127);
+	close(next);
+	if (write(report_pipe, &next, sizeof next) != sizeof next)
+		_exit(127);
+	if (filter_install(prog, SECCOMP_FILTER_FLAG_NEW_LISTENER, NULL) != next)
+		_exit(127);
+	execve(path, argv, environ);
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+/* pidfd_getfd needs the fd to exist; the child installs it microseconds after
+ * telling its number, and waits in execve until we answer, so we poll. */
+static int take_listener(pid_t child, int number, cibox_error *err)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+	if (pidfd < 0)
+		return error_set(err, -errno, "pidfd_open: %s (needs Linux 5.6 or later)",
+				 strerror(errno));
+	struct timespec pause = { 0, 20000 };
+	for (int attempt = 0; attempt < 100000; attempt++) {
+		int fd = (int)syscall(SYS_pidfd_getfd, pidfd, number, 0);
+		if (fd >= 0) {
+			close(pidfd);
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+			return fd;
+		}
+		if (errno != EBADF) {
+			int code = -errno;
+			close(pidfd);
+			return error_set(err, code,
+					 "cannot take the seccomp listener from the command (pidfd_getfd): %s",
+					 strerror(-code));
+		}
+		nanosleep(&pause, NULL);
+	}
+	close(pidfd);
+	return error_set(err, -ETIMEDOUT, "the command did not install its seccomp filter");
+}
+
+static int supervise(struct supervisor *s, int sigfd)
+{
+	struct pollfd fds[2] = { { .fd = sigfd, .events = POLLIN },
+				 { .fd = s->listener, .events = POLLIN } };
+	while (!s->child_done) {
+		int n = poll(fds, s->listener >= 0 ? 2 : 1, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (fds[1].revents & POLLIN)
+			handle_notification(s);
+		else if (fds[1].revents & (POLLHUP | POLLERR))
+			fds[1].fd = -1; /* no process holds the filter any more */
+		if (fds[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sigfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD &&
+			    si.ssi_signo != SIGINT && si.ssi_signo != SIGQUIT)
+				kill(s->child, (int)si.ssi_signo);
+			reap(s);
+		}
+	}
+	/* The command is done: whatever it left running ends with it. */
+	proctree_kill_descendants(getpid());
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+	return 0;
+}
+
+int supervisor_run(const struct supervisor_options *options, char *const argv[],
+		   struct supervisor_result *result, cibox_error *err)
+{
+	char path[PATH_MAX];
+	int rc = supervisor_find_command(argv[0], path, sizeof path, err);
+	if (rc < 0)
+		return rc;
+	if (seccomp_api_get() < 6)
+		return error_set(err, -ENOSYS,
+				 "this kernel lacks seccomp user notification with continue (Linux 5.5 or later is needed)");
+
+	struct filter_spec spec = {
+		.violation = options->mode == CIBOX_MODE_ABORT ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_NOTIFY,
+		.notify_exec = true,
+	};
+	struct filter_program prog;
+	rc = filter_build(options->policy, &spec, -1, &prog, err);
+	if (rc < 0)
+		return rc;
+
+	struct supervisor s = { .opt = options, .listener = -1, .result = result };
+	*result = (struct supervisor_result){ 0 };
+	int sigfd = -1, pipefd[2] = { -1, -1 };
+	sigset_t mask, old_mask;
+	sigemptyset(&mask);
+	int forwarded[] = { SIGCHLD, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaddset(&mask, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &mask, &old_mask);
+
+	if (seccomp_notify_alloc(&s.req, &s.resp) < 0) {
+		rc = error_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sigfd < 0 || pipe2(pipefd, O_CLOEXEC) < 0 ||
+	    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+		rc = error_set(err, -errno, "cannot prepare the supervisor: %s", strerror(errno));
+		goto out;
+	}
+	s.child = fork();
+	if (s.child < 0) {
+		rc = error_set(err, -errno, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (s.child == 0) {
+		close(pipefd[0]);
+		child_main(path, argv, &prog, pipefd[1], &old_mask);
+	}
+	close(pipefd[1]);
+	pipefd[1] = -1;
+
+	int number;
+	ssize_t got;
+	do
+		got = read(pipefd[0], &number, sizeof number);
+	while (got < 0 && errno == EINTR);
+	if (got != sizeof number) {
+		waitpid(s.child, &result->wait_status, 0);
+		rc = error_set(err, -ECHILD, "%s: the command could not be started", argv[0]);
+		goto out;
+	}
+	s.listener = take_listener(s.child, number, err);
+	if (s.listener < 0) {
+		rc = s.listener;
+		kill(s.child, SIGKILL);
+		waitpid(s.child, NULL, 0);
+		goto out;
+	}
+	rc = supervise(&s, sigfd);
+	if (rc < 0)
+		error_set(err, rc, "supervising the command failed: %s", strerror(-rc));
+out:
+	if (s.listener >= 0)
+		close(s.listener);
+	if (sigfd >= 0)
+		close(sigfd);
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	free(s.seen.slots);
+	seccomp_notify_free(s.req, s.resp);
+	filter_program_free(&prog);
+	prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	return rc;
+}

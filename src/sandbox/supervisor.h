@@ -1,0 +1,46 @@
+/*
+ * Runs a command, and everything it starts, under a policy, with cibox outside
+ * the sandbox as its supervisor (seccomp user notification).
+ *
+ * The command is started even when the policy lacks execve: the filter sends
+ * every execve to the supervisor, which lets the first one (cibox's own start
+ * of the command) through and judges the rest by the policy. The policy holds
+ * from the command's first instruction.
+ *
+ * In log-and-abort mode the supervisor writes the report, with the thread's
+ * name, and ends the whole process tree; in log mode it reports each refused
+ * syscall once per thread and lets it run. Neither can be blocked or silenced
+ * from inside: the supervisor is not under the filter. In abort mode the kernel
+ * kills the offending process itself.
+ */
+#ifndef CIBOX_SANDBOX_SUPERVISOR_H
+#define CIBOX_SANDBOX_SUPERVISOR_H
+
+#include <stdbool.h>
+
+#include <cibox/sandbox.h>
+
+struct supervisor_options {
+	const cibox_policy *policy;
+	enum cibox_mode mode;
+	int report_fd; /* where reports are written, one line each */
+};
+
+struct supervisor_result {
+	int wait_status; /* of the command, as waitpid gives it */
+	bool violation;  /* the sandbox stopped a process of the tree */
+};
+
+/*
+ * Runs argv[0] (searched in PATH when it has no '/') with `environ`.
+ * Returns 0 once the command has ended and every process it started has been
+ * ended too; -ENOENT or -EACCES when the command cannot be found or run;
+ * -ENOSYS or -EPERM when this machine cannot supervise seccomp filters.
+ */
+int supervisor_run(const struct supervisor_options *options, char *const argv[],
+		   struct supervisor_result *result, cibox_error *err);
+
+/* The path execve would run for `command`, via PATH; -ENOENT/-EACCES if none. */
+int supervisor_find_command(const char *command, char *path, size_t size, cibox_error *err);
+
+#endif

@@ -1,0 +1,191 @@
+/*
+ * Groups follow one rule: a group holds what a kind of work needs and nothing
+ * that can leave the sandbox. Calls that change the machine or reach into
+ * other processes (io_uring, ptrace, process_vm_*, bpf, perf_event_open,
+ * userfaultfd, mount and namespace calls, keyctl, kexec, modules, reboot,
+ * swap, seccomp) are in no group; a policy must name them one by one.
+ */
+#include "sandbox/syscall_table.h"
+
+#include <asm/ioctls.h>
+#include <fcntl.h>
+#include <linux/prctl.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define ARG(n, cmp, a, b) { .arg = (n), .op = (cmp), .datum_a = (a), .datum_b = (b) }
+#define ONE(n, cmp, a, b) { .count = 1, .cond = { ARG(n, cmp, a, b) } }
+#define IS(n, v) ONE(n, SCMP_CMP_EQ, (v), 0)
+
+#define NAMESPACE_FLAGS                                                        \
+	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |          \
+	 CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
+/* O_TMPFILE without O_DIRECTORY: the bit that makes an anonymous file. */
+#define OPEN_WRITE_FLAGS (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | (O_TMPFILE & ~O_DIRECTORY))
+
+static const struct sctab_restriction restrictions[] = {
+	{ "clone", "no namespace flags", 1,
+	  { ONE(0, SCMP_CMP_MASKED_EQ, NAMESPACE_FLAGS, 0) } },
+	{ "socket", "families unix, inet, inet6, netlink", 4,
+	  { IS(0, AF_UNIX), IS(0, AF_INET), IS(0, AF_INET6), IS(0, AF_NETLINK) } },
+	{ "socketpair", "family unix", 1, { IS(0, AF_UNIX) } },
+	/* Terminal queries and fd flags; never TIOCSTI, which types into the tty. */
+	{ "ioctl", "terminal attributes and size, job control, FIONREAD, FIONBIO, FIOCLEX", 14,
+	  { IS(1, TCGETS), IS(1, TCSETS), IS(1, TCSETSW), IS(1, TCSETSF),
+	    IS(1, TIOCGWINSZ), IS(1, TIOCSWINSZ), IS(1, TIOCGPGRP), IS(1, TIOCSPGRP),
+	    IS(1, TIOCOUTQ), IS(1, FIONREAD), IS(1, FIONBIO), IS(1, FIOCLEX),
+	    IS(1, FIONCLEX), IS(1, FIOASYNC) } },
+	{ "prctl", "thread name, dumpable, death signal, no_new_privs and read-only queries", 15,
+	  { IS(0, PR_SET_NAME), IS(0, PR_GET_NAME), IS(0, PR_GET_DUMPABLE),
+	    IS(0, PR_SET_DUMPABLE), IS(0, PR_SET_PDEATHSIG), IS(0, PR_GET_PDEATHSIG),
+	    IS(0, PR_SET_NO_NEW_PRIVS), IS(0, PR_GET_NO_NEW_PRIVS), IS(0, PR_GET_SECCOMP),
+	    IS(0, PR_CAPBSET_READ), IS(0, PR_GET_KEEPCAPS), IS(0, PR_GET_TIMERSLACK),
+	    IS(0, PR_SET_TIMERSLACK), IS(0, PR_GET_CHILD_SUBREAPER),
+	    IS(0, PR_SET_CHILD_SUBREAPER) } },
+	/* The SIGSYS handler reports violations: it may be queried, never replaced. */
+	{ "rt_sigaction", "any signal but SIGSYS; SIGSYS only queried", 2,
+	  { ONE(0, SCMP_CMP_NE, SIGSYS, 0), IS(1, 0) } },
+	{ "open", "read-only", 1, { ONE(1, SCMP_CMP_MASKED_EQ, OPEN_WRITE_FLAGS, 0) } },
+	{ "openat", "read-only", 1, { ONE(2, SCMP_CMP_MASKED_EQ, OPEN_WRITE_FLAGS, 0) } },
+	/* fstat and friends as the C library makes them: on an open descriptor. */
+	{ "newfstatat", "on an open descriptor (AT_EMPTY_PATH)", 1,
+	  { ONE(3, SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH) } },
+	{ "statx", "on an open descriptor (AT_EMPTY_PATH)", 1,
+	  { ONE(2, SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH) } },
+	{ "prlimit64", "read-only", 1, { IS(2, 0) } },
+	/* A filter only ever takes abilities away; listeners and TSYNC are refused. */
+	{ "seccomp", "add a filter to the calling thread; feature queries", 3,
+	  { { .count = 2, .cond = { ARG(0, SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER, 0),
+				    ARG(1, SCMP_CMP_EQ, 0, 0) } },
+	    IS(0, SECCOMP_GET_ACTION_AVAIL), IS(0, SECCOMP_GET_NOTIF_SIZES) } },
+};
+
+#define LIST(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+static const struct sctab_group groups[] = {
+	{ "@default", "what every program needs: memory, I/O on open descriptors, time, futex, signal return",
+	  LIST("exit", "exit_group", "rt_sigreturn", "restart_syscall",
+	       "brk", "mmap", "munmap", "mprotect", "mremap", "madvise", "mincore", "msync",
+	       "mlock", "munlock", "membarrier",
+	       "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev",
+	       "preadv2", "pwritev2", "lseek", "close", "close_range", "dup", "dup2", "dup3",
+	       "fcntl", "fstat", "newfstatat", "statx", "ioctl", "sendfile",
+	       "poll", "ppoll", "select", "pselect6", "epoll_create", "epoll_create1",
+	       "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd", "eventfd2",
+	       "futex", "futex_waitv", "set_robust_list", "get_robust_list", "rseq",
+	       "set_tid_address", "arch_prctl", "prctl", "getrandom",
+	       "clock_gettime", "clock_getres", "clock_nanosleep", "nanosleep",
+	       "gettimeofday", "time", "sched_yield", "sched_getaffinity",
+	       "getpid", "gettid", "getppid", "getuid", "geteuid", "getgid", "getegid",
+	       "getresuid", "getresgid", "getgroups", "capget",
+	       "rt_sigaction", "rt_sigprocmask", "sigaltstack", "tgkill") },
+	{ "@file-read", "look at files: open read-only, stat, list directories, read links",
+	  LIST("open", "openat", "stat", "lstat", "newfstatat(*)", "statx(*)", "statfs", "fstatfs",
+	       "access", "faccessat", "faccessat2", "readlink", "readlinkat",
+	       "getdents", "getdents64", "getcwd", "chdir", "fchdir",
+	       "getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr", "flistxattr",
+	       "fadvise64", "readahead", "flock", "inotify_init", "inotify_init1",
+	       "inotify_add_watch", "inotify_rm_watch", "fanotify_mark") },
+	{ "@file-write", "change files: open for writing, create, rename, remove, chmod, sync",
+	  LIST("open(*)", "openat(*)", "openat2", "creat", "mkdir", "mkdirat", "rmdir",
+	       "unlink", "unlinkat", "rename", "renameat", "renameat2", "link", "linkat",
+	       "symlink", "symlinkat", "chmod", "fchmod", "fchmodat", "chown", "fchown",
+	       "lchown", "fchownat", "truncate", "ftruncate", "fallocate", "utime", "utimes",
+	       "utimensat", "futimesat", "fsync", "fdatasync", "sync_file_range", "syncfs",
+	       "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr",
+	       "fremovexattr", "mknod", "mknodat", "umask", "copy_file_range", "flock") },
+	{ "@network", "sockets of the unix, inet, inet6 and netlink families",
+	  LIST("socket", "socketpair", "bind", "listen", "accept", "accept4", "connect",
+	       "getsockname", "getpeername", "setsockopt", "getsockopt", "sendto", "recvfrom",
+	       "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "shutdown") },
+	{ "@process", "start programs and wait for them: fork, clone without namespaces, execve",
+	  LIST("fork", "vfork", "clone", "execve", "execveat", "wait4", "waitid",
+	       "setpgid", "getpgid", "getpgrp", "setsid", "getsid", "kill", "pidfd_open",
+	       "getrlimit", "setrlimit", "prlimit64(*)", "getrusage", "getpriority",
+	       "setpriority", "umask", "times") },
+	{ "@signal", "send, wait for and handle signals",
+	  LIST("rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigpending",
+	       "rt_sigsuspend", "rt_sigtimedwait", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
+	       "sigaltstack", "signalfd", "signalfd4", "pause", "kill", "tkill", "tgkill",
+	       "pidfd_send_signal") },
+	{ "@thread", "start and synchronise threads",
+	  LIST("clone", "futex", "futex_waitv", "set_robust_list", "get_robust_list",
+	       "set_tid_address", "rseq", "gettid", "tgkill", "sched_yield",
+	       "sched_getaffinity", "sched_setaffinity", "sched_getparam", "sched_setparam",
+	       "sched_getscheduler", "sched_setscheduler", "sched_get_priority_max",
+	       "sched_get_priority_min", "membarrier", "mprotect", "madvise") },
+	{ "@time", "clocks, sleeps and timers (not setting the system clock)",
+	  LIST("clock_gettime", "clock_getres", "clock_nanosleep", "nanosleep",
+	       "gettimeofday", "time", "timer_create", "timer_settime", "timer_gettime",
+	       "timer_getoverrun", "timer_delete", "timerfd_create", "timerfd_settime",
+	       "timerfd_gettime", "alarm", "setitimer", "getitimer", "times") },
+	{ "@ipc", "pipes, shared memory, semaphores and message queues between processes",
+	  LIST("pipe", "pipe2", "socketpair", "memfd_create", "splice", "tee", "vmsplice",
+	       "shmget", "shmat", "shmdt", "shmctl", "semget", "semop", "semtimedop", "semctl",
+	       "msgget", "msgsnd", "msgrcv", "msgctl", "mq_open", "mq_unlink", "mq_timedsend",
+	       "mq_timedreceive", "mq_notify", "mq_getsetattr", "eventfd2") },
+	{ "@system-info", "read-only facts about the machine and the process's limits",
+	  LIST("uname", "sysinfo", "getrlimit", "prlimit64", "getrusage", "getcpu",
+	       "sched_getaffinity", "getpriority", "times") },
+};
+
+const struct sctab_group *sctab_groups(size_t *count)
+{
+	*count = sizeof groups / sizeof groups[0];
+	return groups;
+}
+
+const struct sctab_group *sctab_group_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
+		if (strcmp(groups[i].name, name) == 0)
+			return &groups[i];
+	return NULL;
+}
+
+const struct sctab_restriction *sctab_restriction_find(const char *syscall)
+{
+	for (size_t i = 0; i < sizeof restrictions / sizeof restrictions[0]; i++)
+		if (strcmp(restrictions[i].syscall, syscall) == 0)
+			return &restrictions[i];
+	return NULL;
+}
+
+int sctab_resolve(const char *name)
+{
+	int nr = seccomp_syscall_resolve_name(name);
+	/* Negative numbers are libseccomp's stand-ins for other architectures' calls. */
+	return nr >= 0 && nr < SCTAB_NR_LIMIT ? nr : -1;
+}
+
+/* Names are resolved once, under a lock, so that later lookups (also from a
+ * signal handler, after set-up has warmed the table) never allocate. */
+static char *names[SCTAB_NR_LIMIT];
+static int max_known = -1;
+static pthread_once_t names_once = PTHREAD_ONCE_INIT;
+
+static void names_load(void)
+{
+	for (int nr = 0; nr < SCTAB_NR_LIMIT; nr++) {
+		names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+		if (names[nr])
+			max_known = nr;
+	}
+}
+
+const char *sctab_name(int nr)
+{
+	pthread_once(&names_once, names_load);
+	return nr >= 0 && nr < SCTAB_NR_LIMIT ? names[nr] : NULL;
+}
+
+int sctab_max_known(void)
+{
+	pthread_once(&names_once, names_load);
+	return max_known;
+}

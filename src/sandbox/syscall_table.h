@@ -1,0 +1,49 @@
+/*
+ * The data cibox adds to libseccomp: named groups of syscalls and the argument
+ * restrictions that make a dangerous syscall safe to allow (clone without
+ * namespace flags, socket for a few families, ...). Everything here is a
+ * table; the code only looks things up. Syscall numbers always come from
+ * libseccomp, so a group is written once, by name, for every architecture.
+ */
+#ifndef CIBOX_SANDBOX_SYSCALL_TABLE_H
+#define CIBOX_SANDBOX_SYSCALL_TABLE_H
+
+#include <seccomp.h>
+#include <stddef.h>
+
+/* Native syscall numbers at or above this are never named by libseccomp. */
+#define SCTAB_NR_LIMIT 1024
+#define SCTAB_MAX_ALTERNATIVES 24
+
+/* One way the arguments may look: every condition holds (at most 2). */
+struct sctab_alternative {
+	unsigned count;
+	struct scmp_arg_cmp cond[2];
+};
+
+/* A syscall that plain `name` allows only when one alternative matches. */
+struct sctab_restriction {
+	const char *syscall;
+	const char *summary;
+	unsigned count;
+	struct sctab_alternative alt[SCTAB_MAX_ALTERNATIVES];
+};
+
+struct sctab_group {
+	const char *name;    /* with the '@' */
+	const char *summary;
+	const char *const *entries; /* policy entries, NULL-terminated */
+};
+
+const struct sctab_group *sctab_groups(size_t *count);
+const struct sctab_group *sctab_group_find(const char *name);
+const struct sctab_restriction *sctab_restriction_find(const char *syscall);
+
+/* The native number of a syscall name, or -1 if this architecture lacks it. */
+int sctab_resolve(const char *name);
+/* The name of a native syscall number (static storage), or NULL. */
+const char *sctab_name(int nr);
+/* The highest native number libseccomp has a name for. */
+int sctab_max_known(void);
+
+#endif
