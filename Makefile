@@ -69,7 +69,7 @@ $(BUILD)/examples/%: examples/%.c $(BUILD)/libcibox.a
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libcibox.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcibox.a $(LDLIBS_SECCOMP) -lcmocka
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libcibox.a $(LDLIBS_SECCOMP) -lcmocka
 
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)

@@ -1,0 +1,208 @@
+/* The filter programs, checked in a BPF simulator: what they answer for
+ * each kind of call, and that number-only verdicts stay cacheable. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "bpf_sim.h"
+#include "sandbox/filter.h"
+#include "sandbox/policy.h"
+#include "sandbox/syscall_table.h"
+
+#define RET_ENOSYS (SECCOMP_RET_ERRNO | ENOSYS)
+
+struct compiled {
+	struct filter_program prog;
+	cibox_policy *policy;
+};
+
+static struct compiled compile(const char *list, uint32_t violation, bool notify_exec,
+			       bool guard_sigsys)
+{
+	struct compiled c = { .policy = cibox_policy_new() };
+	cibox_error err = { 0 };
+	if (cibox_policy_add_list(c.policy, list, &err) < 0)
+		fail_msg("%s", err.message);
+	struct filter_spec spec = { violation, notify_exec, guard_sigsys };
+	if (filter_build(c.policy, &spec, -1, &c.prog, &err) < 0)
+		fail_msg("%s", err.message);
+	return c;
+}
+
+static void release(struct compiled *c)
+{
+	filter_program_free(&c->prog);
+	cibox_policy_free(c->policy);
+}
+
+static uint32_t ask_arch(const struct compiled *c, uint32_t arch, int nr, uint64_t a0, uint64_t a1,
+			 uint64_t a2, uint64_t a3)
+{
+	struct seccomp_data d = { .nr = nr, .arch = arch, .args = { a0, a1, a2, a3 } };
+	struct bpf_verdict v = bpf_run(c->prog.insns, c->prog.len, &d);
+	assert_true(v.ok);
+	return v.action;
+}
+
+static uint32_t ask(const struct compiled *c, const char *name, uint64_t a0, uint64_t a1,
+		    uint64_t a2, uint64_t a3)
+{
+	return ask_arch(c, seccomp_arch_native(), sctab_resolve(name), a0, a1, a2, a3);
+}
+
+static void allowed_refused_and_newer_calls(void **state)
+{
+	(void)state;
+	struct compiled c = compile("@default", SCMP_ACT_TRAP, false, false);
+	assert_int_equal(ask(&c, "getppid", 0, 0, 0, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(ask(&c, "ptrace", 0, 0, 0, 0), SECCOMP_RET_TRAP);
+	assert_int_equal(ask(&c, "execve", 0, 0, 0, 0), SECCOMP_RET_TRAP);
+	/* Past the table: a newer C library's probe falls back instead of dying. */
+	int newer = sctab_max_known() + 1;
+	assert_int_equal(ask_arch(&c, seccomp_arch_native(), newer, 0, 0, 0, 0), RET_ENOSYS);
+	assert_int_equal(ask_arch(&c, seccomp_arch_native(), 1000, 0, 0, 0, 0), RET_ENOSYS);
+	release(&c);
+}
+
+static void foreign_architectures_and_x32_are_killed(void **state)
+{
+	(void)state;
+	struct compiled c = compile("@default", SCMP_ACT_TRAP, false, false);
+	assert_int_equal(ask_arch(&c, AUDIT_ARCH_I386, 20, 0, 0, 0, 0), SECCOMP_RET_KILL_PROCESS);
+	assert_int_equal(ask_arch(&c, AUDIT_ARCH_AARCH64, 172, 0, 0, 0, 0), SECCOMP_RET_KILL_PROCESS);
+	if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
+		int getpid_nr = sctab_resolve("getpid");
+		assert_int_equal(ask_arch(&c, AUDIT_ARCH_X86_64, 0x40000000 | getpid_nr, 0, 0, 0, 0),
+				 SECCOMP_RET_KILL_PROCESS);
+	}
+	release(&c);
+}
+
+static void clone3_answers_enosys_even_when_allowed(void **state)
+{
+	(void)state;
+	struct compiled c = compile("@process,clone3", SCMP_ACT_KILL_PROCESS, false, false);
+	assert_int_equal(ask(&c, "clone3", 0, 0, 0, 0), RET_ENOSYS);
+	release(&c);
+}
+
+static void clone_without_namespace_flags_only(void **state)
+{
+	(void)state;
+	struct compiled c = compile("@process", SCMP_ACT_TRAP, false, false);
+	uint64_t thread_flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+				CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
+				CLONE_CHILD_CLEARTID;
+	assert_int_equal(ask(&c, "clone", SIGCHLD, 0, 0, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(ask(&c, "clone", thread_flags, 0, 0, 0), SECCOMP_RET_ALLOW);
+	static const uint64_t ns[] = { CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET,
+				       CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP };
+	for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++)
+		assert_int_equal(ask(&c, "clone", SIGCHLD | ns[i], 0, 0, 0), SECCOMP_RET_TRAP);
+	release(&c);
+}
+
+static void socket_families_and_ioctl_requests(void **state)
+{
+	(void)state;
+	struct compiled c = compile("@default,@network", SCMP_ACT_TRAP, false, false);
+	assert_int_equal(ask(&c, "socket", AF_INET, SOCK_STREAM, 0, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(ask(&c, "socket", AF_UNIX, SOCK_STREAM, 0, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(ask(&c, "socket", AF_PACKET, SOCK_RAW, 0, 0), SECCOMP_RET_TRAP);
+	/* High bits the kernel would drop must not smuggle a family through. */
+	assert_int_equal(ask(&c, "socket", (1ULL << 32) | AF_PACKET, SOCK_RAW, 0, 0),
+			 SECCOMP_RET_TRAP);
+	assert_int_equal(ask(&c, "ioctl", 1, TCGETS, 0, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(ask(&c, "ioctl", 1, TIOCSTI, 0, 0), SECCOMP_RET_TRAP);
+	release(&c);
+}
+
+static void file_read_opens_read_only(void **state)
+{
+	(void)state;
+	struct compiled r = compile("@file-read", SCMP_ACT_TRAP, false, false);
+	assert_int_equal(ask(&r, "openat", AT_FDCWD, 0, O_RDONLY | O_CLOEXEC, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(ask(&r, "openat", AT_FDCWD, 0, O_WRONLY | O_CREAT, 0), SECCOMP_RET_TRAP);
+	assert_int_equal(ask(&r, "openat", AT_FDCWD, 0, O_RDWR, 0), SECCOMP_RET_TRAP);
+	assert_int_equal(ask(&r, "openat", AT_FDCWD, 0, O_RDONLY | O_TRUNC, 0), SECCOMP_RET_TRAP);
+	release(&r);
+	struct compiled w = compile("@file-read,@file-write", SCMP_ACT_TRAP, false, false);
+	assert_int_equal(ask(&w, "openat", AT_FDCWD, 0, O_WRONLY | O_CREAT, 0), SECCOMP_RET_ALLOW);
+	release(&w);
+}
+
+static void the_sigsys_handler_cannot_be_replaced(void **state)
+{
+	(void)state;
+	struct compiled c = compile("@default,rt_sigaction(*)", SCMP_ACT_TRAP, false, true);
+	assert_int_equal(ask(&c, "rt_sigaction", SIGSYS, 0x1000, 0, 8), SECCOMP_RET_TRAP);
+	assert_int_equal(ask(&c, "rt_sigaction", SIGSYS, 0, 0x1000, 8), SECCOMP_RET_ALLOW);
+	assert_int_equal(ask(&c, "rt_sigaction", SIGINT, 0x1000, 0, 8), SECCOMP_RET_ALLOW);
+	release(&c);
+}
+
+static void the_supervisor_sees_every_execve(void **state)
+{
+	(void)state;
+	struct compiled c = compile("@default,@process", SCMP_ACT_KILL_PROCESS, true, false);
+	assert_int_equal(ask(&c, "execve", 0, 0, 0, 0), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(ask(&c, "execveat", 0, 0, 0, 0), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(ask(&c, "ptrace", 0, 0, 0, 0), SECCOMP_RET_KILL_PROCESS);
+	release(&c);
+	c = compile("@default", SCMP_ACT_NOTIFY, true, false);
+	assert_int_equal(ask(&c, "execve", 0, 0, 0, 0), SECCOMP_RET_USER_NOTIF);
+	assert_int_equal(ask(&c, "getppid", 0, 0, 0, 0), SECCOMP_RET_ALLOW);
+	release(&c);
+}
+
+/* The kernel caches "allow" per syscall number only when the verdict reads
+ * nothing but number and architecture; every plain allow must qualify. */
+static void number_only_verdicts_never_read_arguments(void **state)
+{
+	(void)state;
+	struct compiled c = compile("@default,@file-read,@file-write,@network,@process,@signal,"
+				    "@thread,@time,@ipc,@system-info",
+				    SCMP_ACT_TRAP, false, true);
+	int checked = 0;
+	for (int n = 0; n <= sctab_max_known(); n++) {
+		if (policy_form(c.policy, n) != POLICY_ANY || !strcmp(sctab_name(n), "rt_sigaction"))
+			continue;
+		struct seccomp_data d = { .nr = n, .arch = seccomp_arch_native() };
+		struct bpf_verdict v = bpf_run(c.prog.insns, c.prog.len, &d);
+		assert_true(v.ok);
+		if (v.action != SECCOMP_RET_ALLOW && v.action != RET_ENOSYS)
+			fail_msg("%s: action %#x", sctab_name(n), v.action);
+		if (v.reads_args)
+			fail_msg("%s: verdict reads arguments", sctab_name(n));
+		checked++;
+	}
+	assert_true(checked > 150);
+	release(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(allowed_refused_and_newer_calls),
+		cmocka_unit_test(foreign_architectures_and_x32_are_killed),
+		cmocka_unit_test(clone3_answers_enosys_even_when_allowed),
+		cmocka_unit_test(clone_without_namespace_flags_only),
+		cmocka_unit_test(socket_families_and_ioctl_requests),
+		cmocka_unit_test(file_read_opens_read_only),
+		cmocka_unit_test(the_sigsys_handler_cannot_be_replaced),
+		cmocka_unit_test(the_supervisor_sees_every_execve),
+		cmocka_unit_test(number_only_verdicts_never_read_arguments),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
