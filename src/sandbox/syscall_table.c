@@ -82,7 +82,7 @@ static const struct sctab_group groups[] = {
 	       "clock_gettime", "clock_getres", "clock_nanosleep", "nanosleep",
 	       "gettimeofday", "time", "sched_yield", "sched_getaffinity",
 	       "getpid", "gettid", "getppid", "getuid", "geteuid", "getgid", "getegid",
-	       "getresuid", "getresgid", "getgroups", "capget",
+	       "getresuid", "getresgid", "getgroups", "capget", "getrlimit", "prlimit64",
 	       "rt_sigaction", "rt_sigprocmask", "sigaltstack", "tgkill") },
 	{ "@file-read", "look at files: open read-only, stat, list directories, read links",
 	  LIST("open", "openat", "stat", "lstat", "newfstatat(*)", "statx(*)", "statfs", "fstatfs",
