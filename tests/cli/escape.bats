@@ -1,0 +1,151 @@
+#!/usr/bin/env bats
+# The escape battery: each way out of a syscall sandbox, tried by the same
+# program twice. Unsandboxed, the attempt must reach the kernel (so the case
+# cannot pass because the attempt was broken); sandboxed, it must be stopped
+# before it runs, in both modes, each in a fresh sandbox.
+load helpers
+
+# Everything the helper needs to start, print and exit, and more: the groups a
+# build would get. The dangerous calls tried below are in none of them.
+POLICY=@default,@file-read,@process,@signal,@thread,@time,@ipc,@system-info
+
+# The helper is not what AddressSanitizer builds are checking here, and
+# LeakSanitizer's exit-time check uses ptrace, which a traced process (the
+# ptrace case) or a sandboxed one cannot use.
+no_leak_check() {
+	env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$@"
+}
+
+# The attempt, unsandboxed, gets an answer from the kernel (whatever it is).
+reaches_kernel() { # case
+	run no_leak_check "$HELPERS/escape" "$1"
+	assert_status 0
+	assert_line_matching "^$1: reached the kernel \(errno [0-9]+ / result -?[0-9]+\)$"
+	refute_line_matching "ENOSYS"
+}
+
+# The attempt, sandboxed: never executed; log-and-abort names the syscall and
+# the thread exactly once, abort kills without a word from cibox's supervisor.
+refused() { # case, syscall name, number, [policy]
+	local policy=${4:-$POLICY}
+	run "$CIBOX" sandbox --mode log-and-abort --allow "$policy" -- "$HELPERS/escape" "$1"
+	assert_status 159
+	assert_line_matching "^ERROR: The syscall \"$2\" \(syscall number $3\) is not allowed by the syscall sandbox in thread \"escape\"\. Please report\.$"
+	[ "$(grep -c '^ERROR: ' <<<"$output")" -eq 1 ]
+	refute_line_matching "reached the kernel|ENOSYS"
+
+	run "$CIBOX" sandbox --mode abort --allow "$policy" -- "$HELPERS/escape" "$1"
+	assert_status 159
+	refute_line_matching "^ERROR: "
+	refute_line_matching "reached the kernel|ENOSYS"
+}
+
+# A foreign-architecture call: the kernel kills at once, in every mode, before
+# any supervisor could look at it, so there is no ERROR line, only cibox's.
+killed_as_foreign() { # case
+	local mode
+	for mode in log-and-abort abort; do
+		run "$CIBOX" sandbox --mode "$mode" --allow "$POLICY" -- "$HELPERS/escape" "$1"
+		assert_status 159
+		assert_line_matching "^cibox: sandbox: the syscall sandbox stopped '.*escape' \(mode $mode\)$"
+		refute_line_matching "^ERROR: "
+		refute_line_matching "reached the kernel|ENOSYS"
+	done
+}
+
+@test "escape helper refuses an unknown case" {
+	run "$HELPERS/escape" no-such-case
+	assert_status 2
+	assert_line_matching "^usage: escape CASE"
+}
+
+@test "i386 syscalls through int 0x80 run unsandboxed and are killed sandboxed" {
+	reaches_kernel i386
+	killed_as_foreign i386
+}
+
+@test "x32 syscall numbers get ENOSYS unsandboxed and are killed sandboxed" {
+	# This kernel has no x32 ABI: the control answers ENOSYS, which is the
+	# kernel's answer and not a kill; under the sandbox the process must die.
+	run "$HELPERS/escape" x32
+	if [ "$status" -eq 0 ]; then
+		assert_line_matching "^x32: reached the kernel"
+	else
+		assert_status 38
+		assert_line_matching "^x32: ENOSYS$"
+	fi
+	killed_as_foreign x32
+}
+
+@test "io_uring_setup reaches the kernel unsandboxed and is refused sandboxed" {
+	reaches_kernel io_uring
+	refused io_uring io_uring_setup 425
+}
+
+@test "ptrace(PTRACE_TRACEME) reaches the kernel unsandboxed and is refused sandboxed" {
+	reaches_kernel ptrace
+	refused ptrace ptrace 101
+}
+
+@test "unshare(CLONE_NEWUSER) reaches the kernel unsandboxed and is refused sandboxed" {
+	reaches_kernel unshare
+	refused unshare unshare 272
+}
+
+@test "clone with CLONE_NEWUSER reaches the kernel unsandboxed and is refused although clone is allowed" {
+	reaches_kernel clone-newuser
+	refused clone-newuser clone 56
+}
+
+@test "mount reaches the kernel unsandboxed and is refused sandboxed" {
+	reaches_kernel mount
+	refused mount mount 165
+}
+
+@test "bpf(BPF_PROG_LOAD) reaches the kernel unsandboxed and is refused sandboxed" {
+	reaches_kernel bpf
+	refused bpf bpf 321
+}
+
+@test "process_vm_writev reaches the kernel unsandboxed and is refused sandboxed" {
+	reaches_kernel process_vm_writev
+	refused process_vm_writev process_vm_writev 311
+}
+
+@test "userfaultfd reaches the kernel unsandboxed and is refused sandboxed" {
+	reaches_kernel userfaultfd
+	refused userfaultfd userfaultfd 323
+}
+
+@test "keyctl reaches the kernel unsandboxed and is refused sandboxed" {
+	reaches_kernel keyctl
+	refused keyctl keyctl 250
+}
+
+@test "execve runs /bin/true unsandboxed and is refused when the policy lacks it" {
+	reaches_kernel execve
+	assert_line_matching "^execve: reached the kernel \(errno 0 / result 0\)$"
+	# cibox's own start of the helper is let through; the helper's execve is not.
+	refused execve execve 59 "$POLICY,-execve,-execveat"
+}
+
+@test "installing a SIGSYS handler reaches the kernel unsandboxed and is refused sandboxed" {
+	reaches_kernel sigsys-handler
+	refused sigsys-handler rt_sigaction 13
+}
+
+@test "ignoring SIGSYS reaches the kernel unsandboxed and is refused sandboxed" {
+	reaches_kernel sigsys-ignore
+	refused sigsys-ignore rt_sigaction 13
+}
+
+@test "clone3 starts a process unsandboxed and answers ENOSYS sandboxed" {
+	reaches_kernel clone3
+	local mode
+	for mode in log-and-abort abort log; do
+		run no_leak_check "$CIBOX" sandbox --mode "$mode" --allow "$POLICY" -- "$HELPERS/escape" clone3
+		assert_status 38
+		assert_line_matching "^clone3: ENOSYS$"
+		refute_line_matching "^(ERROR|WARNING): |stopped"
+	done
+}
