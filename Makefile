@@ -31,7 +31,7 @@ EXAMPLE_BIN := $(BUILD)/examples/daemon
 BENCH_BIN := $(BUILD)/bench/syscall_cost
 
 .PHONY: all deps demo check check-asan bench install uninstall clean help tests
-all: $(BUILD)/cibox $(BUILD)/libcibox.a $(BUILD)/$(SONAME) $(BUILD)/cibox.pc $(EXAMPLE_BIN)
+all: $(BUILD)/cibox $(BUILD)/libcibox.a $(BUILD)/$(SONAME) $(EXAMPLE_BIN)
 
 help:
 	@echo "make            build cibox, libcibox (static and shared) and the example"
@@ -58,10 +58,6 @@ $(BUILD)/$(SONAME): $(LIB_OBJ)
 
 $(BUILD)/cibox: $(CLI_OBJ) $(BUILD)/libcibox.a
 	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcibox.a $(LDLIBS_SECCOMP)
-
-$(BUILD)/cibox.pc: cibox.pc.in include/cibox/sandbox.h
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' $< > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/examples/%: examples/%.c $(BUILD)/libcibox.a
 	@mkdir -p $(dir $@)
@@ -107,7 +103,8 @@ install: all
 	install -m 755 $(BUILD)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libcibox.so
 	install -m 644 include/cibox/sandbox.h $(DESTDIR)$(INCDIR)/cibox/sandbox.h
-	install -m 644 $(BUILD)/cibox.pc $(DESTDIR)$(PKGCONFIGDIR)/cibox.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' cibox.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/cibox.pc
 	install -m 644 docs/cibox.1 $(DESTDIR)$(MANDIR)/man1/cibox.1
 
 uninstall:

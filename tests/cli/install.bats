@@ -1,0 +1,51 @@
+#!/usr/bin/env bats
+load helpers
+
+@test "make install puts the binary, library, header, pkg-config file and manual under DESTDIR" {
+	dest=$BATS_TEST_TMPDIR/dest
+	run make -s -C "$CIBOX_TOP" BUILD="$CIBOX_BUILD" PREFIX=/usr DESTDIR="$dest" install
+	assert_status 0
+	for f in usr/bin/cibox usr/lib/libcibox.a usr/lib/libcibox.so.0 usr/lib/libcibox.so \
+		usr/include/cibox/sandbox.h usr/lib/pkgconfig/cibox.pc usr/share/man/man1/cibox.1; do
+		[ -e "$dest/$f" ] || { echo "missing $f" >&2; return 1; }
+	done
+	run "$dest/usr/bin/cibox" --version
+	assert_line_matching '^cibox [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "a program builds against the installed library with pkg-config and runs" {
+	dest=$BATS_TEST_TMPDIR/dest
+	make -s -C "$CIBOX_TOP" BUILD="$CIBOX_BUILD" PREFIX=/usr DESTDIR="$dest" install
+	export PKG_CONFIG_PATH=$dest/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$dest
+	run pkg-config --cflags --libs cibox
+	assert_status 0
+	assert_line_matching "-lcibox"
+	# shellcheck disable=SC2046
+	cc -o "$BATS_TEST_TMPDIR/daemon" "$CIBOX_TOP/examples/daemon.c" $(pkg-config --cflags --libs cibox)
+	LD_LIBRARY_PATH=$dest/usr/lib ASAN_OPTIONS=detect_leaks=0 run "$BATS_TEST_TMPDIR/daemon"
+	assert_status 0
+	assert_line_matching '^Syscall filter installed for thread "scheduler"$'
+}
+
+@test "cibox --help lists the commands and --version names the version" {
+	run "$CIBOX" --help
+	assert_status 0
+	assert_line_matching '^  sandbox '
+	assert_line_matching '^  syscalls '
+	run "$CIBOX" --version
+	assert_status 0
+	run "$CIBOX"
+	assert_status 2
+	run "$CIBOX" frobnicate
+	assert_status 2
+	assert_one_line
+	assert_line_matching "unknown command 'frobnicate'"
+}
+
+@test "every command answers --help with its usage and status 0" {
+	for cmd in sandbox syscalls; do
+		run "$CIBOX" "$cmd" --help
+		assert_status 0
+		assert_line_matching "^usage: cibox $cmd"
+	done
+}
