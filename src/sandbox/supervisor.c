@@ -258,6 +258,17 @@ static int take_listener(pid_t child, int number, cibox_error *err)
 	return error_set(err, -ETIMEDOUT, "the command did not install its seccomp filter");
 }
 
+/* A terminal's Ctrl-C or Ctrl-\ reaches the command's process group by itself;
+ * what another process sends to cibox is passed on. */
+static bool forward(const struct signalfd_siginfo *si)
+{
+	if (si->ssi_signo == SIGCHLD)
+		return false;
+	if (si->ssi_signo == SIGINT || si->ssi_signo == SIGQUIT)
+		return si->ssi_code != SI_KERNEL;
+	return true;
+}
+
 static int supervise(struct supervisor *s, int sigfd)
 {
 	struct pollfd fds[2] = { { .fd = sigfd, .events = POLLIN },
@@ -274,8 +285,7 @@ static int supervise(struct supervisor *s, int sigfd)
 			fds[1].fd = -1; /* no process holds the filter any more */
 		if (fds[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
-			if (read(sigfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD &&
-			    si.ssi_signo != SIGINT && si.ssi_signo != SIGQUIT)
+			if (read(sigfd, &si, sizeof si) == sizeof si && forward(&si))
 				kill(s->child, (int)si.ssi_signo);
 			reap(s);
 		}
