@@ -36,18 +36,22 @@ static void usage(FILE *out)
 		default_policy);
 }
 
+/* The value of option `name` at argv[*i], or NULL if argv[*i] is another
+ * option. A missing or empty value is "", already reported; a "--" right after
+ * the option is the end of the options, not its value. */
 static const char *option_value(int argc, char **argv, int *i, const char *name)
 {
 	size_t len = strlen(name);
+	const char *value = "";
 	if (strncmp(argv[*i], name, len) == 0 && argv[*i][len] == '=')
-		return argv[*i] + len + 1;
-	if (strcmp(argv[*i], name) != 0)
+		value = argv[*i] + len + 1;
+	else if (strcmp(argv[*i], name) != 0)
 		return NULL;
-	if (*i + 1 >= argc) {
+	else if (*i + 1 < argc && strcmp(argv[*i + 1], "--") != 0)
+		value = argv[++*i];
+	if (!*value)
 		cli_error("sandbox: %s needs a value", name);
-		return "";
-	}
-	return argv[++*i];
+	return value;
 }
 
 int cmd_sandbox(int argc, char **argv)
@@ -73,10 +77,8 @@ int cmd_sandbox(int argc, char **argv)
 			cli_error("sandbox: missing '--' before the command '%s'", argv[i]);
 			return CLI_USAGE;
 		}
-		if (!*value) {
-			cli_error("sandbox: %s needs a value", argv[i - 1]);
+		if (!*value)
 			return CLI_USAGE;
-		}
 	}
 	if (i >= argc) {
 		cli_error("sandbox: missing '--' and the command to run");
