@@ -9,16 +9,13 @@
 #include "sandbox/supervisor.h"
 
 /* Without --policy or --allow: everything a build or test needs, no network.
- * Beyond the groups, two things builds do when they start commands: git and
- * make reset every signal, SIGSYS included, to its default in the child before
- * execve, which a filter cannot tell from installing a handler (harmless here:
- * the supervisor or the kernel reports, never a handler in the command);
- * make's posix_spawn sets the effective ids back to the real ones; and bash,
- * started by anything but another bash, asks with getpeername whether its
- * standard input is a network connection (a question about an open descriptor). */
+ * Beyond the groups: make's posix_spawn sets the effective ids back to the
+ * real ones, and bash, started by anything but another bash, asks with
+ * getpeername whether its standard input is a network connection (a question
+ * about an open descriptor). */
 static const char default_policy[] =
 	"@default,@file-read,@file-write,@process,@signal,@thread,@time,@ipc,@system-info,"
-	"rt_sigaction(*),setresuid,setresgid,getpeername";
+	"setresuid,setresgid,getpeername";
 
 static void usage(FILE *out)
 {
