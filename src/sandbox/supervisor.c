@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -170,7 +171,9 @@ static void handle_notification(struct supervisor *s)
 	const char *name = sctab_name(nr);
 	bool exec = name && (strcmp(name, "execve") == 0 || strcmp(name, "execveat") == 0);
 
-	if (exec && !s->started && tid == s->child) {
+	/* Until the command is started only its process carries the filter, so
+	 * the first execve is cibox's own start of it. */
+	if (exec && !s->started) {
 		s->started = true;
 		respond_continue(s);
 		return;
@@ -210,51 +213,115 @@ static void reap(struct supervisor *s)
 	}
 }
 
-/* The child: learn the fd number the listener will get, tell the parent, install
- * the filter and start the command. Only async-signal-safe calls after fork. */
-static void child_main(const char *path, char *const argv[], const struct filter_program *prog,
-		       int report_pipe, const sigset_t *old_mask)
+/* What the child tells the supervisor before it installs the filter: the fd
+ * number the listener will get, with a pidfd of the process (SCM_RIGHTS), or
+ * why it could not get that far. */
+struct handoff {
+	int code;
+	int listener;
+	char message[CIBOX_ERROR_MAX];
+};
+
+static void send_handoff(int sock, const struct handoff *h, int pidfd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control = { 0 };
+	struct iovec iov = { .iov_base = (void *)h, .iov_len = sizeof *h };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (pidfd >= 0) {
+		msg.msg_control = control.buf;
+		msg.msg_controllen = sizeof control.buf;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &pidfd, sizeof pidfd);
+	}
+	while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+}
+
+/* Returns the pidfd, or -1 with h->code set. */
+static int receive_handoff(int sock, struct handoff *h)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { .iov_base = h, .iov_len = sizeof *h };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+			      .msg_controllen = sizeof control.buf };
+	ssize_t got;
+	while ((got = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	int pidfd = -1;
+	struct cmsghdr *c = got > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+		memcpy(&pidfd, CMSG_DATA(c), sizeof pidfd);
+	if (got != (ssize_t)sizeof *h) {
+		h->code = -ECHILD;
+		snprintf(h->message, sizeof h->message, "the command could not be started");
+	}
+	if (h->code < 0 && pidfd >= 0) {
+		close(pidfd);
+		pidfd = -1;
+	}
+	return h->code < 0 ? -1 : pidfd;
+}
+
+/* The child: get where the command runs, tell the supervisor where the listener
+ * will be, install the filter and start the command. */
+static _Noreturn void child_main(const struct supervisor_options *opt, const char *path,
+				 char *const argv[], const struct filter_program *prog, int sock,
+				 const sigset_t *old_mask)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
-	int next = fcntl(report_pipe, F_DUPFD, 0);
-	if (next < 0)
+	struct handoff h = { 0 };
+	cibox_error err = { 0 };
+	if (opt->prepare && opt->prepare(opt->prepare_context, &err) < 0) {
+		h.code = err.code;
+		snprintf(h.message, sizeof h.message, "%s", err.message);
+		send_handoff(sock, &h, -1);
 		_exit(127);
-	close(next);
-	if (write(report_pipe, &next, sizeof next) != sizeof next)
+	}
+	int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	/* The lowest free number now is the one the kernel gives the listener. */
+	h.listener = fcntl(sock, F_DUPFD, 0);
+	if (pidfd < 0 || h.listener < 0) {
+		h.code = -errno;
+		snprintf(h.message, sizeof h.message, "pidfd_open: %s (needs Linux 5.3 or later)",
+			 strerror(errno));
+		send_handoff(sock, &h, -1);
 		_exit(127);
-	if (filter_install(prog, SECCOMP_FILTER_FLAG_NEW_LISTENER, NULL) != next)
+	}
+	close(h.listener);
+	send_handoff(sock, &h, pidfd);
+	if (filter_install(prog, SECCOMP_FILTER_FLAG_NEW_LISTENER, NULL) != h.listener)
 		_exit(127);
 	execve(path, argv, environ);
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
 /* pidfd_getfd needs the fd to exist; the child installs it microseconds after
- * telling its number, and waits in execve until we answer, so we poll. */
-static int take_listener(pid_t child, int number, cibox_error *err)
+ * sending its number, and waits in execve until we answer, so we poll. */
+static int take_listener(int pidfd, int number, cibox_error *err)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, child, 0);
-	if (pidfd < 0)
-		return error_set(err, -errno, "pidfd_open: %s (needs Linux 5.6 or later)",
-				 strerror(errno));
 	struct timespec pause = { 0, 20000 };
 	for (int attempt = 0; attempt < 100000; attempt++) {
 		int fd = (int)syscall(SYS_pidfd_getfd, pidfd, number, 0);
 		if (fd >= 0) {
-			close(pidfd);
 			fcntl(fd, F_SETFD, FD_CLOEXEC);
 			return fd;
 		}
-		if (errno != EBADF) {
-			int code = -errno;
-			close(pidfd);
-			return error_set(err, code,
+		if (errno != EBADF)
+			return error_set(err, -errno,
 					 "cannot take the seccomp listener from the command (pidfd_getfd): %s",
-					 strerror(-code));
-		}
+					 strerror(errno));
 		nanosleep(&pause, NULL);
 	}
-	close(pidfd);
 	return error_set(err, -ETIMEDOUT, "the command did not install its seccomp filter");
 }
 
@@ -319,7 +386,7 @@ int supervisor_run(const struct supervisor_options *options, char *const argv[],
 
 	struct supervisor s = { .opt = options, .listener = -1, .result = result };
 	*result = (struct supervisor_result){ 0 };
-	int sigfd = -1, pipefd[2] = { -1, -1 };
+	int sigfd = -1, pidfd = -1, sock[2] = { -1, -1 };
 	sigset_t mask, old_mask;
 	sigemptyset(&mask);
 	int forwarded[] = { SIGCHLD, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
@@ -332,7 +399,7 @@ int supervisor_run(const struct supervisor_options *options, char *const argv[],
 		goto out;
 	}
 	sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (sigfd < 0 || pipe2(pipefd, O_CLOEXEC) < 0 ||
+	if (sigfd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0 ||
 	    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
 		rc = error_set(err, -errno, "cannot prepare the supervisor: %s", strerror(errno));
 		goto out;
@@ -343,27 +410,28 @@ int supervisor_run(const struct supervisor_options *options, char *const argv[],
 		goto out;
 	}
 	if (s.child == 0) {
-		close(pipefd[0]);
-		child_main(path, argv, &prog, pipefd[1], &old_mask);
+		close(sock[0]);
+		child_main(options, path, argv, &prog, sock[1], &old_mask);
 	}
-	close(pipefd[1]);
-	pipefd[1] = -1;
+	close(sock[1]);
+	sock[1] = -1;
 
-	int number;
-	ssize_t got;
-	do
-		got = read(pipefd[0], &number, sizeof number);
-	while (got < 0 && errno == EINTR);
-	if (got != sizeof number) {
-		waitpid(s.child, &result->wait_status, 0);
-		rc = error_set(err, -ECHILD, "%s: the command could not be started", argv[0]);
+	struct handoff h;
+	pidfd = receive_handoff(sock[0], &h);
+	if (pidfd < 0) {
+		rc = error_set(err, h.code, "%s", h.message);
+		kill(s.child, SIGKILL);
+		proctree_kill_descendants(getpid());
+		while (waitpid(-1, NULL, 0) > 0)
+			;
 		goto out;
 	}
-	s.listener = take_listener(s.child, number, err);
+	s.listener = take_listener(pidfd, h.listener, err);
 	if (s.listener < 0) {
 		rc = s.listener;
-		kill(s.child, SIGKILL);
-		waitpid(s.child, NULL, 0);
+		proctree_kill_descendants(getpid());
+		while (waitpid(-1, NULL, 0) > 0)
+			;
 		goto out;
 	}
 	rc = supervise(&s, sigfd);
@@ -374,10 +442,11 @@ out:
 		close(s.listener);
 	if (sigfd >= 0)
 		close(sigfd);
-	if (pipefd[0] >= 0)
-		close(pipefd[0]);
-	if (pipefd[1] >= 0)
-		close(pipefd[1]);
+	for (int i = 0; i < 2; i++)
+		if (sock[i] >= 0)
+			close(sock[i]);
+	if (pidfd >= 0)
+		close(pidfd);
 	free(s.seen.slots);
 	seccomp_notify_free(s.req, s.resp);
 	filter_program_free(&prog);

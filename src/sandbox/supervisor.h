@@ -24,6 +24,13 @@ struct supervisor_options {
 	const cibox_policy *policy;
 	enum cibox_mode mode;
 	int report_fd; /* where reports are written, one line each */
+	/*
+	 * Optional: called in the child before the filter is installed, to move
+	 * it somewhere (a jail). It may fork; the process it returns 0 in starts
+	 * the command. A failure is reported as supervisor_run's own.
+	 */
+	int (*prepare)(void *context, cibox_error *err);
+	void *prepare_context;
 };
 
 struct supervisor_result {
