@@ -21,6 +21,8 @@
 #define ARG(n, cmp, a, b) { .arg = (n), .op = (cmp), .datum_a = (a), .datum_b = (b) }
 #define ONE(n, cmp, a, b) { .count = 1, .cond = { ARG(n, cmp, a, b) } }
 #define IS(n, v) ONE(n, SCMP_CMP_EQ, (v), 0)
+/* Bit b of argument n differs from that bit of v. */
+#define NOT_BIT_OF(n, v, b) ONE(n, SCMP_CMP_MASKED_EQ, 1u << (b), ((v) & (1u << (b))) ^ (1u << (b)))
 
 #define NAMESPACE_FLAGS                                                        \
 	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |          \
@@ -49,9 +51,15 @@ static const struct sctab_restriction restrictions[] = {
 	    IS(0, PR_SET_CHILD_SUBREAPER) } },
 	/* libcibox's SIGSYS handler reports violations: every filter the library
 	 * installs holds this form, whatever the policy says. The groups allow any
-	 * form, because programs reset every signal before execve, SIGSYS too. */
-	{ "rt_sigaction", "any signal but SIGSYS; SIGSYS only queried", 2,
-	  { ONE(0, SCMP_CMP_NE, SIGSYS, 0), IS(1, 0) } },
+	 * form, because programs reset every signal before execve, SIGSYS too.
+	 * The signal is an int, of which the kernel reads the low 32 bits, so
+	 * "not SIGSYS" must not compare all 64: SIGSYS with an upper bit set
+	 * would pass. A signal (1 to 64) is another one when one of its low six
+	 * bits differs from SIGSYS's. */
+	{ "rt_sigaction", "any signal but SIGSYS; SIGSYS only queried", 7,
+	  { NOT_BIT_OF(0, SIGSYS, 0), NOT_BIT_OF(0, SIGSYS, 1), NOT_BIT_OF(0, SIGSYS, 2),
+	    NOT_BIT_OF(0, SIGSYS, 3), NOT_BIT_OF(0, SIGSYS, 4), NOT_BIT_OF(0, SIGSYS, 5),
+	    IS(1, 0) } },
 	{ "open", "read-only", 1, { ONE(1, SCMP_CMP_MASKED_EQ, OPEN_WRITE_FLAGS, 0) } },
 	{ "openat", "read-only", 1, { ONE(2, SCMP_CMP_MASKED_EQ, OPEN_WRITE_FLAGS, 0) } },
 	/* fstat and friends as the C library makes them: on an open descriptor. */
