@@ -142,6 +142,12 @@ killed_as_foreign() { # case
 	refused sigsys-ignore rt_sigaction 13 "$POLICY,-rt_sigaction,rt_sigaction"
 }
 
+@test "a SIGSYS handler with garbage in the upper half of the signal is refused too" {
+	# The kernel reads the signal as an int; the filter must not see another one.
+	reaches_kernel sigsys-wide
+	refused sigsys-wide rt_sigaction 13 "$POLICY,-rt_sigaction,rt_sigaction"
+}
+
 @test "clone3 starts a process unsandboxed and answers ENOSYS sandboxed" {
 	reaches_kernel clone3
 	local mode

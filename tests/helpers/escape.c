@@ -152,12 +152,15 @@ static void on_sigsys(int sig)
 	(void)sig;
 }
 
-static void attempt_sigaction(void (*handler)(int))
+/* The signal travels in a 64-bit register of which the kernel reads only the
+ * low 32 bits (it is an int): `high` sets the upper ones, which a filter
+ * comparing all 64 would take for another signal. */
+static void attempt_sigaction(void (*handler)(int), long high)
 {
 	struct kernel_sigaction act;
 	memset(&act, 0, sizeof act);
 	act.handler = handler;
-	ATTEMPT(SYS_rt_sigaction, SIGSYS, &act, NULL, sizeof act.mask);
+	ATTEMPT(SYS_rt_sigaction, high | SIGSYS, &act, NULL, sizeof act.mask);
 }
 
 /* The child reports a failed execve through a pipe that a successful one
@@ -224,12 +227,17 @@ static void attempt_keyctl(void)
 
 static void attempt_sigsys_handler(void)
 {
-	attempt_sigaction(on_sigsys);
+	attempt_sigaction(on_sigsys, 0);
 }
 
 static void attempt_sigsys_ignore(void)
 {
-	attempt_sigaction(SIG_IGN);
+	attempt_sigaction(SIG_IGN, 0);
+}
+
+static void attempt_sigsys_wide(void)
+{
+	attempt_sigaction(on_sigsys, 1L << 32);
 }
 
 static const struct escape_case {
@@ -250,6 +258,7 @@ static const struct escape_case {
 	{ "execve", attempt_execve },
 	{ "sigsys-handler", attempt_sigsys_handler },
 	{ "sigsys-ignore", attempt_sigsys_ignore },
+	{ "sigsys-wide", attempt_sigsys_wide },
 	{ "clone3", attempt_clone3 },
 };
 
