@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -6,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "jail/jail.h"
 #include "sandbox/supervisor.h"
 
 /* Without --policy or --allow: everything a build or test needs, no network.
@@ -20,16 +23,25 @@ static const char default_policy[] =
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: cibox sandbox [--mode MODE] [--policy FILE | --allow LIST] -- COMMAND [ARG...]\n\n"
+		"usage: cibox sandbox [--mode MODE] [--policy FILE | --allow LIST]\n"
+		"                     [--isolate [--network] [--keep-uid] [--bind SRC[:DST]]... [--ro-bind SRC[:DST]]...]\n"
+		"                     -- COMMAND [ARG...]\n\n"
 		"Runs COMMAND, and everything it starts, under a syscall policy.\n\n"
 		"  --mode MODE    log-and-abort (default): report the refused syscall, end the command\n"
 		"                 abort: the kernel kills the offending process, no report\n"
 		"                 log: report each refused syscall once per thread, let it run\n"
 		"  --policy FILE  a policy file: one entry per line (@group, name, name(*), -name)\n"
-		"  --allow LIST   the policy as a comma-separated list: --allow @default,@file-read\n\n"
+		"  --allow LIST   the policy as a comma-separated list: --allow @default,@file-read\n"
+		"  --isolate      also in a rootless jail: new user, mount, pid, ipc, uts and net\n"
+		"                 namespaces; the host's root read-only, private /tmp, minimal /dev,\n"
+		"                 own /proc, hostname cibox, loopback only\n"
+		"  --network      with --isolate: share the host's network\n"
+		"  --keep-uid     with --isolate: keep your uid inside instead of becoming root there\n"
+		"  --bind SRC[:DST], --ro-bind SRC[:DST]\n"
+		"                 with --isolate: show host folder SRC at DST, writable or read-only\n\n"
 		"Without a policy: %s.\n"
 		"Exit status: the command's; 159 when the sandbox stopped it; 2 bad usage or policy;\n"
-		"3 this machine cannot supervise seccomp filters; 126/127 command not runnable/found.\n",
+		"3 this machine cannot host the sandbox; 126/127 command not runnable/found.\n",
 		default_policy);
 }
 
@@ -51,23 +63,45 @@ static const char *option_value(int argc, char **argv, int *i, const char *name)
 	return value;
 }
 
-int cmd_sandbox(int argc, char **argv)
+struct sandbox_args {
+	const char *mode, *policy_file, *allow;
+	bool isolate, network, keep_uid;
+	jail_plan *jail; /* the binds, collected as they come */
+	bool jail_options; /* an option that only means something with --isolate */
+	char **command;
+};
+
+/* Returns 0, or the exit status of a usage error already reported. */
+static int parse(int argc, char **argv, struct sandbox_args *a)
 {
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
-		return CLI_OK;
-	}
-	const char *mode_text = "log-and-abort", *policy_file = NULL, *allow = NULL;
 	int i = 1;
+	cibox_error err;
 	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
-		const char *value;
+		const char *value = NULL;
+		enum jail_op_kind bind = JAIL_BIND;
+		if (strcmp(argv[i], "--isolate") == 0) {
+			a->isolate = true;
+			continue;
+		}
+		if (strcmp(argv[i], "--network") == 0 || strcmp(argv[i], "--keep-uid") == 0) {
+			*(argv[i][2] == 'n' ? &a->network : &a->keep_uid) = true;
+			a->jail_options = true;
+			continue;
+		}
 		if ((value = option_value(argc, argv, &i, "--mode")))
-			mode_text = value;
+			a->mode = value;
 		else if ((value = option_value(argc, argv, &i, "--policy")))
-			policy_file = value;
+			a->policy_file = value;
 		else if ((value = option_value(argc, argv, &i, "--allow")))
-			allow = value;
-		else if (argv[i][0] == '-') {
+			a->allow = value;
+		else if ((value = option_value(argc, argv, &i, "--bind")) ||
+			 (bind = JAIL_RO_BIND, value = option_value(argc, argv, &i, "--ro-bind"))) {
+			a->jail_options = true;
+			if (*value && jail_plan_add_spec(a->jail, bind, value, &err) < 0) {
+				cli_error("sandbox: %s", err.message);
+				return CLI_USAGE;
+			}
+		} else if (argv[i][0] == '-') {
 			cli_error("sandbox: unknown option '%s' (see cibox sandbox --help)", argv[i]);
 			return CLI_USAGE;
 		} else {
@@ -85,24 +119,47 @@ int cmd_sandbox(int argc, char **argv)
 		cli_error("sandbox: no command after '--'");
 		return CLI_USAGE;
 	}
-	if (policy_file && allow) {
+	if (a->policy_file && a->allow) {
 		cli_error("sandbox: give either --policy or --allow, not both");
 		return CLI_USAGE;
 	}
+	if (a->jail_options && !a->isolate) {
+		cli_error("sandbox: --network, --keep-uid, --bind and --ro-bind need --isolate");
+		return CLI_USAGE;
+	}
+	a->command = argv + i + 1;
+	return 0;
+}
 
+static int enter_jail(void *context, cibox_error *err)
+{
+	return jail_enter(context, err);
+}
+
+static int run(struct sandbox_args *a)
+{
 	cibox_error err = { 0 };
 	struct supervisor_options options = { .report_fd = STDERR_FILENO };
-	if (cibox_mode_parse(mode_text, &options.mode, &err) < 0) {
+	if (cibox_mode_parse(a->mode, &options.mode, &err) < 0) {
 		cli_error("sandbox: %s", err.message);
 		return CLI_USAGE;
+	}
+	if (a->isolate) {
+		char cwd[PATH_MAX];
+		jail_plan_share_network(a->jail, a->network);
+		jail_plan_keep_uid(a->jail, a->keep_uid);
+		if (getcwd(cwd, sizeof cwd))
+			jail_plan_set_cwd(a->jail, cwd, &err);
+		options.prepare = enter_jail;
+		options.prepare_context = a->jail;
 	}
 	cibox_policy *policy = cibox_policy_new();
 	if (!policy) {
 		cli_error("sandbox: out of memory");
 		return CLI_FAILED;
 	}
-	int rc = policy_file ? cibox_policy_load_file(policy, policy_file, &err)
-			     : cibox_policy_add_list(policy, allow ? allow : default_policy, &err);
+	int rc = a->policy_file ? cibox_policy_load_file(policy, a->policy_file, &err)
+				: cibox_policy_add_list(policy, a->allow ? a->allow : default_policy, &err);
 	if (rc < 0) {
 		cibox_policy_free(policy);
 		cli_error("sandbox: %s", err.message);
@@ -110,24 +167,45 @@ int cmd_sandbox(int argc, char **argv)
 	}
 	options.policy = policy;
 
+	char path[PATH_MAX];
 	struct supervisor_result result;
-	rc = supervisor_run(&options, argv + i + 1, &result, &err);
+	rc = supervisor_find_command(a->command[0], path, sizeof path, &err);
+	if (rc < 0) {
+		cibox_policy_free(policy);
+		cli_error("sandbox: %s", err.message);
+		return rc == -ENOENT ? 127 : 126;
+	}
+	rc = supervisor_run(&options, path, a->command, &result, &err);
 	cibox_policy_free(policy);
 	if (rc < 0) {
 		cli_error("sandbox: %s", err.message);
-		if (rc == -ENOENT)
-			return 127;
-		if (rc == -EACCES)
-			return 126;
 		return cli_status_for(&err);
 	}
 	int status = result.wait_status;
 	if (result.violation || (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)) {
-		cli_error("sandbox: the syscall sandbox stopped '%s' (mode %s)", argv[i + 1],
+		cli_error("sandbox: the syscall sandbox stopped '%s' (mode %s)", a->command[0],
 			  cibox_mode_name(options.mode));
 		return CLI_VIOLATION;
 	}
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+}
+
+int cmd_sandbox(int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	struct sandbox_args args = { .mode = "log-and-abort", .jail = jail_plan_new() };
+	if (!args.jail) {
+		cli_error("sandbox: out of memory");
+		return CLI_FAILED;
+	}
+	int status = parse(argc, argv, &args);
+	if (status == 0)
+		status = run(&args);
+	jail_plan_free(args.jail);
+	return status;
 }

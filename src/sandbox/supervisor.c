@@ -364,13 +364,10 @@ static int supervise(struct supervisor *s, int sigfd)
 	return 0;
 }
 
-int supervisor_run(const struct supervisor_options *options, char *const argv[],
-		   struct supervisor_result *result, cibox_error *err)
+int supervisor_run(const struct supervisor_options *options, const char *path,
+		   char *const argv[], struct supervisor_result *result, cibox_error *err)
 {
-	char path[PATH_MAX];
-	int rc = supervisor_find_command(argv[0], path, sizeof path, err);
-	if (rc < 0)
-		return rc;
+	int rc;
 	if (seccomp_api_get() < 6)
 		return error_set(err, -ENOSYS,
 				 "this kernel lacks seccomp user notification with continue (Linux 5.5 or later is needed)");

@@ -39,13 +39,13 @@ struct supervisor_result {
 };
 
 /*
- * Runs argv[0] (searched in PATH when it has no '/') with `environ`.
- * Returns 0 once the command has ended and every process it started has been
- * ended too; -ENOENT or -EACCES when the command cannot be found or run;
- * -ENOSYS or -EPERM when this machine cannot supervise seccomp filters.
+ * Runs the program at `path` (see supervisor_find_command) with argv and
+ * `environ`. Returns 0 once the command has ended and every process it
+ * started has been ended too; -ENOSYS or -EPERM when this machine cannot
+ * supervise seccomp filters; the prepare hook's error when it failed.
  */
-int supervisor_run(const struct supervisor_options *options, char *const argv[],
-		   struct supervisor_result *result, cibox_error *err);
+int supervisor_run(const struct supervisor_options *options, const char *path,
+		   char *const argv[], struct supervisor_result *result, cibox_error *err);
 
 /* The path execve would run for `command`, via PATH; -ENOENT/-EACCES if none. */
 int supervisor_find_command(const char *command, char *path, size_t size, cibox_error *err);

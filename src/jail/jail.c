@@ -1,0 +1,496 @@
+#include "jail/jail.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/error.h"
+
+/* The jail's init builds the new root here, inside a tmpfs of its own. */
+#define NEWROOT "/newroot"
+#define OLDROOT "/oldroot"
+
+struct jail_op {
+	enum jail_op_kind kind;
+	char *src, *dst, *upper, *work;
+};
+
+struct jail_plan {
+	struct jail_op *ops;
+	size_t count, cap;
+	char *rootfs;
+	char *cwd;
+	bool share_network;
+	bool keep_uid;
+};
+
+jail_plan *jail_plan_new(void)
+{
+	return calloc(1, sizeof(jail_plan));
+}
+
+void jail_plan_free(jail_plan *plan)
+{
+	if (!plan)
+		return;
+	for (size_t i = 0; i < plan->count; i++) {
+		free(plan->ops[i].src);
+		free(plan->ops[i].dst);
+		free(plan->ops[i].upper);
+		free(plan->ops[i].work);
+	}
+	free(plan->ops);
+	free(plan->rootfs);
+	free(plan->cwd);
+	free(plan);
+}
+
+static int absolute(const char *path, const char *what, cibox_error *err)
+{
+	if (!path || path[0] != '/')
+		return error_set(err, -EINVAL, "%s must be an absolute path: '%s'", what,
+				 path ? path : "");
+	if (strlen(path) >= PATH_MAX - sizeof NEWROOT)
+		return error_set(err, -ENAMETOOLONG, "%s is too long", what);
+	return 0;
+}
+
+static struct jail_op *push(jail_plan *plan, cibox_error *err)
+{
+	if (plan->count == plan->cap) {
+		size_t cap = plan->cap ? 2 * plan->cap : 8;
+		struct jail_op *ops = realloc(plan->ops, cap * sizeof *ops);
+		if (!ops) {
+			error_set(err, -ENOMEM, "out of memory");
+			return NULL;
+		}
+		plan->ops = ops;
+		plan->cap = cap;
+	}
+	struct jail_op *op = &plan->ops[plan->count++];
+	memset(op, 0, sizeof *op);
+	return op;
+}
+
+int jail_plan_add(jail_plan *plan, enum jail_op_kind kind, const char *src, const char *dst,
+		  cibox_error *err)
+{
+	int rc = absolute(dst, "a jail path", err);
+	if (rc == 0 && kind != JAIL_TMPFS)
+		rc = absolute(src, "a host path", err);
+	if (rc < 0)
+		return rc;
+	struct jail_op *op = push(plan, err);
+	if (!op)
+		return -ENOMEM;
+	op->kind = kind;
+	op->src = src ? strdup(src) : NULL;
+	op->dst = strdup(dst);
+	return 0;
+}
+
+int jail_plan_add_overlay(jail_plan *plan, const char *lower, const char *upper,
+			  const char *work, const char *dst, cibox_error *err)
+{
+	int rc = jail_plan_add(plan, JAIL_OVERLAY, lower, dst, err);
+	if (rc == 0 && (rc = absolute(upper, "an overlay's upper folder", err)) == 0 &&
+	    (rc = absolute(work, "an overlay's work folder", err)) == 0) {
+		plan->ops[plan->count - 1].upper = strdup(upper);
+		plan->ops[plan->count - 1].work = strdup(work);
+	}
+	return rc;
+}
+
+int jail_plan_add_spec(jail_plan *plan, enum jail_op_kind kind, const char *spec,
+		       cibox_error *err)
+{
+	char src[PATH_MAX];
+	const char *colon = strchr(spec, ':');
+	size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
+	if (len >= sizeof src)
+		return error_set(err, -ENAMETOOLONG, "path too long: '%s'", spec);
+	memcpy(src, spec, len);
+	src[len] = '\0';
+	char resolved[PATH_MAX];
+	if (!realpath(src, resolved))
+		return error_set(err, -errno, "%s: %s", src, strerror(errno));
+	return jail_plan_add(plan, kind, resolved, colon ? colon + 1 : resolved, err);
+}
+
+int jail_plan_set_rootfs(jail_plan *plan, const char *path, cibox_error *err)
+{
+	char resolved[PATH_MAX];
+	if (!realpath(path, resolved))
+		return error_set(err, -errno, "root filesystem %s: %s", path, strerror(errno));
+	free(plan->rootfs);
+	plan->rootfs = strdup(resolved);
+	return 0;
+}
+
+void jail_plan_share_network(jail_plan *plan, bool share)
+{
+	plan->share_network = share;
+}
+
+void jail_plan_keep_uid(jail_plan *plan, bool keep)
+{
+	plan->keep_uid = keep;
+}
+
+int jail_plan_set_cwd(jail_plan *plan, const char *path, cibox_error *err)
+{
+	int rc = absolute(path, "the working directory", err);
+	if (rc < 0)
+		return rc;
+	free(plan->cwd);
+	plan->cwd = strdup(path);
+	return 0;
+}
+
+/* --- carried out inside the namespaces --- */
+
+static int unavailable(cibox_error *err, const char *what, int saved_errno, const char *fix)
+{
+	return error_set(err, -EOPNOTSUPP, "%s: %s; %s", what, strerror(saved_errno), fix);
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = write(fd, text, strlen(text));
+	int rc = n == (ssize_t)strlen(text) ? 0 : -errno;
+	close(fd);
+	return rc;
+}
+
+static int map_ids(const jail_plan *plan, uid_t uid, gid_t gid, cibox_error *err)
+{
+	char line[64];
+	int rc = write_file("/proc/self/setgroups", "deny");
+	if (rc < 0 && rc != -ENOENT)
+		return error_set(err, rc, "cannot write /proc/self/setgroups: %s", strerror(-rc));
+	snprintf(line, sizeof line, "%u %u 1\n", plan->keep_uid ? uid : 0, uid);
+	if ((rc = write_file("/proc/self/uid_map", line)) < 0)
+		return error_set(err, rc, "cannot write the jail's uid map: %s", strerror(-rc));
+	snprintf(line, sizeof line, "%u %u 1\n", plan->keep_uid ? gid : 0, gid);
+	if ((rc = write_file("/proc/self/gid_map", line)) < 0)
+		return error_set(err, rc, "cannot write the jail's gid map: %s", strerror(-rc));
+	return 0;
+}
+
+static int mount_or_fail(const char *src, const char *dst, const char *type,
+			 unsigned long flags, const char *data, cibox_error *err)
+{
+	if (mount(src, dst, type, flags, data) == 0)
+		return 0;
+	int saved = errno;
+	if (type && strcmp(type, "overlay") == 0 && (saved == EPERM || saved == ENODEV))
+		return unavailable(err, "cannot mount overlayfs in the jail", saved,
+				   "overlayfs for unprivileged users needs Linux 5.11 or later "
+				   "(or use --in-place)");
+	if (type && strcmp(type, "proc") == 0 && saved == EPERM)
+		return unavailable(err, "cannot mount a fresh /proc in the jail", saved,
+				   "this machine hides parts of /proc (as container runtimes do); "
+				   "run cibox on the host or in a privileged container");
+	return error_set(err, -saved, "cannot mount %s on %s: %s", src ? src : type,
+			 dst + strlen(NEWROOT), strerror(saved));
+}
+
+static int make_read_only(const char *path, cibox_error *err)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+	if (mount_setattr(AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof attr) == 0)
+		return 0;
+	if (errno == ENOSYS)
+		return unavailable(err, "cannot make the jail's root read-only", errno,
+				   "mount_setattr needs Linux 5.12 or later");
+	return error_set(err, -errno, "cannot make %s read-only: %s", path + strlen(NEWROOT),
+			 strerror(errno));
+}
+
+static void jail_path(char *out, const char *root, const char *path)
+{
+	snprintf(out, PATH_MAX, "%s%s", root, path);
+}
+
+/* A mount needs something to mount on. Under a writable mount (the private
+ * /tmp, an earlier bind) it is made; in the read-only root it must exist. */
+static int ensure_target(const char *target, bool directory, cibox_error *err)
+{
+	struct stat st;
+	if (stat(target, &st) == 0)
+		return 0;
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s", target);
+	for (char *slash = path + strlen(NEWROOT) + 1; (slash = strchr(slash, '/')); slash++) {
+		*slash = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			goto missing;
+		*slash = '/';
+	}
+	if (directory ? mkdir(path, 0755) == 0 : mknod(path, S_IFREG | 0644, 0) == 0)
+		return 0;
+missing:
+	return error_set(err, -ENOENT, "cannot mount on %s: %s",
+			 target + strlen(NEWROOT), errno == EROFS ? "it does not exist in the read-only root" : strerror(errno));
+}
+
+static int setup_dev(cibox_error *err)
+{
+	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+	int rc = mount_or_fail("tmpfs", NEWROOT "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC,
+			       "mode=0755", err);
+	for (size_t i = 0; rc == 0 && i < sizeof nodes / sizeof nodes[0]; i++) {
+		char host[PATH_MAX], target[PATH_MAX];
+		snprintf(host, sizeof host, OLDROOT "/dev/%s", nodes[i]);
+		snprintf(target, sizeof target, NEWROOT "/dev/%s", nodes[i]);
+		int fd = open(target, O_CREAT | O_WRONLY | O_CLOEXEC, 0666);
+		if (fd >= 0)
+			close(fd);
+		rc = mount_or_fail(host, target, NULL, MS_BIND, NULL, err);
+	}
+	if (rc == 0 && (mkdir(NEWROOT "/dev/pts", 0755) < 0 || mkdir(NEWROOT "/dev/shm", 01777) < 0))
+		rc = error_set(err, -errno, "cannot populate the jail's /dev: %s", strerror(errno));
+	if (rc == 0)
+		rc = mount_or_fail("devpts", NEWROOT "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+				   "newinstance,ptmxmode=0666,mode=620", err);
+	if (rc == 0)
+		rc = mount_or_fail("tmpfs", NEWROOT "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV,
+				   "mode=1777", err);
+	static const char *const links[][2] = { { "pts/ptmx", "ptmx" },
+						{ "/proc/self/fd", "fd" },
+						{ "/proc/self/fd/0", "stdin" },
+						{ "/proc/self/fd/1", "stdout" },
+						{ "/proc/self/fd/2", "stderr" } };
+	for (size_t i = 0; rc == 0 && i < sizeof links / sizeof links[0]; i++) {
+		char target[PATH_MAX];
+		snprintf(target, sizeof target, NEWROOT "/dev/%s", links[i][1]);
+		if (symlink(links[i][0], target) < 0)
+			rc = error_set(err, -errno, "cannot create /dev/%s: %s", links[i][1],
+				       strerror(errno));
+	}
+	return rc;
+}
+
+static int carry_out(const struct jail_op *op, cibox_error *err)
+{
+	char src[PATH_MAX], dst[PATH_MAX], opts[3 * PATH_MAX + 64];
+	jail_path(dst, NEWROOT, op->dst);
+	struct stat st;
+	bool directory = true;
+	if (op->src) {
+		jail_path(src, OLDROOT, op->src);
+		directory = stat(src, &st) < 0 || S_ISDIR(st.st_mode);
+	}
+	int rc = ensure_target(dst, directory, err);
+	if (rc < 0)
+		return rc;
+	switch (op->kind) {
+	case JAIL_TMPFS:
+		return mount_or_fail("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", err);
+	case JAIL_BIND:
+	case JAIL_RO_BIND:
+		rc = mount_or_fail(src, dst, NULL, MS_BIND | MS_REC, NULL, err);
+		if (rc == 0 && op->kind == JAIL_RO_BIND)
+			rc = make_read_only(dst, err);
+		return rc;
+	case JAIL_OVERLAY:
+		snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=" OLDROOT "%s,workdir=" OLDROOT "%s,userxattr",
+			 src, op->upper, op->work);
+		return mount_or_fail("overlay", dst, "overlay", 0, opts, err);
+	}
+	return error_set(err, -EINVAL, "unknown jail operation");
+}
+
+static void bring_loopback_up(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	struct ifreq ifr = { 0 };
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+}
+
+/* Build the new root under NEWROOT with the host's root at OLDROOT, then make
+ * it the root. Runs in the jail's init, inside every new namespace. */
+static int build_root(const jail_plan *plan, cibox_error *err)
+{
+	int rc = 0;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return error_set(err, -errno, "cannot make the jail's mounts private: %s",
+				 strerror(errno));
+	/* A tmpfs over /tmp becomes the root for a moment: the host's / moves to
+	 * OLDROOT, where every host path (also under /tmp) stays reachable. */
+	if ((rc = mount_or_fail("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", err)) < 0)
+		return rc;
+	if (chdir("/tmp") < 0 || mkdir("." NEWROOT, 0755) < 0 || mkdir("." OLDROOT, 0755) < 0 ||
+	    syscall(SYS_pivot_root, ".", "." OLDROOT) < 0 || chdir("/") < 0)
+		return error_set(err, -errno, "cannot prepare the jail's root: %s", strerror(errno));
+
+	char root[PATH_MAX];
+	jail_path(root, OLDROOT, plan->rootfs ? plan->rootfs : "");
+	if ((rc = mount_or_fail(root, NEWROOT, NULL, MS_BIND | MS_REC, NULL, err)) < 0 ||
+	    (rc = make_read_only(NEWROOT, err)) < 0 ||
+	    (rc = mount_or_fail("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				NULL, err)) < 0 ||
+	    (rc = setup_dev(err)) < 0 ||
+	    (rc = mount_or_fail("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777",
+				err)) < 0)
+		return rc;
+	for (size_t i = 0; i < plan->count; i++)
+		if ((rc = carry_out(&plan->ops[i], err)) < 0)
+			return rc;
+
+	/* pivot_root(".", ".") stacks the old root on the new one; detach it. */
+	if (chdir(NEWROOT) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
+	    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+		return error_set(err, -errno, "cannot enter the jail's root: %s", strerror(errno));
+	if (plan->cwd && chdir(plan->cwd) < 0 && chdir("/") < 0)
+		return error_set(err, -errno, "cannot change to %s: %s", plan->cwd, strerror(errno));
+	return 0;
+}
+
+/* --- the processes that hold the jail together --- */
+
+static volatile pid_t forward_to;
+
+/* Signals a terminal sends reach the whole process group by themselves. */
+static void forward_signal(int sig, siginfo_t *info, void *context)
+{
+	(void)context;
+	if (info->si_code != SI_KERNEL && forward_to > 0)
+		kill(forward_to, sig);
+}
+
+static void forward_signals(pid_t to)
+{
+	static const int signals[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
+	forward_to = to;
+	struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
+		sigaction(signals[i], &sa, NULL);
+}
+
+static void default_signals(void)
+{
+	static const int signals[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
+	for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
+		signal(signals[i], SIG_DFL);
+}
+
+/* End this process the way `status` says another one ended. */
+static _Noreturn void exit_like(int status)
+{
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+		signal(sig, SIG_DFL);
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* no second core dump */
+		kill(getpid(), sig);
+		_exit(128 + sig);
+	}
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
+
+/* The jail's pid 1: reap every orphan; when the command ends, report how. */
+static _Noreturn void run_init(pid_t command, int status_fd)
+{
+	forward_signals(command);
+	for (;;) {
+		int status;
+		pid_t pid = wait(&status);
+		if (pid == command) {
+			ssize_t unused = write(status_fd, &status, sizeof status);
+			(void)unused;
+			_exit(0); /* the kernel ends every other process of the jail */
+		}
+		if (pid < 0 && errno == ECHILD)
+			_exit(1);
+	}
+}
+
+int jail_enter(const jail_plan *plan, cibox_error *err)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	if (unshare(CLONE_NEWUSER) < 0) {
+		int saved = errno;
+		if (saved == ENOSPC)
+			return unavailable(err, "cannot create a user namespace", saved,
+					   "raise the limit: sysctl -w user.max_user_namespaces=15000");
+		if (saved == EINVAL)
+			return unavailable(err, "cannot create a user namespace", saved,
+					   "the kernel lacks user namespaces (CONFIG_USER_NS)");
+		return unavailable(err, "cannot create a user namespace", saved,
+				   "enable them for normal users: sysctl -w kernel.unprivileged_userns_clone=1 "
+				   "(and on Ubuntu kernel.apparmor_restrict_unprivileged_userns=0)");
+	}
+	int rc = map_ids(plan, uid, gid, err);
+	if (rc < 0)
+		return rc;
+	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
+	if (!plan->share_network)
+		flags |= CLONE_NEWNET;
+	if (unshare(flags) < 0)
+		return unavailable(err, "cannot create the jail's namespaces", errno,
+				   "this kernel or machine refuses mount, pid, ipc, uts or net namespaces");
+
+	int status_pipe[2];
+	if (pipe2(status_pipe, O_CLOEXEC) < 0)
+		return error_set(err, -errno, "pipe: %s", strerror(errno));
+	pid_t init = fork();
+	if (init < 0)
+		return error_set(err, -errno, "fork: %s", strerror(errno));
+	if (init > 0) {
+		/* Outside the pid namespace: wait for the jail and end as its command did. */
+		close(status_pipe[1]);
+		forward_signals(init);
+		int status;
+		while (waitpid(init, &status, 0) < 0 && errno == EINTR)
+			;
+		int command_status;
+		if (read(status_pipe[0], &command_status, sizeof command_status) == sizeof command_status)
+			exit_like(command_status);
+		exit_like(status);
+	}
+
+	/* The jail's init. */
+	close(status_pipe[0]);
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if ((rc = build_root(plan, err)) < 0)
+		return rc;
+	if (sethostname("cibox", 5) < 0)
+		return error_set(err, -errno, "sethostname: %s", strerror(errno));
+	if (!plan->share_network)
+		bring_loopback_up();
+	pid_t command = fork();
+	if (command < 0)
+		return error_set(err, -errno, "fork: %s", strerror(errno));
+	if (command > 0)
+		run_init(command, status_pipe[1]);
+	close(status_pipe[1]);
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	default_signals();
+	return 0;
+}

@@ -1,0 +1,60 @@
+/*
+ * The rootless jail: new user, mount, pid, ipc, uts and (unless the network is
+ * shared) net namespaces around a command, without setuid and without a
+ * daemon.
+ *
+ * As in bubblewrap, what the jail looks like is decided first, as a list of
+ * operations (a plan); jail_enter then carries the list out in order inside
+ * the new namespaces. The root is the host's, bound read-only (or an image
+ * folder), with a private /tmp, a minimal /dev, a fresh /proc and whatever the
+ * plan binds or overlays on top.
+ */
+#ifndef CIBOX_JAIL_JAIL_H
+#define CIBOX_JAIL_JAIL_H
+
+#include <stdbool.h>
+
+#include <cibox/sandbox.h>
+
+typedef struct jail_plan jail_plan;
+
+enum jail_op_kind {
+	JAIL_BIND,     /* src read-write at dst */
+	JAIL_RO_BIND,  /* src read-only at dst */
+	JAIL_TMPFS,    /* an empty tmpfs at dst */
+	JAIL_OVERLAY,  /* src seen at dst, writes going to upper (work is overlayfs's) */
+};
+
+jail_plan *jail_plan_new(void);
+void jail_plan_free(jail_plan *plan);
+
+/* Add one operation; paths are absolute on the host (src) and in the jail (dst). */
+int jail_plan_add(jail_plan *plan, enum jail_op_kind kind, const char *src, const char *dst,
+		  cibox_error *err);
+int jail_plan_add_overlay(jail_plan *plan, const char *lower, const char *upper,
+			  const char *work, const char *dst, cibox_error *err);
+/* "SRC" or "SRC:DST", as the command line gives it. */
+int jail_plan_add_spec(jail_plan *plan, enum jail_op_kind kind, const char *spec,
+		       cibox_error *err);
+/* The root: the host's "/" (the default) or an image folder. */
+int jail_plan_set_rootfs(jail_plan *plan, const char *path, cibox_error *err);
+void jail_plan_share_network(jail_plan *plan, bool share);
+/* Keep the caller's uid and gid inside instead of becoming root there. */
+void jail_plan_keep_uid(jail_plan *plan, bool keep);
+/* Where the command starts; the default is the caller's working directory. */
+int jail_plan_set_cwd(jail_plan *plan, const char *path, cibox_error *err);
+
+/*
+ * Moves the calling process into a new jail. It forks twice: the first child
+ * keeps the namespaces' ownership, the second is the jail's init (pid 1),
+ * which reaps orphans and passes signals on. The call returns 0 in a third,
+ * innermost process, where the caller goes on to start the command; every
+ * other process stays inside jail_enter and exits with that process's
+ * status. Everything dies with the caller's parent (PR_SET_PDEATHSIG) and with
+ * the jail's init (the pid namespace).
+ * -EOPNOTSUPP when the machine cannot host a jail; the message says what
+ * is missing and how to enable it.
+ */
+int jail_enter(const jail_plan *plan, cibox_error *err);
+
+#endif
