@@ -105,6 +105,34 @@ static int count_threads(cibox_error *err)
 	return threads;
 }
 
+/* glibc reads /proc/sys/vm/overcommit_memory the first time the heap of a
+ * thread's arena shrinks, which a thread restricted to a policy without file
+ * access would die of. Have it happen now, in a thread of its own, while files
+ * may still be read. */
+static void *shrink_a_heap(void *unused)
+{
+	enum { BLOCKS = 8, BLOCK = 60 * 1024 }; /* under the mmap threshold, over the trim one in all */
+	void *blocks[BLOCKS];
+	for (int i = 0; i < BLOCKS; i++) {
+		blocks[i] = malloc(BLOCK);
+		if (blocks[i])
+			memset(blocks[i], 0, BLOCK);
+	}
+	for (int i = BLOCKS - 1; i >= 0; i--)
+		free(blocks[i]);
+	return unused;
+}
+
+static int warm_up_libc(cibox_error *err)
+{
+	pthread_t thread;
+	int rc = pthread_create(&thread, NULL, shrink_a_heap, NULL);
+	if (rc != 0)
+		return error_set(err, -rc, "cannot start a thread: %s", strerror(rc));
+	pthread_join(thread, NULL);
+	return 0;
+}
+
 static uint32_t violation_action(enum cibox_mode mode)
 {
 	return mode == CIBOX_MODE_ABORT ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_TRAP;
@@ -143,6 +171,8 @@ int cibox_sandbox_setup(enum cibox_mode mode, cibox_error *err)
 		return error_set(err, -EBUSY,
 				 "the process already has %d threads; set the syscall sandbox up before starting any",
 				 threads);
+	if (warm_up_libc(err) < 0)
+		return err ? err->code : -EAGAIN;
 	if (seccomp_api_get() < 3)
 		return error_set(err, -ENOSYS, "this kernel or libseccomp lacks seccomp filters");
 	sctab_max_known(); /* the handler's name table, loaded while allocation is safe */

@@ -451,6 +451,40 @@ static void clone3_and_newer_calls_answer_enosys(void **state)
 	expect_exit(&o, 0);
 }
 
+static void *churn_heap(void *arg)
+{
+	(void)arg;
+	if (restrict_to("churn", "@default") < 0)
+		_exit(20);
+	for (int round = 0; round < 4; round++) {
+		void *blocks[16];
+		for (int i = 0; i < 16; i++)
+			blocks[i] = calloc(1, 60 * 1024);
+		for (int i = 15; i >= 0; i--)
+			free(blocks[i]);
+	}
+	return NULL;
+}
+
+static int scenario_heap(void)
+{
+	if (setup_laa() < 0)
+		return 10;
+	pthread_t t;
+	if (pthread_create(&t, NULL, churn_heap, NULL) != 0)
+		return 11;
+	pthread_join(t, NULL);
+	return 0;
+}
+
+/* glibc's first heap shrink in a thread's arena reads a /proc file. */
+static void a_thread_without_file_access_can_free_memory(void **state)
+{
+	(void)state;
+	struct outcome o = run_isolated(scenario_heap);
+	expect_exit(&o, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -467,6 +501,7 @@ int main(void)
 		cmocka_unit_test(the_sigsys_handler_cannot_be_replaced),
 		cmocka_unit_test(sigsys_cannot_be_ignored),
 		cmocka_unit_test(clone3_and_newer_calls_answer_enosys),
+		cmocka_unit_test(a_thread_without_file_access_can_free_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
