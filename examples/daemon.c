@@ -33,6 +33,11 @@ static void restrict_self(const char *name, const char *policy)
 		fprintf(stderr, "daemon: %s: %s\n", name, err.message);
 		exit(1);
 	}
+}
+
+/* Lets init start the next thread. */
+static void announce(void)
+{
 	pthread_mutex_lock(&lock);
 	installed = true;
 	pthread_cond_signal(&ready);
@@ -43,6 +48,7 @@ static void *net_main(void *arg)
 {
 	(void)arg;
 	restrict_self("net", "@default,@network");
+	announce();
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 8) < 0)
@@ -57,6 +63,7 @@ static void *msghand_main(void *arg)
 	restrict_self("msghand", "@default");
 	if (violate)
 		cibox_sandbox_test_violation();
+	announce();
 	return NULL;
 }
 
@@ -64,6 +71,7 @@ static void *scheduler_main(void *arg)
 {
 	(void)arg;
 	restrict_self("scheduler", "@default,@time");
+	announce();
 	struct timespec tick = { 0, 1000000 };
 	nanosleep(&tick, NULL);
 	return NULL;
