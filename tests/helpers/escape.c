@@ -10,7 +10,7 @@
  *   CASE: reached the kernel (errno N / result R)   exit 0
  *   CASE: ENOSYS                                     exit 38
  *
- * Reaching the kernel includes failing there: as an unprivileged user mount
+ * Reaching the kernel includes failing there: for an unprivileged user bpf
  * answers EPERM, which still means no filter stood in the way. A sandbox that
  * stops the attempt kills the process first, so it prints neither line.
  *
