@@ -35,6 +35,11 @@ int supervisor_find_command(const char *command, char *path, size_t size, cibox_
 		if (access(command, X_OK) < 0)
 			return error_set(err, errno == ENOENT ? -ENOENT : -EACCES, "%s: %s", command,
 					 strerror(errno));
+		/* A directory passes access(X_OK) and then fails in the child's
+		 * execve, where nothing can say why. */
+		struct stat st;
+		if (stat(command, &st) == 0 && !S_ISREG(st.st_mode))
+			return error_set(err, -EACCES, "%s: not a regular file", command);
 		snprintf(path, size, "%s", command);
 		return 0;
 	}
