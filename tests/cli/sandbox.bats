@@ -133,6 +133,14 @@ print(out[0]["n"][2], threading.active_count())'
 	assert_line_matching "script\.sh"
 }
 
+@test "a directory as the command gives 126 and one line" {
+	mkdir tools
+	run "$CIBOX" sandbox -- ./tools
+	assert_status 126
+	assert_one_line
+	assert_line_matching "^cibox: sandbox: \./tools: not a regular file$"
+}
+
 # --- modes ---
 
 @test "log-and-abort names the syscall and thread, then cibox says it stopped the command" {
