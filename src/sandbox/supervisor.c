@@ -362,8 +362,10 @@ static int supervise(struct supervisor *s, int sigfd)
 			reap(s);
 		}
 	}
-	/* The command is done: whatever it left running ends with it. */
-	proctree_kill_descendants(getpid());
+	/* The command is done: whatever it left running ends with it. As a
+	 * subreaper, cibox has children as long as it has any descendants. */
+	if (waitpid(-1, NULL, WNOHANG) == 0)
+		proctree_kill_descendants(getpid());
 	while (waitpid(-1, NULL, 0) > 0)
 		;
 	return 0;
