@@ -645,9 +645,8 @@ int main(void)
 	char missed[256];
 	int total, cached = count_cacheable(&cfg[C_CIBOX].prog, policy, &total, missed,
 					    sizeof missed);
-	printf("  insns run: what the filter would run; the cache answers without running it.\n"
-	       "  uncached: one unused argument load at the chain's top stops the kernel from\n"
-	       "  caching it, so the whole chain runs on every call, as before Linux 5.11.\n"
+	printf("  insns run: what the filter would run for the call; a cached call runs none.\n"
+	       "  uncached: an unused argument load on top keeps it out of the cache, as before 5.11.\n"
 	       "  cached: cibox's filter leaves %d of the %d syscalls @default allows with any\n"
 	       "  arguments to the cache%s%s%s.\n",
 	       cached, total, missed[0] ? " (not: " : "", missed, missed[0] ? ")" : "");
