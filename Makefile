@@ -85,11 +85,12 @@ check: deps
 	@$(MAKE) --no-print-directory tests
 	@tests/run $(BUILD)
 
+ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
 check-asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
-		SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" tests
+		SANITIZE="$(ASAN_FLAGS)" tests
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-		tests/run build-asan
+		CIBOX_SANITIZE="$(ASAN_FLAGS)" tests/run build-asan
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)

@@ -20,8 +20,10 @@ load helpers
 	run pkg-config --cflags --libs cibox
 	assert_status 0
 	assert_line_matching "-lcibox"
-	# shellcheck disable=SC2046
-	cc -o "$BATS_TEST_TMPDIR/daemon" "$CIBOX_TOP/examples/daemon.c" $(pkg-config --cflags --libs cibox)
+	# A sanitized library needs its runtime in the program too.
+	# shellcheck disable=SC2046,SC2086
+	cc ${CIBOX_SANITIZE:-} -o "$BATS_TEST_TMPDIR/daemon" "$CIBOX_TOP/examples/daemon.c" \
+		$(pkg-config --cflags --libs cibox)
 	LD_LIBRARY_PATH=$dest/usr/lib ASAN_OPTIONS=detect_leaks=0 run "$BATS_TEST_TMPDIR/daemon"
 	assert_status 0
 	assert_line_matching '^Syscall filter installed for thread "scheduler"$'
