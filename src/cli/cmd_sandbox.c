@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "jail/jail.h"
 #include "sandbox/supervisor.h"
+#include "util/xdg.h"
 
 /* Without --policy or --allow: everything a build or test needs, no network.
  * Beyond the groups: make's posix_spawn sets the effective ids back to the
@@ -139,7 +140,11 @@ static int enter_jail(void *context, cibox_error *err)
 static int run(struct sandbox_args *a)
 {
 	cibox_error err = { 0 };
-	struct supervisor_options options = { .report_fd = STDERR_FILENO };
+	char cache[PATH_MAX];
+	struct supervisor_options options = {
+		.report_fd = STDERR_FILENO,
+		.filter_cache = xdg_path(XDG_CACHE, "filters", cache, sizeof cache) == 0 ? cache : NULL,
+	};
 	if (cibox_mode_parse(a->mode, &options.mode, &err) < 0) {
 		cli_error("sandbox: %s", err.message);
 		return CLI_USAGE;

@@ -8,6 +8,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -139,4 +143,86 @@ int filter_install(const struct filter_program *program, unsigned int flags, cib
 	if (rc < 0)
 		return error_set(err, -errno, "cannot install the seccomp filter: %s", strerror(errno));
 	return (int)rc;
+}
+
+static uint64_t program_key(const cibox_policy *policy, const struct filter_spec *spec)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const struct scmp_version *v = seccomp_version();
+	uint64_t facts[] = { 1 /* layout of this key */, spec->violation, spec->notify_exec,
+			     spec->guard_sigsys, v->major, v->minor, v->micro,
+			     seccomp_arch_native(), (uint64_t)sctab_max_known(), sctab_digest() };
+	const unsigned char *p = (const unsigned char *)facts;
+	for (size_t i = 0; i < sizeof facts; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	for (int nr = 0; nr < SCTAB_NR_LIMIT; nr++)
+		h = (h ^ (unsigned char)policy_form(policy, nr)) * 0x100000001b3ULL;
+	return h;
+}
+
+static bool cache_load(const char *path, struct filter_program *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	struct stat st;
+	bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+		  st.st_size % (off_t)sizeof(struct sock_filter) == 0 &&
+		  st.st_size <= (off_t)(BPF_MAXINSNS * sizeof(struct sock_filter));
+	struct sock_filter *insns = ok ? malloc((size_t)st.st_size) : NULL;
+	ok = insns && read(fd, insns, (size_t)st.st_size) == st.st_size;
+	close(fd);
+	if (!ok) {
+		free(insns);
+		return false;
+	}
+	out->insns = insns;
+	out->len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
+	return true;
+}
+
+static bool make_folders(const char *dir)
+{
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+		return false;
+	for (char *slash = path + 1; (slash = strchr(slash, '/')); slash++) {
+		*slash = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return false;
+		*slash = '/';
+	}
+	return mkdir(path, 0700) == 0 || errno == EEXIST;
+}
+
+static void cache_store(const char *dir, const char *path, const struct filter_program *prog)
+{
+	char tmp[PATH_MAX];
+	if (!make_folders(dir))
+		return;
+	if (snprintf(tmp, sizeof tmp, "%s/.tmp-XXXXXX", dir) >= (int)sizeof tmp)
+		return;
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		return;
+	size_t bytes = prog->len * sizeof *prog->insns;
+	bool ok = write(fd, prog->insns, bytes) == (ssize_t)bytes;
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp, path) < 0)
+		unlink(tmp);
+}
+
+int filter_build_cached(const cibox_policy *policy, const struct filter_spec *spec,
+			const char *cache_dir, struct filter_program *out, cibox_error *err)
+{
+	char path[PATH_MAX];
+	if (!cache_dir || snprintf(path, sizeof path, "%s/%016llx.bpf", cache_dir,
+				   (unsigned long long)program_key(policy, spec)) >= (int)sizeof path)
+		return filter_build(policy, spec, -1, out, err);
+	if (cache_load(path, out))
+		return 0;
+	int rc = filter_build(policy, spec, -1, out, err);
+	if (rc == 0)
+		cache_store(cache_dir, path, out);
+	return rc;
 }

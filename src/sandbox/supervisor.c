@@ -384,7 +384,7 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 		.notify_exec = true,
 	};
 	struct filter_program prog;
-	rc = filter_build(options->policy, &spec, -1, &prog, err);
+	rc = filter_build_cached(options->policy, &spec, options->filter_cache, &prog, err);
 	if (rc < 0)
 		return rc;
 

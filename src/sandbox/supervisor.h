@@ -24,6 +24,7 @@ struct supervisor_options {
 	const cibox_policy *policy;
 	enum cibox_mode mode;
 	int report_fd; /* where reports are written, one line each */
+	const char *filter_cache; /* a folder for compiled filters, or NULL */
 	/*
 	 * Optional: called in the child before the filter is installed, to move
 	 * it somewhere (a jail). It may fork; the process it returns 0 in starts

@@ -166,6 +166,31 @@ const struct sctab_restriction *sctab_restriction_find(const char *syscall)
 	return NULL;
 }
 
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+uint64_t sctab_digest(void)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < sizeof restrictions / sizeof restrictions[0]; i++) {
+		const struct sctab_restriction *r = &restrictions[i];
+		h = fnv1a(h, r->syscall, strlen(r->syscall) + 1);
+		for (unsigned a = 0; a < r->count; a++)
+			for (unsigned c = 0; c < r->alt[a].count; c++) {
+				const struct scmp_arg_cmp *cond = &r->alt[a].cond[c];
+				uint64_t fields[4] = { cond->arg, cond->op, cond->datum_a, cond->datum_b };
+				h = fnv1a(h, fields, sizeof fields);
+			}
+		h = fnv1a(h, "|", 1);
+	}
+	return h;
+}
+
 int sctab_resolve(const char *name)
 {
 	int nr = seccomp_syscall_resolve_name(name);

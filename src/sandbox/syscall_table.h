@@ -10,6 +10,7 @@
 
 #include <seccomp.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Native syscall numbers at or above this are never named by libseccomp. */
 #define SCTAB_NR_LIMIT 1024
@@ -45,5 +46,7 @@ int sctab_resolve(const char *name);
 const char *sctab_name(int nr);
 /* The highest native number libseccomp has a name for. */
 int sctab_max_known(void);
+/* A hash of the restriction table, which shapes every compiled filter. */
+uint64_t sctab_digest(void);
 
 #endif
