@@ -149,9 +149,11 @@ static uint64_t program_key(const cibox_policy *policy, const struct filter_spec
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	const struct scmp_version *v = seccomp_version();
+	/* libseccomp's version also stands for its syscall table, and so for the
+	 * ENOSYS range of the prefix. */
 	uint64_t facts[] = { 1 /* layout of this key */, spec->violation, spec->notify_exec,
 			     spec->guard_sigsys, v->major, v->minor, v->micro,
-			     seccomp_arch_native(), (uint64_t)sctab_max_known(), sctab_digest() };
+			     seccomp_arch_native(), sctab_digest() };
 	const unsigned char *p = (const unsigned char *)facts;
 	for (size_t i = 0; i < sizeof facts; i++)
 		h = (h ^ p[i]) * 0x100000001b3ULL;

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -108,6 +109,7 @@ struct supervisor {
 	struct seen seen;
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
+	int execve_nr, execveat_nr;
 };
 
 static void thread_name(pid_t tid, char *name, size_t size)
@@ -173,8 +175,7 @@ static void handle_notification(struct supervisor *s)
 		return; /* the caller died or the call was interrupted */
 	int nr = s->req->data.nr;
 	pid_t tid = (pid_t)s->req->pid;
-	const char *name = sctab_name(nr);
-	bool exec = name && (strcmp(name, "execve") == 0 || strcmp(name, "execveat") == 0);
+	bool exec = nr == s->execve_nr || nr == s->execveat_nr;
 
 	/* Until the command is started only its process carries the filter, so
 	 * the first execve is cibox's own start of it. */
@@ -316,6 +317,11 @@ static int take_listener(int pidfd, int number, cibox_error *err)
 {
 	struct timespec pause = { 0, 20000 };
 	for (int attempt = 0; attempt < 100000; attempt++) {
+		/* The first tries only yield: a sleep costs more than the wait. */
+		if (attempt > 0 && attempt < 64)
+			sched_yield();
+		else if (attempt > 0)
+			nanosleep(&pause, NULL);
 		int fd = (int)syscall(SYS_pidfd_getfd, pidfd, number, 0);
 		if (fd >= 0) {
 			fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -325,7 +331,6 @@ static int take_listener(int pidfd, int number, cibox_error *err)
 			return error_set(err, -errno,
 					 "cannot take the seccomp listener from the command (pidfd_getfd): %s",
 					 strerror(errno));
-		nanosleep(&pause, NULL);
 	}
 	return error_set(err, -ETIMEDOUT, "the command did not install its seccomp filter");
 }
@@ -388,7 +393,9 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 	if (rc < 0)
 		return rc;
 
-	struct supervisor s = { .opt = options, .listener = -1, .result = result };
+	struct supervisor s = { .opt = options, .listener = -1, .result = result,
+				.execve_nr = sctab_resolve("execve"),
+				.execveat_nr = sctab_resolve("execveat") };
 	*result = (struct supervisor_result){ 0 };
 	int sigfd = -1, pidfd = -1, sock[2] = { -1, -1 };
 	sigset_t mask, old_mask;
