@@ -10,12 +10,12 @@
  * runs on every such call; the question is whether the binary tree cibox asks
  * libseccomp for does at least as well as libseccomp's default layout.
  *
- * A filter cannot be removed once installed, so each configuration lives in
- * its own forked child, which installs its filter once and then times one
- * short slice of calls per round when the parent asks. Every round visits
- * every configuration, so changes in machine load fall on all of them alike,
- * and only ratios of the per-configuration medians are printed: absolute
- * times say more about the machine than about the filters.
+ * A filter cannot be removed once installed, so every measurement is a short
+ * slice of calls in a freshly forked child that installs the configuration's
+ * filter first. Every round visits every configuration, so changes in
+ * machine load fall on all of them alike; each cost is taken relative to the
+ * same round's run without a filter, and only ratios of the medians are
+ * printed: absolute times say more about the machine than about the filters.
  */
 #include <errno.h>
 #include <linux/filter.h>
@@ -42,7 +42,7 @@
 #include "sandbox/syscall_table.h"
 
 #define ROUNDS 101
-#define WARMUP_CALLS 2000L
+#define WARMUP_CALLS 5000L
 /* What the timed loops of one run may take altogether, in seconds. */
 #define BUDGET_SECONDS 20.0
 #define MIN_CALLS 50000L
@@ -56,7 +56,8 @@ struct config {
 	enum target target;
 	struct filter_program prog; /* len 0: no filter */
 	double ns[ROUNDS];
-	double median;
+	double rel[ROUNDS]; /* each round's cost over that round's no-filter cost */
+	double median;      /* of rel */
 };
 
 enum {
@@ -333,74 +334,46 @@ static struct sample time_calls(enum target t, long calls)
 	return s;
 }
 
-/* A configuration's child: it installs the filter once, then answers each
- * request from the parent with one timed loop, until asked for 0 calls. */
-struct child {
-	pid_t pid;
-	int request, reply;
-};
-
-static struct child spawn(const struct config *c)
+static void measuring_child(const struct config *c, long calls, int reply, pid_t parent)
 {
-	int req[2], rep[2];
+	/* Should the parent die, nothing else would end the child. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(1);
+	if (c->prog.len) {
+		cibox_error err;
+		if (filter_install(&c->prog, 0, &err) < 0)
+			die(c->label, err.message);
+	}
+	struct sample s = time_calls(c->target, calls);
+	_exit(write(reply, &s, sizeof s) == (ssize_t)sizeof s ? 0 : 1);
+}
+
+/* One slice of calls in a fresh child carrying the configuration's filter. */
+static struct sample measure(const struct config *c, long calls)
+{
+	int fds[2];
 	pid_t parent = getpid();
-	if (pipe(req) < 0 || pipe(rep) < 0)
+	if (pipe(fds) < 0)
 		die("pipe", strerror(errno));
 	pid_t pid = fork();
 	if (pid < 0)
 		die("fork", strerror(errno));
 	if (pid == 0) {
-		close(req[1]);
-		close(rep[0]);
-		/* Siblings hold copies of each other's pipes, so none would see the
-		 * parent go away; the kernel ends them instead. */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-			_exit(1);
-		if (c->prog.len) {
-			cibox_error err;
-			if (filter_install(&c->prog, 0, &err) < 0)
-				die(c->label, err.message);
-		}
-		long calls;
-		while (read(req[0], &calls, sizeof calls) == (ssize_t)sizeof calls && calls > 0) {
-			struct sample s = time_calls(c->target, calls);
-			if (write(rep[1], &s, sizeof s) != (ssize_t)sizeof s)
-				_exit(1);
-		}
-		_exit(0);
+		close(fds[0]);
+		measuring_child(c, calls, fds[1], parent);
 	}
-	close(req[0]);
-	close(rep[1]);
-	return (struct child){ .pid = pid, .request = req[1], .reply = rep[0] };
-}
-
-static void child_failed(const struct config *c, struct child *ch)
-{
-	int status;
-	if (waitpid(ch->pid, &status, 0) == ch->pid && WIFSIGNALED(status))
-		die(c->label, strsignal(WTERMSIG(status)));
-	die(c->label, "the measuring process failed");
-}
-
-static struct sample measure(const struct config *c, struct child *ch, long calls)
-{
+	close(fds[1]);
 	struct sample s;
-	if (write(ch->request, &calls, sizeof calls) != (ssize_t)sizeof calls ||
-	    read(ch->reply, &s, sizeof s) != (ssize_t)sizeof s)
-		child_failed(c, ch);
-	return s;
-}
-
-static void finish_child(const struct config *c, struct child *ch)
-{
-	long stop = 0;
+	ssize_t got = read(fds[0], &s, sizeof s);
+	close(fds[0]);
 	int status;
-	if (write(ch->request, &stop, sizeof stop) != (ssize_t)sizeof stop)
-		child_failed(c, ch);
-	close(ch->request);
-	close(ch->reply);
-	if (waitpid(ch->pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	if (waitpid(pid, &status, 0) < 0)
+		die("waitpid", strerror(errno));
+	if (WIFSIGNALED(status))
+		die(c->label, strsignal(WTERMSIG(status)));
+	if (got != (ssize_t)sizeof s || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		die(c->label, "the measuring process failed");
+	return s;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -496,35 +469,33 @@ static int count_cacheable(const struct filter_program *prog, const cibox_policy
 	return n;
 }
 
-static double overhead_ratio(const struct config *cfg, int x, int none, int base)
+static double overhead_ratio(double x, double base)
 {
-	return (cfg[x].median - cfg[none].median) / (cfg[base].median - cfg[none].median);
+	return (x - 1) / (base - 1);
 }
 
 #define RESAMPLES 1000
 
 /*
- * How far the noise moves a ratio: the same ratio of medians computed over
- * rounds drawn again at random (a bootstrap), keeping the configurations of a
- * round together since they ran moments apart; the middle 90% of the results.
+ * How far the noise moves a ratio: the same ratio computed over rounds drawn
+ * again at random (a bootstrap), keeping the configurations of a round
+ * together since they ran moments apart; the middle 90% of the results.
  */
-static void interval(const struct config *cfg, int x, int none, int base, double *lo, double *hi)
+static void interval(const struct config *cfg, int x, int base, double *lo, double *hi)
 {
 	static double results[RESAMPLES];
 	uint32_t state = 2463534242u;
 	for (int b = 0; b < RESAMPLES; b++) {
-		double v[3][ROUNDS];
-		const int which[3] = { x, none, base };
+		double vx[ROUNDS], vb[ROUNDS];
 		for (int r = 0; r < ROUNDS; r++) {
 			state ^= state << 13;
 			state ^= state >> 17;
 			state ^= state << 5;
 			int pick = (int)(state % ROUNDS);
-			for (int k = 0; k < 3; k++)
-				v[k][r] = cfg[which[k]].ns[pick];
+			vx[r] = cfg[x].rel[pick];
+			vb[r] = cfg[base].rel[pick];
 		}
-		double mx = median(v[0], ROUNDS), mn = median(v[1], ROUNDS), mb = median(v[2], ROUNDS);
-		results[b] = (mx - mn) / (mb - mn);
+		results[b] = overhead_ratio(median(vx, ROUNDS), median(vb, ROUNDS));
 	}
 	qsort(results, RESAMPLES, sizeof *results, cmp_double);
 	*lo = results[RESAMPLES / 20];
@@ -535,8 +506,8 @@ struct ratio {
 	double value, lo, hi;
 };
 
-/* One line of a table: cost against no filter, then overhead against `base`
- * as the ratio of medians, with the interval the noise allows. */
+/* One line of a table: cost against no filter, then overhead against `base`,
+ * with the interval the noise allows. */
 static struct ratio row(const struct config *cfg, int x, int none, int base,
 			const struct seccomp_data *d)
 {
@@ -545,14 +516,14 @@ static struct ratio row(const struct config *cfg, int x, int none, int base,
 		printf(" %5u", walk(&cfg[x].prog, d).steps);
 	else
 		printf(" %5s", "0");
-	printf(" %8.3f", cfg[x].median / cfg[none].median);
+	printf(" %8.3f", cfg[x].median);
 	struct ratio r = { 1, 1, 1 };
 	if (x == none || x == base) {
 		printf(" %7s\n", x == none ? "-" : "1");
 		return r;
 	}
-	r.value = overhead_ratio(cfg, x, none, base);
-	interval(cfg, x, none, base, &r.lo, &r.hi);
+	r.value = overhead_ratio(cfg[x].median, cfg[base].median);
+	interval(cfg, x, base, &r.lo, &r.hi);
 	printf(" %7.2f  %.2f-%.2f\n", r.value, r.lo, r.hi);
 	return r;
 }
@@ -584,54 +555,58 @@ int main(void)
 		die("@default", "no longer allows getppid by number and prctl by argument");
 
 	struct config cfg[N_CONFIGS] = {
-		[C_NONE] = { "no filter", GETPPID, { 0 }, { 0 }, 0 },
-		[C_ALLOW] = { "allow-all: arch check, ret ALLOW (the floor)", GETPPID,
-			      build_allow_all(), { 0 }, 0 },
-		[C_CIBOX] = { "cibox @default", GETPPID, build_cibox(policy), { 0 }, 0 },
-		[C_LINEAR] = { "linear chain of @default, getppid last", GETPPID,
-			       build_linear(policy, nr_getppid, 0), { 0 }, 0 },
-		[C_LINEAR_NOCACHE] = { "the same chain, uncached", GETPPID,
-				       build_linear(policy, nr_getppid, 1), { 0 }, 0 },
-		[A_NONE] = { "no filter", PRCTL, { 0 }, { 0 }, 0 },
-		[A_ALLOW] = { "allow-all: arch check, ret ALLOW", PRCTL, build_allow_all(),
-			      { 0 }, 0 },
-		[A_CIBOX] = { "cibox @default (binary tree)", PRCTL, build_cibox(policy), { 0 }, 0 },
-		[A_LIBSECCOMP] = { "libseccomp default build of the same rules", PRCTL,
-				   build_libseccomp_default(policy), { 0 }, 0 },
-		[A_LINEAR] = { "linear chain of @default, prctl last", PRCTL,
-			       build_linear(policy, nr_prctl, 0), { 0 }, 0 },
+		[C_NONE] = { .label = "no filter", .target = GETPPID },
+		[C_ALLOW] = { .label = "allow-all: arch check, ret ALLOW (the floor)",
+			      .target = GETPPID, .prog = build_allow_all() },
+		[C_CIBOX] = { .label = "cibox @default", .target = GETPPID,
+			      .prog = build_cibox(policy) },
+		[C_LINEAR] = { .label = "linear chain of @default, getppid last", .target = GETPPID,
+			       .prog = build_linear(policy, nr_getppid, 0) },
+		[C_LINEAR_NOCACHE] = { .label = "the same chain, uncached", .target = GETPPID,
+				       .prog = build_linear(policy, nr_getppid, 1) },
+		[A_NONE] = { .label = "no filter", .target = PRCTL },
+		[A_ALLOW] = { .label = "allow-all: arch check, ret ALLOW", .target = PRCTL,
+			      .prog = build_allow_all() },
+		[A_CIBOX] = { .label = "cibox @default (binary tree)", .target = PRCTL,
+			      .prog = build_cibox(policy) },
+		[A_LIBSECCOMP] = { .label = "libseccomp default build of the same rules",
+				   .target = PRCTL, .prog = build_libseccomp_default(policy) },
+		[A_LINEAR] = { .label = "linear chain of @default, prctl last", .target = PRCTL,
+			       .prog = build_linear(policy, nr_prctl, 0) },
 	};
 
-	/* A child that dies must show up as a failed write, not kill the parent. */
-	signal(SIGPIPE, SIG_IGN);
 	long calls = pick_calls();
 	struct utsname u;
 	uname(&u);
-	printf("Per-syscall cost under seccomp filters, %s %s %s: each configuration in its\n"
-	       "own process, %d rounds of %ld calls, configurations alternating; ratios of medians.\n",
+	printf("Per-syscall cost under seccomp filters, %s %s %s.\n"
+	       "%d rounds of %ld calls per configuration, each in a fresh process, configurations\n"
+	       "alternating; medians of each round's cost relative to no filter in that round.\n",
 	       u.sysname, u.release, u.machine, ROUNDS, calls);
 	fflush(stdout);
 
 	long expect_ppid = (long)getpid();
 	long expect_dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
-	struct child children[N_CONFIGS];
-	for (int i = 0; i < N_CONFIGS; i++)
-		children[i] = spawn(&cfg[i]);
 	for (int round = 0; round < ROUNDS; round++) {
 		/* A different starting point each round, so no configuration always
-		 * runs right after the same neighbour. */
+		 * runs right after the same neighbour. A fresh process each time,
+		 * so where the kernel happens to put one process's filter and
+		 * stack does not colour every round of that configuration. */
 		for (int k = 0; k < N_CONFIGS; k++) {
 			int i = (k + round * 3) % N_CONFIGS;
-			struct sample s = measure(&cfg[i], &children[i], calls);
+			struct sample s = measure(&cfg[i], calls);
 			long expect = cfg[i].target == GETPPID ? expect_ppid : expect_dumpable;
 			if (s.sum != expect * calls)
 				die(cfg[i].label, "the syscall returned something unexpected");
 			cfg[i].ns[round] = s.ns_per_call;
 		}
 	}
+	/* Load on a shared machine comes and goes in phases longer than a round;
+	 * relative to its own round, a configuration's cost barely feels them. */
 	for (int i = 0; i < N_CONFIGS; i++) {
-		finish_child(&cfg[i], &children[i]);
-		cfg[i].median = median(cfg[i].ns, ROUNDS);
+		int none = cfg[i].target == GETPPID ? C_NONE : A_NONE;
+		for (int r = 0; r < ROUNDS; r++)
+			cfg[i].rel[r] = cfg[i].ns[r] / cfg[none].ns[r];
+		cfg[i].median = median(cfg[i].rel, ROUNDS);
 	}
 
 	struct seccomp_data d = { .nr = nr_getppid, .arch = seccomp_arch_native() };
