@@ -31,5 +31,6 @@ int cli_wants_help(int argc, char **argv);
 
 int cmd_sandbox(int argc, char **argv);
 int cmd_syscalls(int argc, char **argv);
+int cmd_image(int argc, char **argv);
 
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "jail/image.h"
 #include "jail/jail.h"
 #include "sandbox/supervisor.h"
 #include "util/xdg.h"
@@ -25,7 +26,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: cibox sandbox [--mode MODE] [--policy FILE | --allow LIST]\n"
-		"                     [--isolate [--network] [--keep-uid] [--bind SRC[:DST]]... [--ro-bind SRC[:DST]]...]\n"
+		"                     [--isolate [--network] [--keep-uid] [--rootfs IMAGE] [--bind SRC[:DST]]...\n"
+		"                                [--ro-bind SRC[:DST]]...]\n"
 		"                     -- COMMAND [ARG...]\n\n"
 		"Runs COMMAND, and everything it starts, under a syscall policy.\n\n"
 		"  --mode MODE    log-and-abort (default): report the refused syscall, end the command\n"
@@ -38,6 +40,7 @@ static void usage(FILE *out)
 		"                 own /proc, hostname cibox, loopback only\n"
 		"  --network      with --isolate: share the host's network\n"
 		"  --keep-uid     with --isolate: keep your uid inside instead of becoming root there\n"
+		"  --rootfs IMAGE with --isolate: the root filesystem is an image (cibox image) or folder\n"
 		"  --bind SRC[:DST], --ro-bind SRC[:DST]\n"
 		"                 with --isolate: show host folder SRC at DST, writable or read-only\n\n"
 		"Without a policy: %s.\n"
@@ -65,7 +68,7 @@ static const char *option_value(int argc, char **argv, int *i, const char *name)
 }
 
 struct sandbox_args {
-	const char *mode, *policy_file, *allow;
+	const char *mode, *policy_file, *allow, *rootfs;
 	bool isolate, network, keep_uid;
 	jail_plan *jail; /* the binds, collected as they come */
 	bool jail_options; /* an option that only means something with --isolate */
@@ -95,6 +98,8 @@ static int parse(int argc, char **argv, struct sandbox_args *a)
 			a->policy_file = value;
 		else if ((value = option_value(argc, argv, &i, "--allow")))
 			a->allow = value;
+		else if ((value = option_value(argc, argv, &i, "--rootfs")))
+			a->rootfs = value, a->jail_options = true;
 		else if ((value = option_value(argc, argv, &i, "--bind")) ||
 			 (bind = JAIL_RO_BIND, value = option_value(argc, argv, &i, "--ro-bind"))) {
 			a->jail_options = true;
@@ -125,7 +130,7 @@ static int parse(int argc, char **argv, struct sandbox_args *a)
 		return CLI_USAGE;
 	}
 	if (a->jail_options && !a->isolate) {
-		cli_error("sandbox: --network, --keep-uid, --bind and --ro-bind need --isolate");
+		cli_error("sandbox: --network, --keep-uid, --rootfs, --bind and --ro-bind need --isolate");
 		return CLI_USAGE;
 	}
 	a->command = argv + i + 1;
@@ -146,6 +151,12 @@ static int run(struct sandbox_args *a)
 		.filter_cache = xdg_path(XDG_CACHE, "filters", cache, sizeof cache) == 0 ? cache : NULL,
 	};
 	if (cibox_mode_parse(a->mode, &options.mode, &err) < 0) {
+		cli_error("sandbox: %s", err.message);
+		return CLI_USAGE;
+	}
+	char root[PATH_MAX] = "";
+	if (a->rootfs && (image_resolve(a->rootfs, root, sizeof root, &err) < 0 ||
+			  jail_plan_set_rootfs(a->jail, root, &err) < 0)) {
 		cli_error("sandbox: %s", err.message);
 		return CLI_USAGE;
 	}
@@ -174,7 +185,7 @@ static int run(struct sandbox_args *a)
 
 	char path[PATH_MAX];
 	struct supervisor_result result;
-	rc = supervisor_find_command(a->command[0], path, sizeof path, &err);
+	rc = supervisor_find_command(root, a->command[0], path, sizeof path, &err);
 	if (rc < 0) {
 		cibox_policy_free(policy);
 		cli_error("sandbox: %s", err.message);

@@ -14,6 +14,7 @@ struct command {
 static const struct command commands[] = {
 	{ "sandbox", cmd_sandbox, "run a command under a syscall policy" },
 	{ "syscalls", cmd_syscalls, "list syscall groups, names and numbers" },
+	{ "image", cmd_image, "build, list and remove root filesystems for the jail" },
 };
 
 void cli_error(const char *fmt, ...)

@@ -30,16 +30,17 @@
 
 extern char **environ;
 
-int supervisor_find_command(const char *command, char *path, size_t size, cibox_error *err)
+int supervisor_find_command(const char *root, const char *command, char *path, size_t size,
+			    cibox_error *err)
 {
+	char full[PATH_MAX];
+	struct stat st;
 	if (strchr(command, '/')) {
-		if (access(command, X_OK) < 0)
+		snprintf(full, sizeof full, "%s%s", command[0] == '/' ? root : "", command);
+		if (access(full, X_OK) < 0)
 			return error_set(err, errno == ENOENT ? -ENOENT : -EACCES, "%s: %s", command,
 					 strerror(errno));
-		/* A directory passes access(X_OK) and then fails in the child's
-		 * execve, where nothing can say why. */
-		struct stat st;
-		if (stat(command, &st) == 0 && !S_ISREG(st.st_mode))
+		if (stat(full, &st) == 0 && !S_ISREG(st.st_mode))
 			return error_set(err, -EACCES, "%s: not a regular file", command);
 		snprintf(path, size, "%s", command);
 		return 0;
@@ -51,9 +52,9 @@ int supervisor_find_command(const char *command, char *path, size_t size, cibox_
 	while (*dirs) {
 		size_t len = strcspn(dirs, ":");
 		snprintf(path, size, "%.*s%s%s", (int)len, dirs, len ? "/" : "", command);
-		struct stat st;
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-			if (access(path, X_OK) == 0)
+		snprintf(full, sizeof full, "%s%s", path[0] == '/' ? root : "", path);
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(full, X_OK) == 0)
 				return 0;
 			denied = true;
 		}

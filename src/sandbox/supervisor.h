@@ -48,7 +48,9 @@ struct supervisor_result {
 int supervisor_run(const struct supervisor_options *options, const char *path,
 		   char *const argv[], struct supervisor_result *result, cibox_error *err);
 
-/* The path execve would run for `command`, via PATH; -ENOENT/-EACCES if none. */
-int supervisor_find_command(const char *command, char *path, size_t size, cibox_error *err);
+/* The path execve would run for `command`, via PATH, inside the root folder
+ * `root` ("" for the host's); -ENOENT/-EACCES if none. */
+int supervisor_find_command(const char *root, const char *command, char *path, size_t size,
+			    cibox_error *err);
 
 #endif
