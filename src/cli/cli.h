@@ -29,6 +29,11 @@ int cli_status_for(const cibox_error *err);
 /* True if argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
 
+int cmd_configs(int argc, char **argv);
+int cmd_lint(int argc, char **argv);
+int cmd_retry(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_runs(int argc, char **argv);
 int cmd_sandbox(int argc, char **argv);
 int cmd_syscalls(int argc, char **argv);
 int cmd_image(int argc, char **argv);

@@ -12,6 +12,11 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "run", cmd_run, "run a CI stage's steps: cibox run [STAGE] [--env NAME]" },
+	{ "configs", cmd_configs, "list a stage's configurations and what each sets" },
+	{ "runs", cmd_runs, "list recent runs and their run folders" },
+	{ "lint", cmd_lint, "run the lint stage (cibox run lint)" },
+	{ "retry", cmd_retry, "run a flaky command again with back-off" },
 	{ "sandbox", cmd_sandbox, "run a command under a syscall policy" },
 	{ "syscalls", cmd_syscalls, "list syscall groups, names and numbers" },
 	{ "image", cmd_image, "build, list and remove root filesystems for the jail" },

@@ -1,0 +1,38 @@
+/*
+ * Where a step runs. The runner hands an engine a command, its environment,
+ * its working directory and where its output goes; the engine starts it and
+ * returns its pid, which the runner waits for. Everything that differs
+ * between engines (the host, a rootless container, podman) stays behind this
+ * interface. Started processes lead their own process group, so that the
+ * runner can signal a step together with everything it started.
+ */
+#ifndef CIBOX_CI_ENGINE_H
+#define CIBOX_CI_ENGINE_H
+
+#include <sys/types.h>
+
+#include <cibox/sandbox.h>
+
+struct engine_command {
+	char *const *argv;  /* argv[0] looked up in the environment's PATH */
+	char *const *envp;
+	const char *cwd;
+	int output_fd;      /* standard output and error; standard input is /dev/null */
+};
+
+struct engine_ops {
+	const char *name;
+	int (*spawn)(const struct engine_command *cmd, pid_t *pid, cibox_error *err);
+};
+
+typedef struct ci_engine ci_engine;
+
+/* "host"; an unknown name is -EINVAL naming the engines there are. */
+int engine_open(const char *name, ci_engine **engine, cibox_error *err);
+const char *engine_name(const ci_engine *engine);
+int engine_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid, cibox_error *err);
+void engine_close(ci_engine *engine);
+
+extern const struct engine_ops engine_host;
+
+#endif

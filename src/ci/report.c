@@ -1,0 +1,348 @@
+#include "ci/report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/error.h"
+#include "util/xdg.h"
+
+const char *report_step_status_name(enum step_status status)
+{
+	switch (status) {
+	case STEP_PASSED: return "passed";
+	case STEP_FAILED: return "failed";
+	case STEP_INTERRUPTED: return "interrupted";
+	default: return "not run";
+	}
+}
+
+const char *report_run_status_name(enum run_status status)
+{
+	switch (status) {
+	case RUN_PASSED: return "passed";
+	case RUN_FAILED: return "failed";
+	default: return "interrupted";
+	}
+}
+
+int report_runs_dir(struct strbuf *dir, cibox_error *err)
+{
+	char path[PATH_MAX];
+	int rc = xdg_path(XDG_STATE, "runs", path, sizeof path);
+	if (rc == -ENOENT)
+		return error_set(err, -EINVAL, "neither XDG_STATE_HOME nor HOME is set: give --out DIR");
+	if (rc < 0)
+		return error_set(err, rc, "the run folder's path is too long: give --out DIR");
+	strbuf_addstr(dir, path);
+	return dir->oom ? error_set(err, -ENOMEM, "out of memory") : 0;
+}
+
+static int mkdirs(char *path, cibox_error *err)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		int rc = mkdir(path, 0755);
+		*p = '/';
+		if (rc < 0 && errno != EEXIST)
+			goto fail;
+	}
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return 0;
+fail:
+	return error_set(err, -EINVAL, "%s: cannot create the run folder: %s", path, strerror(errno));
+}
+
+/* File names keep to letters, digits and -._ whatever the project's name is. */
+static void add_name(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		char c = *s;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			  c == '-' || c == '.' || c == '_';
+		strbuf_addch(sb, ok ? c : '_');
+	}
+}
+
+int report_make_run_dir(struct ci_plan *plan, const char *out, cibox_error *err)
+{
+	struct strbuf dir = STRBUF_INIT;
+	int rc;
+	if (out) {
+		if (out[0] != '/') {
+			char cwd[PATH_MAX];
+			if (getcwd(cwd, sizeof cwd))
+				strbuf_addf(&dir, "%s/", cwd);
+		}
+		strbuf_addstr(&dir, out);
+		if (!dir.oom && (rc = mkdirs(dir.buf, err)) < 0)
+			goto out;
+	} else {
+		if ((rc = report_runs_dir(&dir, err)) < 0 || (rc = mkdirs(dir.buf, err)) < 0)
+			goto out;
+		char stamp[32];
+		time_t t = time(NULL);
+		strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&t));
+		strbuf_addch(&dir, '/');
+		add_name(&dir, plan->project);
+		strbuf_addch(&dir, '-');
+		add_name(&dir, plan->stage);
+		strbuf_addch(&dir, '-');
+		add_name(&dir, plan->config);
+		strbuf_addf(&dir, "-%s", stamp);
+		size_t base = dir.len;
+		for (int n = 2; !dir.oom && mkdir(dir.buf, 0755) < 0; n++) {
+			if (errno != EEXIST || n > 1000) {
+				rc = error_set(err, -EINVAL, "%s: cannot create the run folder: %s", dir.buf,
+					       strerror(errno));
+				goto out;
+			}
+			dir.len = base;
+			strbuf_addf(&dir, "-%d", n);
+		}
+	}
+	if (dir.oom) {
+		rc = error_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	plan->run_dir = strbuf_detach(&dir);
+	rc = plan->run_dir ? 0 : error_set(err, -ENOMEM, "out of memory");
+out:
+	strbuf_release(&dir);
+	return rc;
+}
+
+static void json_str(struct strbuf *sb, const char *s)
+{
+	if (s)
+		strbuf_add_json(sb, s, strlen(s));
+	else
+		strbuf_addstr(sb, "null");
+}
+
+static void iso_time(time_t t, char *buf, size_t size)
+{
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+}
+
+void report_summary_json(const struct ci_plan *plan, struct strbuf *sb)
+{
+	char started[32];
+	iso_time(plan->started, started, sizeof started);
+	/* The first keys are what `cibox runs` reads; keep them first. */
+	strbuf_addstr(sb, "{\n  \"status\": ");
+	json_str(sb, report_run_status_name(plan->status));
+	strbuf_addf(sb, ",\n  \"duration_s\": %.3f,\n  \"exit_status\": %d,\n  \"project\": ",
+		    plan->seconds,
+		    plan->status == RUN_PASSED ? 0 : plan->status == RUN_FAILED ? 1 : 130);
+	json_str(sb, plan->project);
+	strbuf_addstr(sb, ",\n  \"root\": ");
+	json_str(sb, plan->root);
+	strbuf_addstr(sb, ",\n  \"stage\": ");
+	json_str(sb, plan->stage);
+	strbuf_addstr(sb, ",\n  \"configuration\": ");
+	json_str(sb, plan->config);
+	strbuf_addstr(sb, ",\n  \"configuration_file\": ");
+	json_str(sb, plan->config_file);
+	strbuf_addstr(sb, ",\n  \"engine\": ");
+	json_str(sb, plan->engine);
+	strbuf_addf(sb, ",\n  \"started\": \"%s\",\n  \"run_folder\": ", started);
+	json_str(sb, plan->run_dir);
+	/* Only what the configuration and --set changed: the caller's own
+	 * environment may hold secrets and is not the run's to publish. */
+	strbuf_addstr(sb, ",\n  \"variables\": {");
+	bool first = true;
+	for (size_t i = 0; i < plan->env.len; i++) {
+		const char *entry = plan->env.vars[i];
+		size_t nlen = strcspn(entry, "=");
+		char *name = strndup(entry, nlen);
+		if (!name) {
+			sb->oom = true;
+			return;
+		}
+		const char *before = envlist_get(&plan->caller, name);
+		if (!before || strcmp(before, entry + nlen + 1) != 0) {
+			strbuf_addstr(sb, first ? "\n    " : ",\n    ");
+			json_str(sb, name);
+			strbuf_addstr(sb, ": ");
+			json_str(sb, entry + nlen + 1);
+			first = false;
+		}
+		free(name);
+	}
+	strbuf_addstr(sb, first ? "},\n  \"steps\": [" : "\n  },\n  \"steps\": [");
+	for (size_t i = 0; i < plan->nsteps; i++) {
+		const struct ci_step *s = &plan->steps[i];
+		strbuf_addstr(sb, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
+		json_str(sb, s->name);
+		strbuf_addstr(sb, ", \"status\": ");
+		json_str(sb, report_step_status_name(s->status));
+		if (s->status == STEP_NOT_RUN)
+			strbuf_addstr(sb, ", \"exit_status\": null, \"duration_s\": null");
+		else
+			strbuf_addf(sb, ", \"exit_status\": %d, \"duration_s\": %.3f", s->exit_status,
+				    s->seconds);
+		strbuf_addstr(sb, ", \"log\": ");
+		json_str(sb, s->status == STEP_NOT_RUN ? NULL : s->log);
+		strbuf_addch(sb, '}');
+	}
+	strbuf_addstr(sb, plan->nsteps ? "\n  ]\n}\n" : "]\n}\n");
+}
+
+void report_tail(const char *path, size_t lines, struct strbuf *sb)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	off_t size = lseek(fd, 0, SEEK_END);
+	off_t from = size > 65536 ? size - 65536 : 0;
+	struct strbuf all = STRBUF_INIT;
+	if (size >= 0 && lseek(fd, from, SEEK_SET) >= 0)
+		strbuf_read_fd(&all, fd);
+	close(fd);
+	size_t end = all.len;
+	while (end && all.buf[end - 1] == '\n')
+		end--;
+	size_t start = end;
+	for (size_t n = 0; start > 0; start--)
+		if (all.buf[start - 1] == '\n' && ++n == lines)
+			break;
+	strbuf_add(sb, all.buf + start, end - start);
+	strbuf_release(&all);
+}
+
+static void xml_str(struct strbuf *sb, const char *s)
+{
+	strbuf_add_xml(sb, s, strlen(s));
+}
+
+void report_junit_xml(const struct ci_plan *plan, struct strbuf *sb)
+{
+	size_t failures = 0, skipped = 0, errors = 0;
+	for (size_t i = 0; i < plan->nsteps; i++) {
+		failures += plan->steps[i].status == STEP_FAILED;
+		errors += plan->steps[i].status == STEP_INTERRUPTED;
+		skipped += plan->steps[i].status == STEP_NOT_RUN;
+	}
+	char started[32];
+	iso_time(plan->started, started, sizeof started);
+	struct strbuf suite = STRBUF_INIT;
+	strbuf_addf(&suite, "%s/%s/%s", plan->project, plan->stage, plan->config);
+	strbuf_addstr(sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"cibox\"");
+	strbuf_addf(sb, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
+		    plan->nsteps, failures, errors, skipped, plan->seconds);
+	strbuf_addstr(sb, "  <testsuite name=\"");
+	xml_str(sb, suite.buf);
+	strbuf_addf(sb, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\""
+		    " timestamp=\"%s\">\n",
+		    plan->nsteps, failures, errors, skipped, plan->seconds, started);
+	for (size_t i = 0; i < plan->nsteps; i++) {
+		const struct ci_step *s = &plan->steps[i];
+		strbuf_addstr(sb, "    <testcase classname=\"");
+		xml_str(sb, suite.buf);
+		strbuf_addstr(sb, "\" name=\"");
+		xml_str(sb, s->name);
+		strbuf_addf(sb, "\" time=\"%.3f\"", s->status == STEP_NOT_RUN ? 0.0 : s->seconds);
+		if (s->status == STEP_PASSED) {
+			strbuf_addstr(sb, "/>\n");
+			continue;
+		}
+		strbuf_addstr(sb, ">\n");
+		if (s->status == STEP_NOT_RUN) {
+			strbuf_addstr(sb, "      <skipped message=\"not run: an earlier step did not pass\"/>\n");
+		} else {
+			struct strbuf tail = STRBUF_INIT;
+			report_tail(s->log, 50, &tail);
+			const char *tag = s->status == STEP_FAILED ? "failure" : "error";
+			if (s->status == STEP_FAILED)
+				strbuf_addf(sb, "      <failure message=\"exit status %d\" type=\"exit\">",
+					    s->exit_status);
+			else
+				strbuf_addstr(sb, "      <error message=\"interrupted\" type=\"interrupt\">");
+			strbuf_add_xml(sb, tail.buf, tail.len);
+			strbuf_addf(sb, "</%s>\n", tag);
+			strbuf_release(&tail);
+		}
+		strbuf_addstr(sb, "    </testcase>\n");
+	}
+	strbuf_addstr(sb, "  </testsuite>\n</testsuites>\n");
+	strbuf_release(&suite);
+}
+
+static int write_atomically(const char *dir, const char *name, const struct strbuf *sb,
+			    cibox_error *err)
+{
+	if (sb->oom)
+		return error_set(err, -ENOMEM, "out of memory");
+	char tmp[PATH_MAX], final[PATH_MAX];
+	snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, name);
+	snprintf(final, sizeof final, "%s/%s", dir, name);
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return error_set(err, -errno, "%s: %s", tmp, strerror(errno));
+	size_t off = 0;
+	while (off < sb->len) {
+		ssize_t n = write(fd, sb->buf + off, sb->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	int rc = 0;
+	if (off < sb->len || fchmod(fd, 0644) < 0 || fsync(fd) < 0)
+		rc = error_set(err, -errno, "%s: %s", tmp, strerror(errno));
+	if (close(fd) < 0 && rc == 0)
+		rc = error_set(err, -errno, "%s: %s", tmp, strerror(errno));
+	if (rc == 0 && rename(tmp, final) < 0)
+		rc = error_set(err, -errno, "%s: %s", final, strerror(errno));
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
+}
+
+int report_write(const struct ci_plan *plan, cibox_error *err)
+{
+	struct strbuf json = STRBUF_INIT, xml = STRBUF_INIT;
+	report_summary_json(plan, &json);
+	report_junit_xml(plan, &xml);
+	int rc = write_atomically(plan->run_dir, "summary.json", &json, err);
+	if (rc == 0)
+		rc = write_atomically(plan->run_dir, "junit.xml", &xml, err);
+	strbuf_release(&json);
+	strbuf_release(&xml);
+	return rc;
+}
+
+void report_table(const struct ci_plan *plan, FILE *out, bool color)
+{
+	int width = 4;
+	for (size_t i = 0; i < plan->nsteps; i++)
+		if ((int)strlen(plan->steps[i].name) > width)
+			width = (int)strlen(plan->steps[i].name);
+	fprintf(out, "%-*s  %-11s  %9s\n", width, "step", "status", "duration");
+	for (size_t i = 0; i < plan->nsteps; i++) {
+		const struct ci_step *s = &plan->steps[i];
+		const char *on = "", *off = "";
+		if (color) {
+			on = s->status == STEP_PASSED ? "\033[32m" : s->status == STEP_FAILED ? "\033[31m"
+				 : s->status == STEP_INTERRUPTED ? "\033[33m" : "\033[2m";
+			off = "\033[0m";
+		}
+		fprintf(out, "%-*s  %s%-11s%s", width, s->name, on, report_step_status_name(s->status), off);
+		if (s->status == STEP_NOT_RUN)
+			fprintf(out, "  %9s\n", "-");
+		else if (s->status == STEP_FAILED)
+			fprintf(out, "  %7.2f s  exit status %d\n", s->seconds, s->exit_status);
+		else
+			fprintf(out, "  %7.2f s\n", s->seconds);
+	}
+	fflush(out);
+}

@@ -1,0 +1,188 @@
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: cibox retry [--tries N] [--sleep S | --min S --max S] [--fail CMD] [-v]\n"
+		"                   -- COMMAND [ARG...]\n\n"
+		"Runs COMMAND until it succeeds, at most N times (default 10). Between tries it\n"
+		"waits --min seconds (default 0.3), doubling up to --max (default 60), or always\n"
+		"--sleep seconds. The try's number is in RETRY_ATTEMPT. Exit status 127 (command\n"
+		"not found) is not retried. --fail CMD runs through sh after the last failure.\n"
+		"  -v  say on stderr which try failed and how long the wait is\n\n"
+		"Exit status: the command's last; 2 bad usage.\n");
+}
+
+struct retry_args {
+	long tries;
+	double sleep, min, max;
+	bool constant, ranged, verbose;
+	const char *fail;
+	char **command;
+};
+
+static int parse_seconds(const char *name, const char *v, double *out)
+{
+	char *end;
+	errno = 0;
+	double d = strtod(v, &end);
+	if (!*v || *end || errno || !isfinite(d) || d < 0) {
+		cli_error("retry: %s needs a number of seconds, not '%s'", name, v);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct retry_args *a)
+{
+	int i = 1;
+	for (; i < argc; i++) {
+		const char *opt = argv[i];
+		if (strcmp(opt, "--") == 0) {
+			i++;
+			break;
+		}
+		if (strcmp(opt, "-v") == 0 || strcmp(opt, "--verbose") == 0) {
+			a->verbose = true;
+			continue;
+		}
+		if (opt[0] != '-')
+			break;
+		const char *names[] = { "--tries", "--sleep", "--min", "--max", "--fail" };
+		size_t k = 0;
+		for (; k < 5 && strcmp(opt, names[k]) != 0; k++)
+			;
+		if (k == 5) {
+			cli_error("retry: unknown option '%s' (see cibox retry --help)", opt);
+			return CLI_USAGE;
+		}
+		if (i + 1 >= argc) {
+			cli_error("retry: %s needs a value", opt);
+			return CLI_USAGE;
+		}
+		const char *v = argv[++i];
+		char *end;
+		switch (k) {
+		case 0:
+			a->tries = strtol(v, &end, 10);
+			if (!*v || *end || a->tries < 1) {
+				cli_error("retry: --tries needs a number of at least 1, not '%s'", v);
+				return CLI_USAGE;
+			}
+			break;
+		case 1:
+			a->constant = true;
+			if (parse_seconds(opt, v, &a->sleep) < 0)
+				return CLI_USAGE;
+			break;
+		case 2:
+		case 3:
+			a->ranged = true;
+			if (parse_seconds(opt, v, k == 2 ? &a->min : &a->max) < 0)
+				return CLI_USAGE;
+			break;
+		default:
+			a->fail = v;
+		}
+	}
+	if (a->constant && a->ranged) {
+		cli_error("retry: give either --sleep or --min/--max, not both");
+		return CLI_USAGE;
+	}
+	if (a->min > a->max) {
+		cli_error("retry: --min %g is more than --max %g", a->min, a->max);
+		return CLI_USAGE;
+	}
+	if (i >= argc) {
+		cli_error("retry: no command to run (cibox retry [OPTIONS] -- COMMAND)");
+		return CLI_USAGE;
+	}
+	a->command = argv + i;
+	return 0;
+}
+
+/* The exit status as a shell reports it. */
+static int run_once(char **argv, long attempt)
+{
+	pid_t pid = fork();
+	if (pid < 0) {
+		cli_error("retry: fork: %s", strerror(errno));
+		return 126;
+	}
+	if (pid == 0) {
+		char n[32];
+		snprintf(n, sizeof n, "%ld", attempt);
+		setenv("RETRY_ATTEMPT", n, 1);
+		execvp(argv[0], argv);
+		int code = errno == ENOENT ? 127 : 126;
+		cli_error("retry: %s: %s", argv[0], code == 127 ? "command not found" : strerror(errno));
+		_exit(code);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 126;
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+static void pause_for(double seconds)
+{
+	struct timespec ts = { (time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9) };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int cmd_retry(int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	struct retry_args a = { .tries = 10, .min = 0.3, .max = 60 };
+	int status = parse(argc, argv, &a);
+	if (status)
+		return status;
+	double delay = a.constant ? a.sleep : a.min;
+	for (long attempt = 1;; attempt++) {
+		status = run_once(a.command, attempt);
+		if (status == 0)
+			return 0;
+		/* Not found will not be found next time; a Ctrl-C means stop. */
+		bool hopeless = status == 127 || status == 128 + SIGINT;
+		if (hopeless || attempt >= a.tries) {
+			if (a.verbose)
+				cli_error("retry: '%s' failed with exit status %d (try %ld of %ld)%s", a.command[0],
+					  status, attempt, a.tries, hopeless && attempt < a.tries ? "; not retrying" : "");
+			break;
+		}
+		if (a.verbose)
+			cli_error("retry: '%s' failed with exit status %d (try %ld of %ld); next try in %.3g s",
+				  a.command[0], status, attempt, a.tries, delay);
+		pause_for(delay);
+		if (!a.constant)
+			delay = delay * 2 > a.max ? a.max : delay * 2;
+	}
+	if (a.fail && status != 128 + SIGINT) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			execl("/bin/sh", "sh", "-c", a.fail, (char *)NULL);
+			_exit(127);
+		}
+		int ignored;
+		if (pid > 0)
+			while (waitpid(pid, &ignored, 0) < 0 && errno == EINTR)
+				;
+	}
+	return status;
+}

@@ -1,0 +1,185 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ci/config.h"
+#include "ci/engine.h"
+#include "ci/report.h"
+#include "ci/runner.h"
+#include "ci/steps.h"
+#include "cli/cli.h"
+
+extern char **environ;
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: cibox run [STAGE] [--env NAME|PATH] [--set VAR=VALUE]... [--out DIR]\n"
+		"                 [--engine host] [-q]\n\n"
+		"Runs the steps of ci/STAGE/ (default: test) in name order, as CI runs them.\n\n"
+		"  --env NAME|PATH  the configuration ci/STAGE/00_setup_env_NAME.sh, or a file;\n"
+		"                   FILE_ENV in the environment does the same\n"
+		"  --set VAR=VALUE  set a variable after every configuration file (repeatable)\n"
+		"  --out DIR        the run folder (default: under $XDG_STATE_HOME/cibox/runs)\n"
+		"  --engine NAME    where steps run: host\n"
+		"  -q, --quiet      show only failures and the final table\n\n"
+		"The environment: the caller's, then the configuration, then ci/STAGE/00_setup_env.sh,\n"
+		"then each --set. Exit status: 0 all steps passed, 1 a step failed, 2 usage or\n"
+		"configuration error, 130 interrupted.\n");
+}
+
+struct run_args {
+	const char *stage, *env, *out, *engine;
+	char **sets;
+	size_t nsets;
+	bool quiet;
+};
+
+/* The value of --name VALUE or --name=VALUE at argv[*i]; NULL if argv[*i] is
+ * something else; "" (already reported) if it is missing. */
+static const char *option_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t len = strlen(name);
+	const char *value = "";
+	if (strncmp(argv[*i], name, len) == 0 && argv[*i][len] == '=')
+		value = argv[*i] + len + 1;
+	else if (strcmp(argv[*i], name) != 0)
+		return NULL;
+	else if (*i + 1 < argc)
+		value = argv[++*i];
+	if (!*value)
+		cli_error("run: %s needs a value", name);
+	return value;
+}
+
+static int parse(int argc, char **argv, struct run_args *a)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
+			a->quiet = true;
+			continue;
+		}
+		if ((v = option_value(argc, argv, &i, "--env")))
+			a->env = v;
+		else if ((v = option_value(argc, argv, &i, "--out")))
+			a->out = v;
+		else if ((v = option_value(argc, argv, &i, "--engine")))
+			a->engine = v;
+		else if ((v = option_value(argc, argv, &i, "--set"))) {
+			const char *eq = strchr(v, '=');
+			if (*v && (!eq || !env_name_valid(v, (size_t)(eq - v)))) {
+				cli_error("run: --set '%s': expected VAR=VALUE with VAR a variable name", v);
+				return CLI_USAGE;
+			}
+			a->sets[a->nsets++] = (char *)v;
+		} else if (argv[i][0] == '-') {
+			cli_error("run: unknown option '%s' (see cibox run --help)", argv[i]);
+			return CLI_USAGE;
+		} else if (!a->stage) {
+			a->stage = argv[i];
+			continue;
+		} else {
+			cli_error("run: one stage at a time: '%s' after '%s'", argv[i], a->stage);
+			return CLI_USAGE;
+		}
+		if (!*v)
+			return CLI_USAGE;
+	}
+	return 0;
+}
+
+/* Everything before the first step: any error here is the user's to fix. */
+static int prepare(struct ci_plan *plan, struct run_args *a, ci_engine **engine, cibox_error *err)
+{
+	int rc;
+	if ((rc = envlist_add_vector(&plan->caller, environ)) < 0)
+		return rc;
+	const char *env = a->env ? a->env : envlist_get(&plan->caller, "FILE_ENV");
+	if ((rc = config_find_project(plan, err)) < 0 ||
+	    (rc = config_find_stage(plan, a->stage ? a->stage : "test", err)) < 0 ||
+	    (rc = steps_find(plan, err)) < 0 || (rc = config_pick(plan, env, err)) < 0 ||
+	    (rc = engine_open(a->engine ? a->engine : "host", engine, err)) < 0)
+		return rc;
+	plan->engine = engine_name(*engine);
+	if ((rc = config_resolve(plan, a->sets, a->nsets, err)) < 0)
+		return rc;
+	return report_make_run_dir(plan, a->out, err);
+}
+
+static void show_failure(const struct ci_plan *plan)
+{
+	for (size_t i = 0; i < plan->nsteps; i++) {
+		const struct ci_step *s = &plan->steps[i];
+		if (s->status != STEP_FAILED)
+			continue;
+		struct strbuf tail = STRBUF_INIT;
+		report_tail(s->log, 10, &tail);
+		cli_error("run: step %s failed with exit status %d%s", s->name, s->exit_status,
+			  tail.len ? "; its last lines:" : " and printed nothing");
+		for (char *line = tail.buf; tail.len && line;) {
+			char *next = strchr(line, '\n');
+			fprintf(stderr, "  | %.*s\n", next ? (int)(next - line) : (int)strlen(line), line);
+			line = next ? next + 1 : NULL;
+		}
+		strbuf_release(&tail);
+	}
+}
+
+int cmd_run(int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	struct run_args args = { .sets = calloc((size_t)argc, sizeof(char *)) };
+	if (!args.sets) {
+		cli_error("run: out of memory");
+		return CLI_FAILED;
+	}
+	int status = parse(argc, argv, &args);
+	if (status) {
+		free(args.sets);
+		return status;
+	}
+	struct ci_plan plan = { 0 };
+	ci_engine *engine = NULL;
+	cibox_error err = { 0 };
+	if (prepare(&plan, &args, &engine, &err) < 0) {
+		cli_error("%s", err.message[0] ? err.message : "out of memory");
+		status = err.code == -ENOMEM ? CLI_FAILED : CLI_USAGE;
+		goto out;
+	}
+
+	const char *no_color = getenv("NO_COLOR");
+	struct runner_options options = { .out = stdout, .tty = isatty(STDOUT_FILENO), .quiet = args.quiet };
+	options.color = options.tty && !(no_color && *no_color);
+	if (!args.quiet)
+		printf("cibox: %s, stage %s, configuration %s, engine %s\ncibox: run folder %s\n",
+		       plan.project, plan.stage, plan.config, plan.engine, plan.run_dir);
+	if (runner_run(&plan, engine, &options, &err) < 0) {
+		cli_error("run: %s", err.message);
+		status = CLI_FAILED;
+		goto out;
+	}
+	if (report_write(&plan, &err) < 0)
+		cli_error("run: %s", err.message);
+	if (plan.status == RUN_FAILED)
+		show_failure(&plan);
+	else if (plan.status == RUN_INTERRUPTED)
+		cli_error("run: interrupted");
+	if (!options.quiet)
+		putchar('\n');
+	report_table(&plan, stdout, options.color);
+	printf("cibox: %s in %.2f s; report: %s/summary.json\n", report_run_status_name(plan.status),
+	       plan.seconds, plan.run_dir);
+	status = plan.status == RUN_PASSED ? CLI_OK : plan.status == RUN_FAILED ? CLI_FAILED : 130;
+out:
+	if (engine)
+		engine_close(engine);
+	plan_free(&plan);
+	free(args.sets);
+	return status;
+}

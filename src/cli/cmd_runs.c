@@ -1,0 +1,133 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ci/report.h"
+#include "cli/cli.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: cibox runs [-n COUNT]\n\n"
+		     "Lists the most recent runs (default 10), newest first: status, duration and\n"
+		     "run folder. Runs given --out DIR are not listed.\n");
+}
+
+struct run_entry {
+	char *name;
+	time_t mtime;
+};
+
+static int newest_first(const void *a, const void *b)
+{
+	const struct run_entry *x = a, *y = b;
+	if (x->mtime != y->mtime)
+		return x->mtime < y->mtime ? 1 : -1;
+	return strcmp(y->name, x->name);
+}
+
+/* The value after "key": in summary.json, which report.c writes with these
+ * keys first, one per line. */
+static void field(const char *json, const char *key, char *out, size_t size)
+{
+	char pattern[64];
+	snprintf(pattern, sizeof pattern, "\"%s\": ", key);
+	const char *p = strstr(json, pattern);
+	snprintf(out, size, "?");
+	if (!p)
+		return;
+	p += strlen(pattern);
+	if (*p == '"')
+		p++;
+	size_t n = strcspn(p, "\",\n");
+	snprintf(out, size, "%.*s", (int)n, p);
+}
+
+int cmd_runs(int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	long count = 10;
+	for (int i = 1; i < argc; i++) {
+		char *end;
+		if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
+			count = strtol(argv[++i], &end, 10);
+			if (*end || count <= 0) {
+				cli_error("runs: -n needs a positive number, not '%s'", argv[i]);
+				return CLI_USAGE;
+			}
+		} else {
+			cli_error("runs: unknown argument '%s' (see cibox runs --help)", argv[i]);
+			return CLI_USAGE;
+		}
+	}
+	struct strbuf dir = STRBUF_INIT;
+	cibox_error err = { 0 };
+	int rc = report_runs_dir(&dir, &err);
+	if (rc < 0) {
+		cli_error("runs: %s", err.message);
+		strbuf_release(&dir);
+		return CLI_USAGE;
+	}
+	DIR *d = opendir(dir.buf);
+	if (!d) {
+		if (errno == ENOENT)
+			printf("no runs yet (%s does not exist)\n", dir.buf);
+		else
+			cli_error("runs: %s: %s", dir.buf, strerror(errno));
+		strbuf_release(&dir);
+		return errno == ENOENT ? CLI_OK : CLI_USAGE;
+	}
+	struct run_entry *runs = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		struct stat st;
+		if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, 0) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct run_entry *grown = realloc(runs, cap * sizeof *grown);
+			if (!grown)
+				break;
+			runs = grown;
+		}
+		if (!(runs[n].name = strdup(e->d_name)))
+			break;
+		runs[n++].mtime = st.st_mtime;
+	}
+	closedir(d);
+	if (n)
+		qsort(runs, n, sizeof *runs, newest_first);
+	if (n == 0)
+		printf("no runs yet in %s\n", dir.buf);
+	else
+		printf("%-11s  %9s  %s\n", "status", "duration", "run folder");
+	for (size_t i = 0; i < n; i++) {
+		if ((long)i < count) {
+			char path[4096], status[32] = "incomplete", seconds[32] = "-";
+			snprintf(path, sizeof path, "%s/%s/summary.json", dir.buf, runs[i].name);
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				struct strbuf json = STRBUF_INIT;
+				strbuf_read_fd(&json, fd);
+				close(fd);
+				field(json.buf, "status", status, sizeof status);
+				field(json.buf, "duration_s", seconds, sizeof seconds);
+				strbuf_release(&json);
+				strncat(seconds, " s", sizeof seconds - strlen(seconds) - 1);
+			}
+			printf("%-11s  %9s  %s/%s\n", status, seconds, dir.buf, runs[i].name);
+		}
+		free(runs[i].name);
+	}
+	free(runs);
+	strbuf_release(&dir);
+	return CLI_OK;
+}
