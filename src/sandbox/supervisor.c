@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -169,11 +170,13 @@ static void report(struct supervisor *s, enum report_level level, int nr, pid_t 
 	(void)unused;
 }
 
-static void handle_notification(struct supervisor *s)
+/* 0, or -errno when notifications cannot be received any more. */
+static int handle_notification(struct supervisor *s)
 {
 	memset(s->req, 0, sizeof *s->req); /* the kernel refuses a used buffer */
-	if (seccomp_notify_receive(s->listener, s->req) < 0)
-		return; /* the caller died or the call was interrupted */
+	/* ioctl rather than libseccomp's receive, which hides why it failed. */
+	if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, s->req) < 0)
+		return errno == ENOENT || errno == EINTR ? 0 : -errno; /* the caller died */
 	int nr = s->req->data.nr;
 	pid_t tid = (pid_t)s->req->pid;
 	bool exec = nr == s->execve_nr || nr == s->execveat_nr;
@@ -183,29 +186,30 @@ static void handle_notification(struct supervisor *s)
 	if (exec && !s->started) {
 		s->started = true;
 		respond_continue(s);
-		return;
+		return 0;
 	}
 	if (exec && cibox_policy_allows(s->opt->policy, nr)) {
 		respond_continue(s);
-		return;
+		return 0;
 	}
 	switch (s->opt->mode) {
 	case CIBOX_MODE_LOG:
 		if (seen_insert(&s->seen, (uint64_t)tid << 16 | (uint64_t)nr))
 			report(s, REPORT_WARNING, nr, tid);
 		respond_continue(s);
-		return;
+		return 0;
 	case CIBOX_MODE_LOG_AND_ABORT:
 		report(s, REPORT_ERROR, nr, tid);
 		s->result->violation = true;
 		proctree_kill_descendants(getpid());
-		return;
+		return 0;
 	case CIBOX_MODE_ABORT:
 		/* Only execve reaches here; end its process as the kernel would. */
 		s->result->violation = true;
 		kill(thread_group(tid), SIGKILL);
-		return;
+		return 0;
 	}
+	return 0;
 }
 
 static void reap(struct supervisor *s)
@@ -357,9 +361,16 @@ static int supervise(struct supervisor *s, int sigfd)
 			continue;
 		if (n < 0)
 			return -errno;
-		if (fds[1].revents & POLLIN)
-			handle_notification(s);
-		else if (fds[1].revents & (POLLHUP | POLLERR))
+		if (fds[1].revents & POLLIN) {
+			int rc = handle_notification(s);
+			if (rc < 0) {
+				/* Unsupervised, the command would hang or run unchecked. */
+				proctree_kill_descendants(getpid());
+				while (waitpid(-1, NULL, 0) > 0)
+					;
+				return rc;
+			}
+		} else if (fds[1].revents & (POLLHUP | POLLERR))
 			fds[1].fd = -1; /* no process holds the filter any more */
 		if (fds[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
