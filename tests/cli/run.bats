@@ -1,0 +1,486 @@
+#!/usr/bin/env bats
+# `cibox run`: configurations, steps, state between steps, failures, Ctrl-C,
+# what the user sees and the run folder with its reports.
+load runner_helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+	setup_runner
+}
+
+# --- configurations: defaults, overrides, --set, FILE_ENV, --env ---
+
+@test "the default stage is test, with the defaults of 00_setup_env.sh" {
+	use_fixture basic
+	run "$CIBOX" run
+	assert_status 0
+	assert_line_matching '^\[01_env.sh\] HOST=x86_64-pc-linux-gnu MAKEJOBS=-j4 GOAL=install DEFAULT_ONLY=from-defaults$'
+	assert_line_matching 'stage test, configuration default, engine host'
+}
+
+@test "--env NAME picks ci/STAGE/00_setup_env_NAME.sh; the defaults fill in what it leaves unset" {
+	use_fixture basic
+	run "$CIBOX" run --env arm
+	assert_status 0
+	assert_line_matching '^\[01_env.sh\] HOST=arm-linux-gnueabihf MAKEJOBS=-j4 GOAL=check DEFAULT_ONLY=from-defaults$'
+}
+
+@test "the caller's value wins over the defaults: MAKEJOBS=-j1 cibox run --env arm" {
+	use_fixture basic
+	MAKEJOBS=-j1 run "$CIBOX" run --env arm
+	assert_status 0
+	assert_line_matching '^\[01_env.sh\] HOST=arm-linux-gnueabihf MAKEJOBS=-j1 GOAL=check'
+}
+
+@test "the configuration wins over the caller for what it sets" {
+	use_fixture basic
+	HOST=caller-host run "$CIBOX" run --env arm
+	assert_status 0
+	assert_line_matching 'HOST=arm-linux-gnueabihf '
+}
+
+@test "--set comes last: it forces a value the configuration sets, and adds new ones" {
+	use_fixture basic
+	run "$CIBOX" run --env arm --set HOST=mips --set=GOAL=all --set MAKEJOBS=-j9
+	assert_status 0
+	assert_line_matching '^\[01_env.sh\] HOST=mips MAKEJOBS=-j9 GOAL=all DEFAULT_ONLY=from-defaults$'
+}
+
+@test "--set keeps any byte of its value: newlines, quotes, unicode" {
+	new_project
+	step test 01_show.sh <<<'printf "<%s>\n" "$ODD"'
+	run "$CIBOX" run --set "ODD=a
+b \"c\" 'd' \$e ✓"
+	assert_status 0
+	[ "$(cat "$(run_dir)/01_show.log")" = "<a
+b \"c\" 'd' \$e ✓>" ]
+}
+
+@test "FILE_ENV picks the configuration like --env, by path or by name" {
+	use_fixture basic
+	FILE_ENV=./ci/test/00_setup_env_arm.sh run "$CIBOX" run
+	assert_status 0
+	assert_line_matching 'HOST=arm-linux-gnueabihf '
+	assert_line_matching 'configuration arm,'
+	FILE_ENV=arm run "$CIBOX" run
+	assert_status 0
+	assert_line_matching 'HOST=arm-linux-gnueabihf '
+}
+
+@test "--env wins over FILE_ENV" {
+	use_fixture basic
+	mkdir -p ci/test && echo 'export HOST=other' >ci/test/00_setup_env_other.sh
+	FILE_ENV=arm run "$CIBOX" run --env other
+	assert_status 0
+	assert_line_matching 'HOST=other '
+}
+
+@test "--env by path: relative and absolute, from a subfolder of the project" {
+	use_fixture basic
+	run "$CIBOX" run --env ci/test/00_setup_env_arm.sh
+	assert_status 0
+	assert_line_matching 'HOST=arm-linux-gnueabihf '
+	mkdir -p src/deep && cd src/deep
+	run "$CIBOX" run --env "$BATS_TEST_TMPDIR/basic/ci/test/00_setup_env_arm.sh"
+	assert_status 0
+	assert_line_matching 'HOST=arm-linux-gnueabihf '
+}
+
+@test "a configuration with a syntax error: one line with file and line, exit 2, no step" {
+	use_fixture badconfig
+	run "$CIBOX" run --env syntax
+	assert_status 2
+	assert_one_line
+	assert_line_matching "^cibox: ci/test/00_setup_env_syntax.sh:3: syntax error near unexpected token"
+	refute_line_matching 'STEP RAN'
+	[ ! -e "$RUNS" ]
+}
+
+@test "a configuration whose command fails: one line with file, line and status, exit 2, no step" {
+	use_fixture badconfig
+	run "$CIBOX" run --env fails
+	assert_status 2
+	assert_one_line
+	assert_line_matching "^cibox: ci/test/00_setup_env_fails.sh:4: 'false' failed with exit status 1$"
+	[ ! -e "$RUNS" ]
+}
+
+@test "an unknown configuration name: one line naming the file it looked for, exit 2" {
+	use_fixture basic
+	run "$CIBOX" run --env nosuch
+	assert_status 2
+	assert_one_line
+	assert_line_matching '^cibox: ci/test/00_setup_env_nosuch.sh: no such configuration'
+	run "$CIBOX" run --env ./ci/test/missing.sh
+	assert_status 2
+	assert_one_line
+	assert_line_matching '^cibox: ./ci/test/missing.sh: no such configuration'
+	FILE_ENV=nosuch run "$CIBOX" run
+	assert_status 2
+	[ ! -e "$RUNS" ]
+}
+
+# --- steps: order, state carried, errexit, pipefail, failures ---
+
+@test "steps run in name order, 06_script_a before 06_script_b; 00_, 10_ and others are not steps" {
+	new_project
+	for f in 06_script_b.sh 01_base.sh 06_script_a.sh 05_before.sh; do
+		step test "$f" <<<"echo ran $f"
+	done
+	step test 00_setup_env.sh <<<'echo "not a step" >&2'
+	step test 10_late.sh <<<'echo ran 10_late.sh'
+	step test 6_short.sh <<<'echo ran 6_short.sh'
+	step test 07_notes.txt <<<'echo ran 07_notes.txt'
+	run "$CIBOX" run
+	assert_status 0
+	[ "$(grep -o 'ran .*' <<<"$output" | tr '\n' ' ')" = "ran 01_base.sh ran 05_before.sh ran 06_script_a.sh ran 06_script_b.sh " ]
+}
+
+@test "state is carried as if sourced into one shell: variables, arrays, functions, exports, cwd" {
+	use_fixture basic
+	run "$CIBOX" run
+	assert_status 0
+	assert_line_matching '^\[03_check_state.sh\] EXPORTED=exported value$'
+	assert_line_matching '^\[03_check_state.sh\] PLAIN=plain value$'
+	assert_line_matching '^\[03_check_state.sh\] ARRAY=two words \(3\)$'
+	assert_line_matching '^\[03_check_state.sh\] ASSOC=other value$'
+	assert_line_matching '^\[03_check_state.sh\] hello from a function, world$'
+	assert_line_matching "^\[03_check_state.sh\] cwd=$WORKDIR/sub dir\$"
+	# exported reaches children, not exported does not; an exported function does
+	assert_line_matching '^\[03_check_state.sh\] child sees EXPORTED=exported value PLAIN=unset$'
+	[ "$(grep -c '^\[03_check_state.sh\] exported function$' <<<"$output")" -eq 2 ]
+	local log
+	log=$(cat "$(run_dir)/03_check_state.log")
+	grep -qxF "MULTI=line one" <<<"$log"
+	grep -qxF "line \"two\" with 'quotes' and \$dollar \\ backslash" <<<"$log"
+	grep -qxF "line three: ünïcödé ✓" <<<"$log"
+}
+
+@test "what a step unsets stays unset; readonly and bash's own variables are left alone" {
+	new_project
+	step test 01_a.sh <<'EOF'
+export GONE=1 KEEP=1
+declare -r FROZEN=ice
+EOF
+	step test 02_b.sh <<'EOF'
+unset GONE
+EOF
+	step test 03_c.sh <<'EOF'
+echo "GONE=${GONE-unset} KEEP=$KEEP FROZEN=${FROZEN-unset}"
+env | grep -c '^GONE=' || true
+[ "$BASHPID" = "$$" ] && echo "BASHPID is ours: yes"
+EOF
+	run "$CIBOX" run
+	assert_status 0
+	assert_line_matching '^\[03_c.sh\] GONE=unset KEEP=1 FROZEN=unset$'
+	assert_line_matching '^\[03_c.sh\] 0$'
+	assert_line_matching '^\[03_c.sh\] BASHPID is ours: yes$'
+}
+
+@test "a step that ends with exit 0 passes; the next starts from the state before it" {
+	new_project
+	step test 01_a.sh <<<'export A=from-01'
+	step test 02_b.sh <<<'export A=from-02; exit 0'
+	step test 03_c.sh <<<'echo "A=$A"'
+	run "$CIBOX" run
+	assert_status 0
+	assert_line_matching '^\[03_c.sh\] A=from-01$'
+}
+
+@test "errexit: a failing command ends the step, which fails the stage with exit 1" {
+	new_project
+	step test 01_a.sh <<<$'echo before\nfalse\necho after-false'
+	step test 02_b.sh <<<'echo second step'
+	run "$CIBOX" run
+	assert_status 1
+	assert_line_matching 'before'
+	refute_line_matching 'after-false'
+	refute_line_matching 'second step'
+	assert_line_matching '^cibox: run: step 01_a.sh failed with exit status 1; its last lines:$'
+	assert_line_matching '^  \| before$'
+}
+
+@test "pipefail: a failure inside a pipeline fails the step" {
+	new_project
+	step test 01_a.sh <<<$'false | true\necho after-pipe'
+	run "$CIBOX" run
+	assert_status 1
+	refute_line_matching 'after-pipe'
+}
+
+@test "the failing step is named with its exit status and last lines; later steps do not run" {
+	new_project
+	step test 01_ok.sh <<<'echo fine'
+	step test 02_bad.sh <<<$'for i in $(seq 1 20); do echo "line $i"; done\nexit 3'
+	step test 03_never.sh <<<'echo never'
+	run "$CIBOX" run
+	assert_status 1
+	assert_line_matching '^cibox: run: step 02_bad.sh failed with exit status 3; its last lines:$'
+	assert_line_matching '^  \| line 20$'
+	assert_line_matching '^  \| line 11$'
+	refute_line_matching '^  \| line 10$'
+	refute_line_matching '^\[03_never.sh\]'
+	assert_line_matching '^02_bad.sh +failed +[0-9.]+ s +exit status 3$'
+	assert_line_matching '^03_never.sh +not run +-$'
+}
+
+@test "Ctrl-C ends the step and all it started, writes the report of what ran, exit 130" {
+	new_project
+	step test 01_ok.sh <<<'echo fine'
+	step test 02_slow.sh <<EOF
+sleep 300 &
+echo \$! >"$BATS_TEST_TMPDIR/background.pid"
+echo waiting
+sleep 300
+EOF
+	step test 03_never.sh <<<'echo never'
+	"$CIBOX" run >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local pid=$!
+	for _ in $(seq 100); do
+		grep -q waiting "$BATS_TEST_TMPDIR/out" 2>/dev/null && break
+		sleep 0.05
+	done
+	kill -INT "$pid"
+	local status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 130 ]
+	output=$(cat "$BATS_TEST_TMPDIR/out")
+	assert_line_matching '^02_slow.sh +interrupted'
+	assert_line_matching '^03_never.sh +not run'
+	! kill -0 "$(cat "$BATS_TEST_TMPDIR/background.pid")" 2>/dev/null
+	local dir
+	dir=$(run_dir)
+	[ "$(jq -r .status "$dir/summary.json")" = interrupted ]
+	[ "$(jq -r .exit_status "$dir/summary.json")" = 130 ]
+	[ "$(jq -r '.steps[0].status' "$dir/summary.json")" = passed ]
+	[ "$(jq -r '.steps[1].status' "$dir/summary.json")" = interrupted ]
+	xmllint --noout "$dir/junit.xml"
+}
+
+# --- what the user sees ---
+
+@test "not a terminal: prefixed lines, a final table, no colour" {
+	use_fixture basic
+	run "$CIBOX" run
+	assert_status 0
+	assert_line_matching '^==> 01_env.sh$'
+	assert_line_matching '^==> 01_env.sh passed in [0-9.]+ s$'
+	assert_line_matching '^step +status +duration$'
+	assert_line_matching '^06_script_b.sh +passed +[0-9.]+ s$'
+	refute_line_matching $'\033'
+}
+
+@test "on a terminal: live raw output and a coloured table; NO_COLOR turns colour off" {
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	use_fixture basic
+	run script -qec "$CIBOX run" /dev/null
+	assert_status 0
+	assert_line_matching '^HOST=x86_64-pc-linux-gnu'
+	assert_line_matching $'\033\\[32m'
+	NO_COLOR=1 run script -qec "$CIBOX run" /dev/null
+	assert_status 0
+	refute_line_matching $'\033'
+}
+
+@test "-q shows only failures and the table" {
+	use_fixture basic
+	run "$CIBOX" run -q
+	assert_status 0
+	refute_line_matching 'HOST='
+	refute_line_matching '==>'
+	assert_line_matching '^01_env.sh +passed'
+	new_project
+	step test 01_bad.sh <<<$'echo noisy\nexit 4'
+	run "$CIBOX" run -q
+	assert_status 1
+	assert_line_matching '^cibox: run: step 01_bad.sh failed with exit status 4'
+	assert_line_matching '^  \| noisy$'
+	refute_line_matching '^\[01_bad.sh\]'
+}
+
+# --- the run folder and its reports ---
+
+@test "the run folder is under XDG_STATE_HOME, one log per step, the work tree untouched" {
+	use_fixture basic
+	local before
+	before=$(find . -printf '%p %s %T@\n' | sort)
+	run "$CIBOX" run --env arm
+	assert_status 0
+	[ "$before" = "$(find . -printf '%p %s %T@\n' | sort)" ]
+	local dir
+	dir=$(run_dir)
+	[[ "$(basename "$dir")" == basic-test-arm-* ]]
+	for s in 01_env 02_set_state 03_check_state 06_script_a 06_script_b; do
+		[ -f "$dir/$s.log" ]
+	done
+	grep -q 'HOST=arm-linux-gnueabihf' "$dir/01_env.log"
+	# no temporary report left behind
+	[ -z "$(find "$dir" -maxdepth 1 -name '.*' ! -name .)" ]
+}
+
+@test "without XDG_STATE_HOME the run folder is under ~/.local/state; --out overrides" {
+	use_fixture basic
+	unset XDG_STATE_HOME
+	HOME="$BATS_TEST_TMPDIR/home" run "$CIBOX" run
+	assert_status 0
+	ls -d "$BATS_TEST_TMPDIR"/home/.local/state/cibox/runs/basic-test-default-*
+	run "$CIBOX" run --out "$BATS_TEST_TMPDIR/mine"
+	assert_status 0
+	[ -f "$BATS_TEST_TMPDIR/mine/summary.json" ]
+}
+
+@test "summary.json holds configuration, variables, steps, status, durations, exit codes" {
+	use_fixture basic
+	step test 07_fail.sh <<<'exit 5'
+	step test 08_never.sh <<<'true'
+	run "$CIBOX" run --env arm --set 'EXTRA=a "quoted"
+value'
+	assert_status 1
+	local j
+	j="$(run_dir)/summary.json"
+	jq -e . "$j" >/dev/null
+	[ "$(jq -r .status "$j")" = failed ]
+	[ "$(jq -r .exit_status "$j")" = 1 ]
+	[ "$(jq -r .stage "$j")" = test ]
+	[ "$(jq -r .configuration "$j")" = arm ]
+	[ "$(jq -r .engine "$j")" = host ]
+	[ "$(jq -r .variables.HOST "$j")" = arm-linux-gnueabihf ]
+	[ "$(jq -r .variables.EXTRA "$j")" = 'a "quoted"
+value' ]
+	[ "$(jq -r '.steps | length' "$j")" = 7 ]
+	[ "$(jq -r '.steps[0].name' "$j")" = 01_env.sh ]
+	[ "$(jq -r '.steps[5] | "\(.name) \(.status) \(.exit_status)"' "$j")" = "07_fail.sh failed 5" ]
+	[ "$(jq -r '.steps[6] | "\(.status) \(.exit_status)"' "$j")" = "not run null" ]
+	jq -e '.steps[0].duration_s >= 0 and .duration_s >= 0' "$j" >/dev/null
+	[ -f "$(jq -r '.steps[0].log' "$j")" ]
+}
+
+@test "junit.xml is well-formed: one test case per step, failure text from the log, skipped" {
+	use_fixture basic
+	step test 07_fail.sh <<<$'echo "<bad> & \\"odd\\" \x01 output"\nexit 5'
+	step test 08_never.sh <<<'true'
+	run "$CIBOX" run
+	assert_status 1
+	local x
+	x="$(run_dir)/junit.xml"
+	xmllint --noout "$x"
+	[ "$(xmllint --xpath 'count(/testsuites/testsuite/testcase)' "$x")" = 7 ]
+	[ "$(xmllint --xpath 'string(/testsuites/testsuite/@tests)' "$x")" = 7 ]
+	[ "$(xmllint --xpath 'string(/testsuites/testsuite/@failures)' "$x")" = 1 ]
+	[ "$(xmllint --xpath 'string(/testsuites/testsuite/@skipped)' "$x")" = 1 ]
+	[ "$(xmllint --xpath 'string(//testcase[@name="07_fail.sh"]/failure/@message)' "$x")" = "exit status 5" ]
+	xmllint --xpath 'string(//testcase[@name="07_fail.sh"]/failure)' "$x" | grep -qF '<bad> & "odd"'
+	[ "$(xmllint --xpath 'count(//testcase[@name="08_never.sh"]/skipped)' "$x")" = 1 ]
+	[ "$(xmllint --xpath 'count(//testcase[@name="01_env.sh"]/*)' "$x")" = 0 ]
+	xmllint --xpath 'string(//testcase[@name="01_env.sh"]/@time)' "$x" | grep -qE '^[0-9]+\.[0-9]+$'
+}
+
+@test "cibox runs lists recent runs, newest first, with their status" {
+	use_fixture basic
+	run "$CIBOX" runs
+	assert_status 0
+	assert_line_matching '^no runs yet'
+	"$CIBOX" run -q >/dev/null
+	sleep 1.1
+	step test 09_fail.sh <<<'exit 1'
+	"$CIBOX" run -q >/dev/null 2>&1 || true
+	run "$CIBOX" runs
+	assert_status 0
+	[ "$(sed -n 2p <<<"$output" | awk '{print $1}')" = failed ]
+	[ "$(sed -n 3p <<<"$output" | awk '{print $1}')" = passed ]
+	assert_line_matching "$RUNS/basic-test-default-"
+	run "$CIBOX" runs -n 1
+	[ "$(grep -c basic-test <<<"$output")" -eq 1 ]
+}
+
+# --- bad input: one clear line, exit 2 ---
+
+@test "an unknown stage names the stages there are" {
+	use_fixture basic
+	run "$CIBOX" run nosuch
+	assert_status 2
+	assert_one_line
+	assert_line_matching "^cibox: no stage 'nosuch' in ci \(stages: lint, test\)$"
+}
+
+@test "a stage without steps" {
+	new_project
+	mkdir -p ci/empty
+	echo 'export A=1' >ci/empty/00_setup_env.sh
+	run "$CIBOX" run empty
+	assert_status 2
+	assert_one_line
+	assert_line_matching '^cibox: ci/empty: no steps'
+}
+
+@test "a step that cannot be read" {
+	new_project
+	step test 01_ok.sh <<<'echo should not run'
+	ln -s nowhere ci/test/02_dangling.sh
+	run "$CIBOX" run
+	assert_status 2
+	assert_one_line
+	assert_line_matching '^cibox: ci/test/02_dangling.sh: No such file or directory$'
+	if [ "$(id -u)" -ne 0 ]; then
+		rm ci/test/02_dangling.sh
+		step test 02_secret.sh <<<'true'
+		chmod 000 ci/test/02_secret.sh
+		run "$CIBOX" run
+		assert_status 2
+		assert_one_line
+		assert_line_matching '^cibox: ci/test/02_secret.sh: Permission denied$'
+	fi
+}
+
+@test "an unreadable ci folder" {
+	[ "$(id -u)" -ne 0 ] || skip "root reads any folder; the unprivileged pass covers this"
+	new_project
+	step test 01_ok.sh <<<'true'
+	chmod 000 ci
+	run "$CIBOX" run
+	chmod 755 ci
+	assert_status 2
+	assert_one_line
+	assert_line_matching 'ci: Permission denied$'
+}
+
+@test "no ci folder here or above" {
+	cd "$BATS_TEST_TMPDIR"
+	run "$CIBOX" run
+	assert_status 2
+	assert_one_line
+	assert_line_matching '^cibox: no ci/ folder in '
+}
+
+@test "--set without '=' and other bad arguments" {
+	use_fixture basic
+	run "$CIBOX" run --set FOO
+	assert_status 2
+	assert_one_line
+	assert_line_matching "^cibox: run: --set 'FOO': expected VAR=VALUE"
+	run "$CIBOX" run --set '1X=2'
+	assert_status 2
+	run "$CIBOX" run --env
+	assert_status 2
+	assert_one_line
+	run "$CIBOX" run --bogus
+	assert_status 2
+	assert_one_line
+	run "$CIBOX" run test lint
+	assert_status 2
+	assert_one_line
+	run "$CIBOX" run --engine nosuch
+	assert_status 2
+	assert_one_line
+	assert_line_matching "unknown engine 'nosuch'"
+	[ ! -e "$RUNS" ]
+}
+
+@test "the demo's default configuration passes" {
+	command -v cc >/dev/null || skip "no C compiler"
+	cp -r "$CIBOX_TOP/examples/demo" "$BATS_TEST_TMPDIR/demo"
+	cd "$BATS_TEST_TMPDIR/demo"
+	run "$CIBOX" run
+	assert_status 0
+	assert_line_matching 'passed'
+}

@@ -1,0 +1,36 @@
+# Set-up shared by the runner's tests (run, configs, lint): a copy of a
+# fixture project in the test's own folder, run folders under its own state
+# directory, and helpers to write small stages on the spot.
+load helpers
+
+setup_runner() {
+	export XDG_STATE_HOME="$BATS_TEST_TMPDIR/state"
+	export WORKDIR="$BATS_TEST_TMPDIR/work"
+	unset FILE_ENV NO_COLOR
+	RUNS="$XDG_STATE_HOME/cibox/runs"
+}
+
+# Copies tests/fixtures/NAME to $BATS_TEST_TMPDIR/NAME and enters it.
+use_fixture() {
+	cp -r "$CIBOX_TOP/tests/fixtures/$1" "$BATS_TEST_TMPDIR/$1"
+	cd "$BATS_TEST_TMPDIR/$1"
+}
+
+# A fresh project at $BATS_TEST_TMPDIR/proj; `step STAGE FILE` writes a step
+# from standard input.
+new_project() {
+	mkdir -p "$BATS_TEST_TMPDIR/proj/ci/test"
+	cd "$BATS_TEST_TMPDIR/proj"
+}
+
+step() {
+	mkdir -p "ci/$1"
+	cat >"ci/$1/$2"
+}
+
+# The only run folder, for tests that make one run.
+run_dir() {
+	local dirs=("$RUNS"/*)
+	[ ${#dirs[@]} -eq 1 ] || { echo "expected one run folder, got: ${dirs[*]}" >&2; return 1; }
+	echo "${dirs[0]}"
+}
