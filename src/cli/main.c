@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{ "retry", cmd_retry, "run a flaky command again with back-off" },
 	{ "sandbox", cmd_sandbox, "run a command under a syscall policy" },
 	{ "syscalls", cmd_syscalls, "list syscall groups, names and numbers" },
+	{ "trace", cmd_trace, "run a command and write the syscall policy it needed" },
 	{ "image", cmd_image, "build, list and remove root filesystems for the jail" },
 };
 

@@ -170,6 +170,17 @@ static void report(struct supervisor *s, enum report_level level, int nr, pid_t 
 	(void)unused;
 }
 
+static void observe(struct supervisor *s, int nr, pid_t tid)
+{
+	char thread[64], exe[64], program[PATH_MAX];
+	thread_name(tid, thread, sizeof thread);
+	snprintf(exe, sizeof exe, "/proc/%d/exe", (int)tid);
+	ssize_t n = readlink(exe, program, sizeof program - 1);
+	program[n > 0 ? n : 0] = '\0';
+	const char *base = strrchr(program, '/');
+	s->opt->observe(s->opt->observe_context, nr, thread, base ? base + 1 : n > 0 ? program : thread);
+}
+
 /* 0, or -errno when notifications cannot be received any more. */
 static int handle_notification(struct supervisor *s)
 {
@@ -194,6 +205,11 @@ static int handle_notification(struct supervisor *s)
 	}
 	switch (s->opt->mode) {
 	case CIBOX_MODE_LOG:
+		if (s->opt->observe) {
+			observe(s, nr, tid);
+			respond_continue(s);
+			return 0;
+		}
 		if (seen_insert(&s->seen, (uint64_t)tid << 16 | (uint64_t)nr))
 			report(s, REPORT_WARNING, nr, tid);
 		respond_continue(s);

@@ -32,6 +32,13 @@ struct supervisor_options {
 	 */
 	int (*prepare)(void *context, cibox_error *err);
 	void *prepare_context;
+	/*
+	 * Optional, mode log only: instead of a report once per thread, every
+	 * refused call is passed here (and then allowed to run), with the name
+	 * of the calling thread and of its program.
+	 */
+	void (*observe)(void *context, int nr, const char *thread, const char *program);
+	void *observe_context;
 };
 
 struct supervisor_result {

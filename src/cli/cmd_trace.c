@@ -1,0 +1,121 @@
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "sandbox/supervisor.h"
+#include "sandbox/trace.h"
+
+/* Calls every program needs are allowed in the kernel without asking: a
+ * trace stops only on the rest, which keeps a traced build fast. */
+static const char base_policy[] = "@default";
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: cibox trace [-o FILE] -- COMMAND [ARG...]\n\n"
+		     "Runs COMMAND and everything it starts, and writes the policy it needed (to FILE\n"
+		     "or standard output), ready for `cibox sandbox --policy FILE` or a stage's\n"
+		     "sandbox.policy. Exit status: the command's; 2 bad usage; 3 this machine cannot\n"
+		     "supervise seccomp filters; 126/127 command not runnable/found.\n");
+}
+
+static void observe(void *context, int nr, const char *thread, const char *program)
+{
+	trace_observe(context, nr, thread, program);
+}
+
+/* The policy goes to a temporary file renamed into place: never half written. */
+static int write_policy(const trace *t, const char *command, const char *path)
+{
+	if (!path)
+		return trace_write_policy(t, command, stdout);
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
+		return -ENAMETOOLONG;
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		return -errno;
+	fchmod(fd, 0644); /* mkstemp's 0600 is for secrets; a policy is not one */
+	FILE *out = fdopen(fd, "w");
+	int rc = out ? trace_write_policy(t, command, out) : -errno;
+	if (out && fclose(out) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	const char *output = NULL;
+	int i = 1;
+	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc && strcmp(argv[i + 1], "--") != 0) {
+			output = argv[++i];
+		} else {
+			cli_error(argv[i][0] == '-' ? "trace: unknown option '%s' (see cibox trace --help)"
+						    : "trace: missing '--' before the command '%s'",
+				  argv[i]);
+			return CLI_USAGE;
+		}
+	}
+	if (i + 1 >= argc) {
+		cli_error("trace: missing '--' and the command to run");
+		return CLI_USAGE;
+	}
+	char **command = argv + i + 1;
+
+	cibox_error err = { 0 };
+	char path[PATH_MAX];
+	int rc = supervisor_find_command("", command[0], path, sizeof path, &err);
+	if (rc < 0) {
+		cli_error("trace: %s", err.message);
+		return rc == -ENOENT ? 127 : 126;
+	}
+	cibox_policy *policy = cibox_policy_new();
+	trace *t = trace_new(base_policy);
+	if (!policy || !t || cibox_policy_add_list(policy, base_policy, &err) < 0) {
+		cibox_policy_free(policy);
+		trace_free(t);
+		cli_error("trace: out of memory");
+		return CLI_FAILED;
+	}
+	struct supervisor_options options = {
+		.policy = policy,
+		.mode = CIBOX_MODE_LOG,
+		.report_fd = STDERR_FILENO,
+		.observe = observe,
+		.observe_context = t,
+	};
+	struct supervisor_result result;
+	rc = supervisor_run(&options, path, command, &result, &err);
+	cibox_policy_free(policy);
+	if (rc < 0) {
+		trace_free(t);
+		cli_error("trace: %s", err.message);
+		return cli_status_for(&err);
+	}
+	char line[1024] = "";
+	for (char **a = command; *a; a++)
+		snprintf(line + strlen(line), sizeof line - strlen(line), "%s%s", a == command ? "" : " ", *a);
+	rc = write_policy(t, line, output);
+	trace_free(t);
+	if (rc < 0) {
+		cli_error("trace: cannot write %s: %s", output ? output : "the policy", strerror(-rc));
+		return CLI_FAILED;
+	}
+	int status = result.wait_status;
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}

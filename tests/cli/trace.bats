@@ -1,0 +1,83 @@
+#!/usr/bin/env bats
+# cibox trace: learn the policy a command needs, then enforce it.
+load helpers
+bats_require_minimum_version 1.5.0
+
+# Trace CMD into $policy, then run CMD under it in abort mode: both must pass.
+trace_then_enforce() {
+	policy=$BATS_TEST_TMPDIR/learned.policy
+	run "$CIBOX" trace -o "$policy" -- "$@"
+	assert_status 0
+	[ -s "$policy" ]
+	run "$CIBOX" sandbox --mode abort --policy "$policy" -- "$@"
+	assert_status 0
+}
+
+@test "a shell pipeline, traced, runs under its policy in abort mode" {
+	trace_then_enforce sh -c 'echo a | tr a b | cat; ls / >/dev/null'
+	[ "$output" = b ]
+	grep -q '^@default ' "$policy"
+	grep -qE '^pipe2 # [0-9]+ calls? by ' "$policy"
+}
+
+@test "the policy minus one entry fails, naming that entry" {
+	trace_then_enforce sh -c 'echo a | cat'
+	grep -v '^pipe2 ' "$policy" >"$BATS_TEST_TMPDIR/less.policy"
+	run "$CIBOX" sandbox --policy "$BATS_TEST_TMPDIR/less.policy" -- sh -c 'echo a | cat'
+	assert_status 159
+	assert_line_matching '^ERROR: The syscall "pipe2" \(syscall number [0-9]+\) is not allowed'
+}
+
+@test "python3 running a script, traced, runs under its policy" {
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	cat >"$BATS_TEST_TMPDIR/script.py" <<-'PY'
+	import json, threading, tempfile, os
+	out = []
+	t = threading.Thread(target=lambda: out.append(json.loads(json.dumps({"a": [1, 2]}))))
+	t.start(); t.join()
+	with tempfile.TemporaryDirectory() as d:
+	    open(os.path.join(d, "f"), "w").write("x")
+	print(out[0]["a"][1])
+	PY
+	trace_then_enforce python3 "$BATS_TEST_TMPDIR/script.py"
+	[ "$output" = 2 ]
+}
+
+@test "git init, add and commit in a temporary repository, traced, run under their policy" {
+	command -v git >/dev/null || skip "git is not installed"
+	# A new repository each run, so that both runs do the same work.
+	script="repo=\$(mktemp -d '$BATS_TEST_TMPDIR/repo.XXXXXX') && git init -q \"\$repo\" &&
+		cd \"\$repo\" && echo hi >f && git add f &&
+		git -c user.name=t -c user.email=t@example.invalid commit -qm one && git status --short"
+	HOME=$BATS_TEST_TMPDIR trace_then_enforce sh -c "$script"
+}
+
+@test "make building a C program, traced, runs under its policy" {
+	command -v make >/dev/null && command -v cc >/dev/null || skip "make or cc is not installed"
+	mkdir -p "$BATS_TEST_TMPDIR/proj"
+	printf 'int main(void) { return 0; }\n' >"$BATS_TEST_TMPDIR/proj/hello.c"
+	printf 'hello: hello.c\n\tcc -o hello hello.c\n' >"$BATS_TEST_TMPDIR/proj/Makefile"
+	trace_then_enforce sh -c "cd '$BATS_TEST_TMPDIR/proj' && rm -f hello && make -s && ./hello"
+}
+
+@test "trace writes to standard output without -o, and passes the exit status on" {
+	run "$CIBOX" trace -- sh -c 'exit 3'
+	assert_status 3
+	assert_line_matching '^# Learned by cibox trace from: sh -c exit 3$'
+	assert_line_matching '^@default '
+}
+
+@test "trace refuses bad usage with one line and status 2, a missing command with 127" {
+	run "$CIBOX" trace sh
+	assert_status 2
+	assert_one_line
+	run "$CIBOX" trace --frobnicate -- true
+	assert_status 2
+	assert_one_line
+	run -127 "$CIBOX" trace -- no-such-command-cibox
+	assert_one_line
+	run "$CIBOX" trace -o "$BATS_TEST_TMPDIR/no/such/dir/p" -- true
+	assert_status 1
+	assert_one_line
+	[ ! -e "$BATS_TEST_TMPDIR/no/such/dir/p" ]
+}

@@ -1,0 +1,120 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sandbox/policy.h"
+#include "sandbox/syscall_table.h"
+#include "sandbox/trace.h"
+
+static char *policy_text(const trace *t, const char *command)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+	assert_non_null(out);
+	assert_int_equal(trace_write_policy(t, command, out), 0);
+	fclose(out);
+	return text;
+}
+
+static void observe_name(trace *t, const char *name, int times, const char *program)
+{
+	for (int i = 0; i < times; i++)
+		assert_int_equal(trace_observe(t, sctab_resolve(name), "main", program), 0);
+}
+
+static void entries_say_how_often_and_by_whom(void **state)
+{
+	(void)state;
+	trace *t = trace_new("@default");
+	observe_name(t, "pipe2", 3, "dash");
+	observe_name(t, "pipe2", 1, "make");
+	observe_name(t, "execve", 1, "dash");
+	char *text = policy_text(t, "sh -c 'a\nb'");
+	assert_non_null(strstr(text, "# Learned by cibox trace from: sh -c 'a b'\n"));
+	assert_non_null(strstr(text, "\n@default # "));
+	assert_non_null(strstr(text, "\npipe2 # 4 calls by dash, make\n"));
+	assert_non_null(strstr(text, "\nexecve # 1 call by dash\n"));
+	free(text);
+	trace_free(t);
+}
+
+static void restricted_calls_are_written_with_any_arguments(void **state)
+{
+	(void)state;
+	trace *t = trace_new("@default");
+	observe_name(t, "openat", 2, "cat");
+	observe_name(t, "ioctl", 1, "vim");
+	char *text = policy_text(t, "x");
+	assert_non_null(strstr(text, "\nopenat(*) # 2 calls by cat\n"));
+	assert_non_null(strstr(text, "\nioctl(*) # 1 call by vim\n"));
+	free(text);
+	trace_free(t);
+}
+
+static void a_fully_used_group_is_named_as_the_group(void **state)
+{
+	(void)state;
+	trace *t = trace_new("@default");
+	cibox_policy *time_group = cibox_policy_new(), *base = cibox_policy_new();
+	assert_int_equal(cibox_policy_add(time_group, "@time", NULL), 0);
+	assert_int_equal(cibox_policy_add(base, "@default", NULL), 0);
+	for (int nr = 0; nr < SCTAB_NR_LIMIT; nr++)
+		if (cibox_policy_allows(time_group, nr) && !cibox_policy_allows(base, nr))
+			assert_int_equal(trace_observe(t, nr, "main", "timer"), 0);
+	char *text = policy_text(t, "x");
+	assert_non_null(strstr(text, "\n@time # every member used"));
+	assert_null(strstr(text, "\ntimer_create "));
+	free(text);
+	cibox_policy_free(time_group);
+	cibox_policy_free(base);
+	trace_free(t);
+}
+
+static void many_programs_are_summed_up(void **state)
+{
+	(void)state;
+	trace *t = trace_new("@default");
+	const char *programs[] = { "a", "b", "c", "d", "e", "f", "a" };
+	for (size_t i = 0; i < sizeof programs / sizeof programs[0]; i++)
+		observe_name(t, "mkdir", 1, programs[i]);
+	char *text = policy_text(t, "x");
+	assert_non_null(strstr(text, "\nmkdir # 7 calls by a, b, c, d and 2 more\n"));
+	free(text);
+	assert_int_equal(trace_observe(t, -1, "t", "p"), -22);
+	trace_free(t);
+}
+
+static void the_written_policy_parses_back(void **state)
+{
+	(void)state;
+	trace *t = trace_new("@default");
+	observe_name(t, "pipe2", 1, "sh");
+	observe_name(t, "clone", 2, "sh");
+	char *text = policy_text(t, "sh");
+	cibox_policy *p = cibox_policy_new();
+	cibox_error err;
+	assert_int_equal(cibox_policy_parse(p, text, "learned.policy", &err), 0);
+	assert_true(cibox_policy_allows(p, sctab_resolve("pipe2")));
+	assert_int_equal(policy_form(p, sctab_resolve("clone")), POLICY_ANY);
+	assert_true(cibox_policy_allows(p, sctab_resolve("read")));
+	cibox_policy_free(p);
+	free(text);
+	trace_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(entries_say_how_often_and_by_whom),
+		cmocka_unit_test(restricted_calls_are_written_with_any_arguments),
+		cmocka_unit_test(a_fully_used_group_is_named_as_the_group),
+		cmocka_unit_test(many_programs_are_summed_up),
+		cmocka_unit_test(the_written_policy_parses_back),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
