@@ -33,7 +33,8 @@ static void usage(FILE *out)
 		"  --mode MODE    log-and-abort (default): report the refused syscall, end the command\n"
 		"                 abort: the kernel kills the offending process, no report\n"
 		"                 log: report each refused syscall once per thread, let it run\n"
-		"  --policy FILE  a policy file: one entry per line (@group, name, name(*), -name)\n"
+		"  --policy FILE  a policy file: one entry per line (@group, name, name(*), -name),\n"
+		"                 and [thread] sections for what only threads of that name may do\n"
 		"  --allow LIST   the policy as a comma-separated list: --allow @default,@file-read\n"
 		"  --isolate      also in a rootless jail: new user, mount, pid, ipc, uts and net\n"
 		"                 namespaces; the host's root read-only, private /tmp, minimal /dev,\n"
@@ -169,30 +170,25 @@ static int run(struct sandbox_args *a)
 		options.prepare = enter_jail;
 		options.prepare_context = a->jail;
 	}
-	cibox_policy *policy = cibox_policy_new();
-	if (!policy) {
-		cli_error("sandbox: out of memory");
-		return CLI_FAILED;
-	}
-	int rc = a->policy_file ? cibox_policy_load_file(policy, a->policy_file, &err)
-				: cibox_policy_add_list(policy, a->allow ? a->allow : default_policy, &err);
+	policy_set *policies;
+	int rc = a->policy_file ? policy_set_load(a->policy_file, &policies, &err)
+				: policy_set_from_list(a->allow ? a->allow : default_policy, &policies, &err);
 	if (rc < 0) {
-		cibox_policy_free(policy);
 		cli_error("sandbox: %s", err.message);
-		return CLI_USAGE;
+		return rc == -ENOMEM ? CLI_FAILED : CLI_USAGE;
 	}
-	options.policy = policy;
+	options.policies = policies;
 
 	char path[PATH_MAX];
 	struct supervisor_result result;
 	rc = supervisor_find_command(root, a->command[0], path, sizeof path, &err);
 	if (rc < 0) {
-		cibox_policy_free(policy);
+		policy_set_free(policies);
 		cli_error("sandbox: %s", err.message);
 		return rc == -ENOENT ? 127 : 126;
 	}
 	rc = supervisor_run(&options, path, a->command, &result, &err);
-	cibox_policy_free(policy);
+	policy_set_free(policies);
 	if (rc < 0) {
 		cli_error("sandbox: %s", err.message);
 		return cli_status_for(&err);

@@ -84,16 +84,15 @@ int cmd_trace(int argc, char **argv)
 		cli_error("trace: %s", err.message);
 		return rc == -ENOENT ? 127 : 126;
 	}
-	cibox_policy *policy = cibox_policy_new();
+	policy_set *policies = NULL;
 	trace *t = trace_new(base_policy);
-	if (!policy || !t || cibox_policy_add_list(policy, base_policy, &err) < 0) {
-		cibox_policy_free(policy);
+	if (!t || policy_set_from_list(base_policy, &policies, &err) < 0) {
 		trace_free(t);
 		cli_error("trace: out of memory");
 		return CLI_FAILED;
 	}
 	struct supervisor_options options = {
-		.policy = policy,
+		.policies = policies,
 		.mode = CIBOX_MODE_LOG,
 		.report_fd = STDERR_FILENO,
 		.observe = observe,
@@ -101,7 +100,7 @@ int cmd_trace(int argc, char **argv)
 	};
 	struct supervisor_result result;
 	rc = supervisor_run(&options, path, command, &result, &err);
-	cibox_policy_free(policy);
+	policy_set_free(policies);
 	if (rc < 0) {
 		trace_free(t);
 		cli_error("trace: %s", err.message);

@@ -42,6 +42,9 @@ static int add_rules(scmp_filter_ctx ctx, const cibox_policy *policy,
 			/* libseccomp refuses a rule that repeats the default action. */
 			if (spec->violation != SCMP_ACT_NOTIFY)
 				rc = seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY, nr, 0);
+		} else if (spec->supervised && cibox_policy_allows(spec->supervised, nr)) {
+			if (spec->violation != SCMP_ACT_NOTIFY)
+				rc = seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY, nr, 0);
 		} else if (form == POLICY_ANY &&
 			   !(spec->guard_sigsys && strcmp(name, "rt_sigaction") == 0)) {
 			rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 0);
@@ -157,8 +160,11 @@ static uint64_t program_key(const cibox_policy *policy, const struct filter_spec
 	const unsigned char *p = (const unsigned char *)facts;
 	for (size_t i = 0; i < sizeof facts; i++)
 		h = (h ^ p[i]) * 0x100000001b3ULL;
-	for (int nr = 0; nr < SCTAB_NR_LIMIT; nr++)
-		h = (h ^ (unsigned char)policy_form(policy, nr)) * 0x100000001b3ULL;
+	for (int nr = 0; nr < SCTAB_NR_LIMIT; nr++) {
+		unsigned char forms = (unsigned char)(policy_form(policy, nr) |
+			(spec->supervised && cibox_policy_allows(spec->supervised, nr)) << 4);
+		h = (h ^ forms) * 0x100000001b3ULL;
+	}
 	return h;
 }
 

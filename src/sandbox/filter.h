@@ -21,6 +21,9 @@ struct filter_spec {
 	uint32_t violation;  /* SCMP_ACT_TRAP, SCMP_ACT_KILL_PROCESS or SCMP_ACT_NOTIFY */
 	bool notify_exec;    /* execve and execveat always go to the supervisor */
 	bool guard_sigsys;   /* never let rt_sigaction replace the SIGSYS handler */
+	/* Syscalls whose every call goes to the supervisor, whatever the policy
+	 * says (what only some threads may do), or NULL. */
+	const cibox_policy *supervised;
 };
 
 struct filter_program {

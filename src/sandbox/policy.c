@@ -205,7 +205,7 @@ int cibox_policy_parse(cibox_policy *policy, const char *text, const char *origi
 	return 0;
 }
 
-int cibox_policy_load_file(cibox_policy *policy, const char *path, cibox_error *err)
+int policy_read_file(const char *path, size_t max, char **out, cibox_error *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -216,7 +216,7 @@ int cibox_policy_load_file(cibox_policy *policy, const char *path, cibox_error *
 		close(fd);
 		return error_set(err, code, "%s: %s", path, strerror(-code));
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > FILE_MAX) {
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
 		close(fd);
 		return error_set(err, -EINVAL, "%s: not a policy file (a regular file up to 1 MiB)", path);
 	}
@@ -244,7 +244,54 @@ int cibox_policy_load_file(cibox_policy *policy, const char *path, cibox_error *
 		free(text);
 		return error_set(err, -EINVAL, "%s: not a text file", path);
 	}
-	int rc = cibox_policy_parse(policy, text, path, err);
+	*out = text;
+	return 0;
+}
+
+int cibox_policy_load_file(cibox_policy *policy, const char *path, cibox_error *err)
+{
+	char *text;
+	int rc = policy_read_file(path, FILE_MAX, &text, err);
+	if (rc < 0)
+		return rc;
+	rc = cibox_policy_parse(policy, text, path, err);
 	free(text);
 	return rc;
+}
+
+void policy_set_form(cibox_policy *policy, int nr, enum policy_form form)
+{
+	if (nr >= 0 && nr < SCTAB_NR_LIMIT)
+		policy->form[nr] = (uint8_t)form;
+}
+
+static bool condition_holds(const struct scmp_arg_cmp *c, const uint64_t args[6])
+{
+	uint64_t a = args[c->arg];
+	switch (c->op) {
+	case SCMP_CMP_NE: return a != c->datum_a;
+	case SCMP_CMP_LT: return a < c->datum_a;
+	case SCMP_CMP_LE: return a <= c->datum_a;
+	case SCMP_CMP_EQ: return a == c->datum_a;
+	case SCMP_CMP_GE: return a >= c->datum_a;
+	case SCMP_CMP_GT: return a > c->datum_a;
+	case SCMP_CMP_MASKED_EQ: return (a & c->datum_a) == c->datum_b;
+	default: return false;
+	}
+}
+
+bool policy_allows_call(const cibox_policy *policy, int nr, const uint64_t args[6])
+{
+	enum policy_form form = policy_form(policy, nr);
+	if (form != POLICY_RESTRICTED)
+		return form == POLICY_ANY;
+	const struct sctab_restriction *r = sctab_restriction_find(sctab_name(nr));
+	for (unsigned i = 0; r && i < r->count; i++) {
+		bool all = true;
+		for (unsigned c = 0; c < r->alt[i].count; c++)
+			all = all && condition_holds(&r->alt[i].cond[c], args);
+		if (all)
+			return true;
+	}
+	return false;
 }

@@ -6,6 +6,8 @@
 #ifndef CIBOX_SANDBOX_POLICY_H
 #define CIBOX_SANDBOX_POLICY_H
 
+#include <stdint.h>
+
 #include <cibox/sandbox.h>
 
 enum policy_form {
@@ -15,6 +17,15 @@ enum policy_form {
 };
 
 enum policy_form policy_form(const cibox_policy *policy, int nr);
+void policy_set_form(cibox_policy *policy, int nr, enum policy_form form);
+
+/* Whether a call with these arguments is allowed: checked in user space, by
+ * the supervisor, the way the kernel's filter would check it. */
+bool policy_allows_call(const cibox_policy *policy, int nr, const uint64_t args[6]);
+
+/* A policy file's text (a regular text file up to `max` bytes), malloc'd. */
+int policy_read_file(const char *path, size_t max, char **text, cibox_error *err);
+
 /* Every syscall with any arguments: the base a process starts from. */
 void policy_allow_everything(cibox_policy *policy);
 /* A copy that can be changed without touching the original. */

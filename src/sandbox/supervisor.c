@@ -24,6 +24,7 @@
 
 #include "sandbox/filter.h"
 #include "sandbox/policy.h"
+#include "sandbox/policy_set.h"
 #include "sandbox/report.h"
 #include "sandbox/syscall_table.h"
 #include "util/error.h"
@@ -199,7 +200,14 @@ static int handle_notification(struct supervisor *s)
 		respond_continue(s);
 		return 0;
 	}
-	if (exec && cibox_policy_allows(s->opt->policy, nr)) {
+	/* Calls some thread may make come here too: judge them by the caller's name. */
+	const cibox_policy *policy = policy_set_common(s->opt->policies);
+	if (policy_set_sections(s->opt->policies)) {
+		char name[64];
+		thread_name(tid, name, sizeof name);
+		policy = policy_set_for(s->opt->policies, name);
+	}
+	if (policy_allows_call(policy, nr, (const uint64_t *)s->req->data.args)) {
 		respond_continue(s);
 		return 0;
 	}
@@ -220,7 +228,8 @@ static int handle_notification(struct supervisor *s)
 		proctree_kill_descendants(getpid());
 		return 0;
 	case CIBOX_MODE_ABORT:
-		/* Only execve reaches here; end its process as the kernel would. */
+		/* Only execve and calls some other thread may make reach here; end
+		 * the process as the kernel would. */
 		s->result->violation = true;
 		kill(thread_group(tid), SIGKILL);
 		return 0;
@@ -415,9 +424,11 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 	struct filter_spec spec = {
 		.violation = options->mode == CIBOX_MODE_ABORT ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_NOTIFY,
 		.notify_exec = true,
+		.supervised = policy_set_supervised(options->policies),
 	};
 	struct filter_program prog;
-	rc = filter_build_cached(options->policy, &spec, options->filter_cache, &prog, err);
+	rc = filter_build_cached(policy_set_common(options->policies), &spec, options->filter_cache,
+				 &prog, err);
 	if (rc < 0)
 		return rc;
 

@@ -20,8 +20,10 @@
 
 #include <cibox/sandbox.h>
 
+#include "sandbox/policy_set.h"
+
 struct supervisor_options {
-	const cibox_policy *policy;
+	const policy_set *policies; /* per thread name, or one for all */
 	enum cibox_mode mode;
 	int report_fd; /* where reports are written, one line each */
 	const char *filter_cache; /* a folder for compiled filters, or NULL */

@@ -35,7 +35,7 @@ static struct compiled compile(const char *list, uint32_t violation, bool notify
 	cibox_error err = { 0 };
 	if (cibox_policy_add_list(c.policy, list, &err) < 0)
 		fail_msg("%s", err.message);
-	struct filter_spec spec = { violation, notify_exec, guard_sigsys };
+	struct filter_spec spec = { violation, notify_exec, guard_sigsys, NULL };
 	if (filter_build(c.policy, &spec, -1, &c.prog, &err) < 0)
 		fail_msg("%s", err.message);
 	return c;
@@ -215,7 +215,7 @@ static void compiled_programs_are_cached_by_their_inputs(void **state)
 	cibox_policy *p = cibox_policy_new();
 	cibox_error err;
 	assert_int_equal(cibox_policy_add_list(p, "@default", &err), 0);
-	struct filter_spec spec = { SCMP_ACT_TRAP, false, false };
+	struct filter_spec spec = { SCMP_ACT_TRAP, false, false, NULL };
 	struct filter_program fresh, cached, direct;
 	assert_int_equal(filter_build_cached(p, &spec, cache, &fresh, &err), 0);
 	assert_int_equal(count_files(cache), 1);

@@ -1,0 +1,242 @@
+#include "sandbox/policy_set.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sandbox/policy.h"
+#include "sandbox/syscall_table.h"
+#include "util/error.h"
+
+#define THREAD_NAME_MAX 15
+#define FILE_MAX (1 << 20)
+
+struct section {
+	char name[THREAD_NAME_MAX + 1];
+	cibox_policy *policy;
+};
+
+struct policy_set {
+	cibox_policy *unnamed;    /* threads without a section of their own */
+	cibox_policy *common;     /* what every thread may do */
+	cibox_policy *supervised; /* what only some may do; NULL without sections */
+	struct section *sections;
+	size_t count;
+};
+
+void policy_set_free(policy_set *set)
+{
+	if (!set)
+		return;
+	for (size_t i = 0; i < set->count; i++)
+		cibox_policy_free(set->sections[i].policy);
+	free(set->sections);
+	cibox_policy_free(set->unnamed);
+	if (set->common != set->unnamed)
+		cibox_policy_free(set->common);
+	cibox_policy_free(set->supervised);
+	free(set);
+}
+
+const cibox_policy *policy_set_common(const policy_set *set)
+{
+	return set->common;
+}
+
+const cibox_policy *policy_set_supervised(const policy_set *set)
+{
+	return set->supervised;
+}
+
+size_t policy_set_sections(const policy_set *set)
+{
+	return set->count;
+}
+
+const cibox_policy *policy_set_for(const policy_set *set, const char *thread)
+{
+	for (size_t i = 0; i < set->count; i++)
+		if (strcmp(set->sections[i].name, thread) == 0)
+			return set->sections[i].policy;
+	return set->unnamed;
+}
+
+/* The kernel's part is each syscall in the weakest form any thread has it;
+ * the supervisor's is whatever some thread has beyond that. */
+static int split(policy_set *set)
+{
+	if (!set->count) {
+		set->common = set->unnamed;
+		return 0;
+	}
+	set->common = policy_clone(set->unnamed);
+	set->supervised = cibox_policy_new();
+	if (!set->common || !set->supervised)
+		return -ENOMEM;
+	for (int nr = 0; nr < SCTAB_NR_LIMIT; nr++) {
+		enum policy_form least = policy_form(set->unnamed, nr), most = least;
+		for (size_t i = 0; i < set->count; i++) {
+			enum policy_form f = policy_form(set->sections[i].policy, nr);
+			least = f < least ? f : least;
+			most = f > most ? f : most;
+		}
+		policy_set_form(set->common, nr, least);
+		policy_set_form(set->supervised, nr, most > least ? POLICY_ANY : POLICY_REFUSED);
+	}
+	return 0;
+}
+
+struct line {
+	const char *text;
+	size_t len;
+	unsigned number;
+};
+
+static int apply(cibox_policy *policy, const struct line *line, const char *origin,
+		 cibox_error *err)
+{
+	char entry[128];
+	if (line->len >= sizeof entry)
+		return error_set(err, -EINVAL, "%s:%u: entry too long", origin, line->number);
+	memcpy(entry, line->text, line->len);
+	entry[line->len] = '\0';
+	if (strpbrk(entry, " \t"))
+		return error_set(err, -EINVAL, "%s:%u: one entry per line, found '%s'", origin,
+				 line->number, entry);
+	int rc = cibox_policy_add(policy, entry, err);
+	if (rc < 0)
+		error_prefix(err, "%s:%u: ", origin, line->number);
+	return rc;
+}
+
+/* Every non-empty line without its comment, in order. */
+static size_t split_lines(const char *text, struct line **out)
+{
+	size_t count = 0, cap = 0;
+	struct line *lines = NULL;
+	unsigned number = 0;
+	for (const char *p = text; *p;) {
+		number++;
+		size_t len = strcspn(p, "\n");
+		const char *next = p + len + (p[len] == '\n');
+		const char *hash = memchr(p, '#', len);
+		if (hash)
+			len = (size_t)(hash - p);
+		while (len && isspace((unsigned char)*p))
+			p++, len--;
+		while (len && isspace((unsigned char)p[len - 1]))
+			len--;
+		if (len) {
+			if (count == cap) {
+				cap = cap ? 2 * cap : 64;
+				struct line *grown = realloc(lines, cap * sizeof *lines);
+				if (!grown)
+					break;
+				lines = grown;
+			}
+			lines[count++] = (struct line){ p, len, number };
+		}
+		p = next;
+	}
+	*out = lines;
+	return count;
+}
+
+static bool is_section(const struct line *l)
+{
+	return l->len >= 2 && l->text[0] == '[' && l->text[l->len - 1] == ']';
+}
+
+int policy_set_parse(const char *text, const char *origin, policy_set **out, cibox_error *err)
+{
+	policy_set *set = calloc(1, sizeof *set);
+	struct line *lines = NULL;
+	size_t count = split_lines(text, &lines);
+	int rc = 0;
+	if (!set || !(set->unnamed = cibox_policy_new())) {
+		rc = error_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	size_t first_section = 0;
+	while (first_section < count && !is_section(&lines[first_section]))
+		first_section++;
+	for (size_t i = 0; i < first_section && rc == 0; i++)
+		rc = apply(set->unnamed, &lines[i], origin, err);
+	for (size_t i = first_section; i < count && rc == 0; i++) {
+		if (!is_section(&lines[i]))
+			continue;
+		size_t len = lines[i].len - 2;
+		if (len == 0 || len > THREAD_NAME_MAX || memchr(lines[i].text + 1, '[', len) ||
+		    memchr(lines[i].text + 1, ']', len)) {
+			rc = error_set(err, -EINVAL, "%s:%u: a section names a thread of 1 to %d characters: '%.*s'",
+				       origin, lines[i].number, THREAD_NAME_MAX, (int)lines[i].len, lines[i].text);
+			break;
+		}
+		struct section *grown = realloc(set->sections, (set->count + 1) * sizeof *grown);
+		if (!grown) {
+			rc = error_set(err, -ENOMEM, "out of memory");
+			break;
+		}
+		set->sections = grown;
+		struct section *s = &set->sections[set->count];
+		memcpy(s->name, lines[i].text + 1, len);
+		s->name[len] = '\0';
+		if (policy_set_for(set, s->name) != set->unnamed) {
+			rc = error_set(err, -EINVAL, "%s:%u: a second section for thread '%s'", origin,
+				       lines[i].number, s->name);
+			break;
+		}
+		if (!(s->policy = policy_clone(set->unnamed))) {
+			rc = error_set(err, -ENOMEM, "out of memory");
+			break;
+		}
+		set->count++;
+		for (size_t j = i + 1; j < count && !is_section(&lines[j]) && rc == 0; j++)
+			rc = apply(s->policy, &lines[j], origin, err);
+	}
+	if (rc == 0 && count == 0)
+		rc = error_set(err, -EINVAL, "%s: the policy is empty", origin);
+	if (rc == 0 && split(set) < 0)
+		rc = error_set(err, -ENOMEM, "out of memory");
+out:
+	free(lines);
+	if (rc < 0) {
+		policy_set_free(set);
+		set = NULL;
+	}
+	*out = set;
+	return rc;
+}
+
+int policy_set_from_list(const char *list, policy_set **out, cibox_error *err)
+{
+	policy_set *set = calloc(1, sizeof *set);
+	int rc = set && (set->unnamed = cibox_policy_new()) ? 0 : error_set(err, -ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = cibox_policy_add_list(set->unnamed, list, err);
+	if (rc == 0)
+		set->common = set->unnamed;
+	if (rc < 0) {
+		policy_set_free(set);
+		set = NULL;
+	}
+	*out = set;
+	return rc;
+}
+
+int policy_set_load(const char *path, policy_set **out, cibox_error *err)
+{
+	*out = NULL;
+	char *text;
+	int rc = policy_read_file(path, FILE_MAX, &text, err);
+	if (rc < 0)
+		return rc;
+	rc = policy_set_parse(text, path, out, err);
+	free(text);
+	return rc;
+}
