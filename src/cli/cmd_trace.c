@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,11 +19,13 @@ static const char base_policy[] = "@default";
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: cibox trace [-o FILE] -- COMMAND [ARG...]\n\n"
+	fprintf(out, "usage: cibox trace [-o FILE] [--per-thread] -- COMMAND [ARG...]\n\n"
 		     "Runs COMMAND and everything it starts, and writes the policy it needed (to FILE\n"
 		     "or standard output), ready for `cibox sandbox --policy FILE` or a stage's\n"
-		     "sandbox.policy. Exit status: the command's; 2 bad usage; 3 this machine cannot\n"
-		     "supervise seccomp filters; 126/127 command not runnable/found.\n");
+		     "sandbox.policy. With --per-thread, what only some threads called goes into a\n"
+		     "[thread] section per thread name (as the kernel reports it).\n"
+		     "Exit status: the command's; 2 bad usage; 3 this machine cannot supervise\n"
+		     "seccomp filters; 126/127 command not runnable/found.\n");
 }
 
 static void observe(void *context, int nr, const char *thread, const char *program)
@@ -31,10 +34,10 @@ static void observe(void *context, int nr, const char *thread, const char *progr
 }
 
 /* The policy goes to a temporary file renamed into place: never half written. */
-static int write_policy(const trace *t, const char *command, const char *path)
+static int write_policy(const trace *t, const char *command, bool per_thread, const char *path)
 {
 	if (!path)
-		return trace_write_policy(t, command, stdout);
+		return trace_write_policy(t, command, per_thread, stdout);
 	char tmp[PATH_MAX];
 	if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
 		return -ENAMETOOLONG;
@@ -43,7 +46,7 @@ static int write_policy(const trace *t, const char *command, const char *path)
 		return -errno;
 	fchmod(fd, 0644); /* mkstemp's 0600 is for secrets; a policy is not one */
 	FILE *out = fdopen(fd, "w");
-	int rc = out ? trace_write_policy(t, command, out) : -errno;
+	int rc = out ? trace_write_policy(t, command, per_thread, out) : -errno;
 	if (out && fclose(out) != 0 && rc == 0)
 		rc = -errno;
 	if (rc == 0 && rename(tmp, path) < 0)
@@ -60,10 +63,13 @@ int cmd_trace(int argc, char **argv)
 		return CLI_OK;
 	}
 	const char *output = NULL;
+	bool per_thread = false;
 	int i = 1;
 	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc && strcmp(argv[i + 1], "--") != 0) {
 			output = argv[++i];
+		} else if (strcmp(argv[i], "--per-thread") == 0) {
+			per_thread = true;
 		} else {
 			cli_error(argv[i][0] == '-' ? "trace: unknown option '%s' (see cibox trace --help)"
 						    : "trace: missing '--' before the command '%s'",
@@ -109,7 +115,7 @@ int cmd_trace(int argc, char **argv)
 	char line[1024] = "";
 	for (char **a = command; *a; a++)
 		snprintf(line + strlen(line), sizeof line - strlen(line), "%s%s", a == command ? "" : " ", *a);
-	rc = write_policy(t, line, output);
+	rc = write_policy(t, line, per_thread, output);
 	trace_free(t);
 	if (rc < 0) {
 		cli_error("trace: cannot write %s: %s", output ? output : "the policy", strerror(-rc));

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +21,17 @@ struct usage {
 	unsigned thread_count;
 };
 
+/* The calls of the threads of one name, for per-thread sections. */
+struct thread_usage {
+	char name[NAME_MAX_LEN];
+	uint32_t calls[SCTAB_NR_LIMIT];
+};
+
 struct trace {
 	char *base;
 	struct usage used[SCTAB_NR_LIMIT];
+	struct thread_usage *threads;
+	size_t thread_count;
 };
 
 trace *trace_new(const char *base)
@@ -37,9 +46,26 @@ trace *trace_new(const char *base)
 
 void trace_free(trace *t)
 {
-	if (t)
+	if (t) {
 		free(t->base);
+		free(t->threads);
+	}
 	free(t);
+}
+
+static struct thread_usage *thread_usage(trace *t, const char *name)
+{
+	for (size_t i = 0; i < t->thread_count; i++)
+		if (strcmp(t->threads[i].name, name) == 0)
+			return &t->threads[i];
+	struct thread_usage *grown = realloc(t->threads, (t->thread_count + 1) * sizeof *grown);
+	if (!grown)
+		return NULL;
+	t->threads = grown;
+	struct thread_usage *u = &t->threads[t->thread_count++];
+	memset(u, 0, sizeof *u);
+	snprintf(u->name, sizeof u->name, "%s", name);
+	return u;
 }
 
 static void remember(char names[][NAME_MAX_LEN], unsigned *count, const char *name)
@@ -61,6 +87,10 @@ int trace_observe(trace *t, int nr, const char *thread, const char *program)
 	u->calls++;
 	remember(u->programs, &u->program_count, program);
 	remember(u->threads, &u->thread_count, thread);
+	struct thread_usage *per_thread = thread_usage(t, thread);
+	if (!per_thread)
+		return -ENOMEM;
+	per_thread->calls[nr]++;
 	return 0;
 }
 
@@ -100,8 +130,58 @@ static bool group_fully_used(const trace *t, const cibox_policy *base, const cha
 	return full && any_used;
 }
 
-int trace_write_policy(const trace *t, const char *command, FILE *out)
+static void write_header(const trace *t, const char *command, FILE *out)
 {
+	fprintf(out, "# Learned by cibox trace from: ");
+	for (const char *c = command; *c; c++) /* one comment line, whatever the command */
+		fputc((unsigned char)*c < ' ' ? ' ' : *c, out);
+	fprintf(out, "\n# Each entry says how often it was called and by which programs.\n");
+	fprintf(out, "%s # what every program needs, allowed without asking\n", t->base);
+}
+
+/* A call's entry: the name, with (*) where cibox restricts arguments, for the
+ * trace saw such a call because its arguments were outside the safe form. */
+static void write_entry(FILE *out, int nr, const struct usage *u, uint32_t calls)
+{
+	const char *name = sctab_name(nr);
+	fprintf(out, "%s%s # ", name, sctab_restriction_find(name) ? "(*)" : "");
+	struct usage shown = *u;
+	if (calls)
+		shown.calls = calls;
+	write_usage(out, &shown);
+	fprintf(out, "\n");
+}
+
+static int write_per_thread(const trace *t, FILE *out)
+{
+	/* What every traced thread called is for all; the rest goes in sections. */
+	for (int nr = 0; nr < SCTAB_NR_LIMIT; nr++) {
+		bool everyone = t->thread_count > 0 && sctab_name(nr);
+		for (size_t i = 0; everyone && i < t->thread_count; i++)
+			everyone = t->threads[i].calls[nr] > 0;
+		if (everyone)
+			write_entry(out, nr, &t->used[nr], 0);
+	}
+	for (size_t i = 0; i < t->thread_count; i++) {
+		const struct thread_usage *th = &t->threads[i];
+		fprintf(out, "\n[%.15s]\n", th->name);
+		for (int nr = 0; nr < SCTAB_NR_LIMIT; nr++) {
+			bool everyone = true;
+			for (size_t j = 0; everyone && j < t->thread_count; j++)
+				everyone = t->threads[j].calls[nr] > 0;
+			if (th->calls[nr] && !everyone && sctab_name(nr))
+				write_entry(out, nr, &t->used[nr], th->calls[nr]);
+		}
+	}
+	return ferror(out) ? -EIO : 0;
+}
+
+int trace_write_policy(const trace *t, const char *command, bool per_thread, FILE *out)
+{
+	write_header(t, command, out);
+	if (per_thread)
+		return write_per_thread(t, out);
+
 	cibox_policy *base = cibox_policy_new();
 	cibox_policy *covered = cibox_policy_new();
 	if (!base || !covered || cibox_policy_add_list(base, t->base, NULL) < 0 ||
@@ -110,13 +190,6 @@ int trace_write_policy(const trace *t, const char *command, FILE *out)
 		cibox_policy_free(covered);
 		return -ENOMEM;
 	}
-	fprintf(out, "# Learned by cibox trace from: ");
-	for (const char *c = command; *c; c++) /* one comment line, whatever the command */
-		fputc((unsigned char)*c < ' ' ? ' ' : *c, out);
-	fprintf(out, "\n");
-	fprintf(out, "# Each entry says how often it was called and by which programs.\n");
-	fprintf(out, "%s # what every program needs, allowed without asking\n", t->base);
-
 	size_t group_count;
 	const struct sctab_group *groups = sctab_groups(&group_count);
 	for (size_t g = 0; g < group_count; g++) {
@@ -135,12 +208,9 @@ int trace_write_policy(const trace *t, const char *command, FILE *out)
 			continue;
 		/* A restricted form the base or a group allows may not be the form
 		 * that was called: the trace saw it because the kernel asked. */
-		bool restricted = sctab_restriction_find(name) != NULL;
-		if (!restricted && cibox_policy_allows(covered, nr))
+		if (!sctab_restriction_find(name) && cibox_policy_allows(covered, nr))
 			continue;
-		fprintf(out, "%s%s # ", name, restricted ? "(*)" : "");
-		write_usage(out, u);
-		fprintf(out, "\n");
+		write_entry(out, nr, u, 0);
 	}
 	cibox_policy_free(base);
 	cibox_policy_free(covered);

@@ -8,6 +8,7 @@
 #ifndef CIBOX_SANDBOX_TRACE_H
 #define CIBOX_SANDBOX_TRACE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <cibox/sandbox.h>
@@ -23,7 +24,9 @@ int trace_observe(trace *t, int nr, const char *thread, const char *program);
 
 /* Writes the learned policy: the base, then whole groups where every member
  * was used, then single syscalls, each with a comment saying how often and by
- * which programs. `command` heads the file as a comment. */
-int trace_write_policy(const trace *t, const char *command, FILE *out);
+ * which programs. `command` heads the file as a comment. With per_thread,
+ * what every traced thread called comes first and the rest goes into a
+ * [thread] section for each thread name. */
+int trace_write_policy(const trace *t, const char *command, bool per_thread, FILE *out);
 
 #endif

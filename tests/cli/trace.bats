@@ -81,3 +81,46 @@ trace_then_enforce() {
 	assert_one_line
 	[ ! -e "$BATS_TEST_TMPDIR/no/such/dir/p" ]
 }
+
+@test "--per-thread learns a section per thread name, and enforcing it passes" {
+	policy=$BATS_TEST_TMPDIR/threads.policy
+	run "$CIBOX" trace --per-thread -o "$policy" -- "$HELPERS/threads" "$BATS_TEST_TMPDIR"
+	assert_status 0
+	grep -q '^\[net\]$' "$policy"
+	grep -q '^\[disk\]$' "$policy"
+	# socket belongs to net's section only, mkdir to disk's only
+	[ "$(sed -n '/^\[net\]$/,/^\[/p' "$policy" | grep -c '^socket')" -eq 1 ]
+	[ "$(grep -c '^socket' "$policy")" -eq 1 ]
+	[ "$(sed -n '/^\[disk\]$/,$p' "$policy" | grep -c '^mkdir')" -eq 1 ]
+	run "$CIBOX" sandbox --mode abort --policy "$policy" -- "$HELPERS/threads" "$BATS_TEST_TMPDIR"
+	assert_status 0
+	[ "$output" = "threads done" ]
+}
+
+@test "a thread that makes a sibling's call is stopped by the per-thread policy" {
+	policy=$BATS_TEST_TMPDIR/threads.policy
+	run "$CIBOX" trace --per-thread -o "$policy" -- "$HELPERS/threads" "$BATS_TEST_TMPDIR"
+	assert_status 0
+	run "$CIBOX" sandbox --policy "$policy" -- "$HELPERS/threads" "$BATS_TEST_TMPDIR" --swap
+	assert_status 159
+	assert_line_matching '^ERROR: The syscall "socket" \(syscall number [0-9]+\) is not allowed by the syscall sandbox in thread "disk"\. Please report\.$'
+	run "$CIBOX" sandbox --mode abort --policy "$policy" -- "$HELPERS/threads" "$BATS_TEST_TMPDIR" --swap
+	assert_status 159
+	refute_line_matching "threads done"
+}
+
+@test "policy files with sections: errors name the file and line" {
+	printf '@default\n[]\n' >"$BATS_TEST_TMPDIR/a.policy"
+	run "$CIBOX" sandbox --policy "$BATS_TEST_TMPDIR/a.policy" -- true
+	assert_status 2
+	assert_one_line
+	assert_line_matching "a.policy:2: a section names a thread"
+	printf '@default\n[net]\n@network\n[net]\n' >"$BATS_TEST_TMPDIR/b.policy"
+	run "$CIBOX" sandbox --policy "$BATS_TEST_TMPDIR/b.policy" -- true
+	assert_status 2
+	assert_line_matching "b.policy:4: a second section for thread 'net'"
+	printf '@default\n[net]\nbogus_call\n' >"$BATS_TEST_TMPDIR/c.policy"
+	run "$CIBOX" sandbox --policy "$BATS_TEST_TMPDIR/c.policy" -- true
+	assert_status 2
+	assert_line_matching "c.policy:3: unknown syscall 'bogus_call'"
+}

@@ -1,24 +1,31 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "sandbox/policy.h"
+#include "sandbox/policy_set.h"
 #include "sandbox/syscall_table.h"
 #include "sandbox/trace.h"
 
-static char *policy_text(const trace *t, const char *command)
+static char *policy_text_of(const trace *t, const char *command, bool per_thread)
 {
 	char *text = NULL;
 	size_t size = 0;
 	FILE *out = open_memstream(&text, &size);
 	assert_non_null(out);
-	assert_int_equal(trace_write_policy(t, command, out), 0);
+	assert_int_equal(trace_write_policy(t, command, per_thread, out), 0);
 	fclose(out);
 	return text;
+}
+
+static char *policy_text(const trace *t, const char *command)
+{
+	return policy_text_of(t, command, false);
 }
 
 static void observe_name(trace *t, const char *name, int times, const char *program)
@@ -107,6 +114,38 @@ static void the_written_policy_parses_back(void **state)
 	trace_free(t);
 }
 
+static void per_thread_sections_hold_what_only_some_threads_called(void **state)
+{
+	(void)state;
+	trace *t = trace_new("@default");
+	assert_int_equal(trace_observe(t, sctab_resolve("pipe2"), "net", "d"), 0);
+	assert_int_equal(trace_observe(t, sctab_resolve("pipe2"), "disk", "d"), 0);
+	assert_int_equal(trace_observe(t, sctab_resolve("connect"), "net", "d"), 0);
+	assert_int_equal(trace_observe(t, sctab_resolve("mkdir"), "disk", "d"), 0);
+	char *text = policy_text_of(t, "d", true);
+	const char *net = strstr(text, "\n[net]\n"), *disk = strstr(text, "\n[disk]\n");
+	assert_non_null(net);
+	assert_non_null(disk);
+	const char *pipe2 = strstr(text, "\npipe2 # 2 calls");
+	assert_non_null(pipe2);
+	assert_true(pipe2 < net && net < disk);
+	assert_non_null(strstr(net, "\nconnect # "));
+	assert_true(strstr(net, "\nconnect # ") < disk);
+	assert_non_null(strstr(disk, "\nmkdir # 1 call"));
+
+	policy_set *set;
+	cibox_error err;
+	assert_int_equal(policy_set_parse(text, "learned.policy", &set, &err), 0);
+	assert_true(cibox_policy_allows(policy_set_for(set, "net"), sctab_resolve("connect")));
+	assert_false(cibox_policy_allows(policy_set_for(set, "disk"), sctab_resolve("connect")));
+	assert_false(cibox_policy_allows(policy_set_common(set), sctab_resolve("mkdir")));
+	assert_true(cibox_policy_allows(policy_set_supervised(set), sctab_resolve("mkdir")));
+	assert_true(cibox_policy_allows(policy_set_common(set), sctab_resolve("pipe2")));
+	policy_set_free(set);
+	free(text);
+	trace_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -115,6 +154,7 @@ int main(void)
 		cmocka_unit_test(a_fully_used_group_is_named_as_the_group),
 		cmocka_unit_test(many_programs_are_summed_up),
 		cmocka_unit_test(the_written_policy_parses_back),
+		cmocka_unit_test(per_thread_sections_hold_what_only_some_threads_called),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
