@@ -38,5 +38,6 @@ int cmd_sandbox(int argc, char **argv);
 int cmd_syscalls(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
 
 #endif

@@ -28,9 +28,10 @@ static void usage(FILE *out)
 		     "seccomp filters; 126/127 command not runnable/found.\n");
 }
 
-static void observe(void *context, int nr, const char *thread, const char *program)
+static void observe(void *context, int nr, const uint64_t args[6], const char *thread,
+		    const char *program)
 {
-	trace_observe(context, nr, thread, program);
+	trace_observe(context, nr, args, thread, program);
 }
 
 /* The policy goes to a temporary file renamed into place: never half written. */

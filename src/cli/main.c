@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{ "sandbox", cmd_sandbox, "run a command under a syscall policy" },
 	{ "syscalls", cmd_syscalls, "list syscall groups, names and numbers" },
 	{ "trace", cmd_trace, "run a command and write the syscall policy it needed" },
+	{ "policy", cmd_policy, "check a policy file, or compare two" },
 	{ "image", cmd_image, "build, list and remove root filesystems for the jail" },
 };
 

@@ -285,7 +285,13 @@ bool policy_allows_call(const cibox_policy *policy, int nr, const uint64_t args[
 	enum policy_form form = policy_form(policy, nr);
 	if (form != POLICY_RESTRICTED)
 		return form == POLICY_ANY;
-	const struct sctab_restriction *r = sctab_restriction_find(sctab_name(nr));
+	return policy_fits_restriction(nr, args);
+}
+
+bool policy_fits_restriction(int nr, const uint64_t args[6])
+{
+	const char *name = sctab_name(nr);
+	const struct sctab_restriction *r = name ? sctab_restriction_find(name) : NULL;
 	for (unsigned i = 0; r && i < r->count; i++) {
 		bool all = true;
 		for (unsigned c = 0; c < r->alt[i].count; c++)

@@ -22,6 +22,9 @@ void policy_set_form(cibox_policy *policy, int nr, enum policy_form form);
 /* Whether a call with these arguments is allowed: checked in user space, by
  * the supervisor, the way the kernel's filter would check it. */
 bool policy_allows_call(const cibox_policy *policy, int nr, const uint64_t args[6]);
+/* Whether the call fits the form cibox restricts its syscall to (false when
+ * cibox does not restrict it). */
+bool policy_fits_restriction(int nr, const uint64_t args[6]);
 
 /* A policy file's text (a regular text file up to `max` bytes), malloc'd. */
 int policy_read_file(const char *path, size_t max, char **text, cibox_error *err);

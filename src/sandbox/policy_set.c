@@ -58,6 +58,16 @@ size_t policy_set_sections(const policy_set *set)
 	return set->count;
 }
 
+const char *policy_set_section(const policy_set *set, size_t i)
+{
+	return i < set->count ? set->sections[i].name : NULL;
+}
+
+const cibox_policy *policy_set_unnamed(const policy_set *set)
+{
+	return set->unnamed;
+}
+
 const cibox_policy *policy_set_for(const policy_set *set, const char *thread)
 {
 	for (size_t i = 0; i < set->count; i++)

@@ -36,5 +36,9 @@ const cibox_policy *policy_set_supervised(const policy_set *set);
 /* The policy of a thread with this name: its section's, or that of unnamed threads. */
 const cibox_policy *policy_set_for(const policy_set *set, const char *thread);
 size_t policy_set_sections(const policy_set *set);
+/* The thread name of section i (0 <= i < policy_set_sections). */
+const char *policy_set_section(const policy_set *set, size_t i);
+/* The policy of threads without a section of their own. */
+const cibox_policy *policy_set_unnamed(const policy_set *set);
 
 #endif

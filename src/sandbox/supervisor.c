@@ -179,7 +179,8 @@ static void observe(struct supervisor *s, int nr, pid_t tid)
 	ssize_t n = readlink(exe, program, sizeof program - 1);
 	program[n > 0 ? n : 0] = '\0';
 	const char *base = strrchr(program, '/');
-	s->opt->observe(s->opt->observe_context, nr, thread, base ? base + 1 : n > 0 ? program : thread);
+	s->opt->observe(s->opt->observe_context, nr, (const uint64_t *)s->req->data.args, thread,
+			base ? base + 1 : n > 0 ? program : thread);
 }
 
 /* 0, or -errno when notifications cannot be received any more. */

@@ -17,6 +17,7 @@
 #define CIBOX_SANDBOX_SUPERVISOR_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <cibox/sandbox.h>
 
@@ -39,7 +40,8 @@ struct supervisor_options {
 	 * refused call is passed here (and then allowed to run), with the name
 	 * of the calling thread and of its program.
 	 */
-	void (*observe)(void *context, int nr, const char *thread, const char *program);
+	void (*observe)(void *context, int nr, const uint64_t args[6], const char *thread,
+			const char *program);
 	void *observe_context;
 };
 

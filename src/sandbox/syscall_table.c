@@ -144,6 +144,66 @@ static const struct sctab_group groups[] = {
 	       "sched_getaffinity", "getpriority", "times") },
 };
 
+static const struct sctab_danger dangers[] = {
+	{ "ptrace", "", "reads and writes other processes" },
+	{ "process_vm_readv", "", "reads other processes' memory" },
+	{ "process_vm_writev", "", "writes other processes' memory" },
+	{ "io_uring_setup", "", "io_uring runs calls no filter sees" },
+	{ "io_uring_enter", "", "io_uring runs calls no filter sees" },
+	{ "io_uring_register", "", "io_uring runs calls no filter sees" },
+	{ "bpf", "", "loads programs into the kernel" },
+	{ "perf_event_open", "", "watches the kernel and other processes" },
+	{ "userfaultfd", "", "stalls the kernel at will, a favourite of exploits" },
+	{ "mount", "", "changes the file system tree" },
+	{ "umount2", "", "changes the file system tree" },
+	{ "pivot_root", "", "changes the file system tree" },
+	{ "move_mount", "", "changes the file system tree" },
+	{ "open_tree", "", "changes the file system tree" },
+	{ "fsopen", "", "changes the file system tree" },
+	{ "fsmount", "", "changes the file system tree" },
+	{ "fsconfig", "", "changes the file system tree" },
+	{ "fspick", "", "changes the file system tree" },
+	{ "chroot", "", "changes the file system tree" },
+	{ "unshare", "", "new namespaces, a way around the jail" },
+	{ "setns", "", "enters other namespaces" },
+	{ "clone", "(*)", "clone with namespace flags makes new namespaces" },
+	{ "clone3", "", "its flags are out of the filter's sight" },
+	{ "keyctl", "", "the kernel's key rings" },
+	{ "add_key", "", "the kernel's key rings" },
+	{ "request_key", "", "the kernel's key rings" },
+	{ "kexec_load", "", "replaces the running kernel" },
+	{ "kexec_file_load", "", "replaces the running kernel" },
+	{ "init_module", "", "loads kernel modules" },
+	{ "finit_module", "", "loads kernel modules" },
+	{ "delete_module", "", "unloads kernel modules" },
+	{ "reboot", "", "restarts the machine" },
+	{ "swapon", "", "changes the machine's swap" },
+	{ "swapoff", "", "changes the machine's swap" },
+	{ "seccomp", "(*)", "installs filters that listen or act on other threads" },
+	{ "personality", "", "can turn address space randomisation off" },
+	{ "acct", "", "switches process accounting" },
+	{ "settimeofday", "", "sets the system clock" },
+	{ "clock_settime", "", "sets the system clock" },
+	{ "adjtimex", "", "sets the system clock" },
+	{ "clock_adjtime", "", "sets the system clock" },
+	{ "open_by_handle_at", "", "opens any file by handle, around permissions" },
+	{ "uselib", "", "an obsolete loader call" },
+	{ "iopl", "", "hardware I/O ports" },
+	{ "ioperm", "", "hardware I/O ports" },
+	{ "syslog", "", "reads and clears the kernel log" },
+	{ "quotactl", "", "changes disk quotas" },
+	{ "vhangup", "", "hangs up the terminal" },
+	{ "ioctl", "(*)", "TIOCSTI types into the terminal, among others" },
+	{ "socket", "(*)", "raw and packet sockets see the machine's traffic" },
+	{ "prctl", "(*)", "PR_SET_MM and others rewrite the process" },
+};
+
+const struct sctab_danger *sctab_dangers(size_t *count)
+{
+	*count = sizeof dangers / sizeof dangers[0];
+	return dangers;
+}
+
 const struct sctab_group *sctab_groups(size_t *count)
 {
 	*count = sizeof groups / sizeof groups[0];

@@ -36,6 +36,16 @@ struct sctab_group {
 	const char *const *entries; /* policy entries, NULL-terminated */
 };
 
+/* A syscall no default group holds, and why: what `cibox policy check` warns of.
+ * `form` is "" for the call itself or "(*)" for its unrestricted form. */
+struct sctab_danger {
+	const char *syscall;
+	const char *form;
+	const char *why;
+};
+
+const struct sctab_danger *sctab_dangers(size_t *count);
+
 const struct sctab_group *sctab_groups(size_t *count);
 const struct sctab_group *sctab_group_find(const char *name);
 const struct sctab_restriction *sctab_restriction_find(const char *syscall);

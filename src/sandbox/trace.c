@@ -15,6 +15,7 @@
 
 struct usage {
 	uint64_t calls;
+	bool outside_safe_form; /* a call did not fit cibox's restriction */
 	char programs[PROGRAMS_SHOWN][NAME_MAX_LEN];
 	unsigned program_count; /* may exceed PROGRAMS_SHOWN */
 	char threads[PROGRAMS_SHOWN][NAME_MAX_LEN];
@@ -79,12 +80,15 @@ static void remember(char names[][NAME_MAX_LEN], unsigned *count, const char *na
 	(*count)++;
 }
 
-int trace_observe(trace *t, int nr, const char *thread, const char *program)
+int trace_observe(trace *t, int nr, const uint64_t args[6], const char *thread,
+		  const char *program)
 {
 	if (nr < 0 || nr >= SCTAB_NR_LIMIT)
 		return -EINVAL;
 	struct usage *u = &t->used[nr];
 	u->calls++;
+	if (!policy_fits_restriction(nr, args))
+		u->outside_safe_form = true;
 	remember(u->programs, &u->program_count, program);
 	remember(u->threads, &u->thread_count, thread);
 	struct thread_usage *per_thread = thread_usage(t, thread);
@@ -139,12 +143,13 @@ static void write_header(const trace *t, const char *command, FILE *out)
 	fprintf(out, "%s # what every program needs, allowed without asking\n", t->base);
 }
 
-/* A call's entry: the name, with (*) where cibox restricts arguments, for the
- * trace saw such a call because its arguments were outside the safe form. */
+/* A call's entry: the name, with (*) where cibox restricts arguments and a
+ * call did not fit the restriction. */
 static void write_entry(FILE *out, int nr, const struct usage *u, uint32_t calls)
 {
 	const char *name = sctab_name(nr);
-	fprintf(out, "%s%s # ", name, sctab_restriction_find(name) ? "(*)" : "");
+	bool any = sctab_restriction_find(name) && u->outside_safe_form;
+	fprintf(out, "%s%s # ", name, any ? "(*)" : "");
 	struct usage shown = *u;
 	if (calls)
 		shown.calls = calls;
@@ -206,9 +211,10 @@ int trace_write_policy(const trace *t, const char *command, bool per_thread, FIL
 		const char *name = sctab_name(nr);
 		if (!u->calls || !name)
 			continue;
-		/* A restricted form the base or a group allows may not be the form
-		 * that was called: the trace saw it because the kernel asked. */
-		if (!sctab_restriction_find(name) && cibox_policy_allows(covered, nr))
+		/* A restricted form the base or a group allows is not enough for a
+		 * call outside it: the trace saw that call because the kernel asked. */
+		if (cibox_policy_allows(covered, nr) &&
+		    !(u->outside_safe_form && policy_form(covered, nr) != POLICY_ANY))
 			continue;
 		write_entry(out, nr, u, 0);
 	}

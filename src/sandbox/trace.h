@@ -9,6 +9,7 @@
 #define CIBOX_SANDBOX_TRACE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <cibox/sandbox.h>
@@ -19,8 +20,11 @@ typedef struct trace trace;
 trace *trace_new(const char *base);
 void trace_free(trace *t);
 
-/* One call of syscall nr by thread `thread` of program `program`. */
-int trace_observe(trace *t, int nr, const char *thread, const char *program);
+/* One call of syscall nr with these arguments by thread `thread` of program
+ * `program`. A syscall cibox restricts is learned in its safe form as long as
+ * every call fits it. */
+int trace_observe(trace *t, int nr, const uint64_t args[6], const char *thread,
+		  const char *program);
 
 /* Writes the learned policy: the base, then whole groups where every member
  * was used, then single syscalls, each with a comment saying how often and by

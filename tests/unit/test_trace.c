@@ -12,6 +12,9 @@
 #include "sandbox/syscall_table.h"
 #include "sandbox/trace.h"
 
+/* Arguments no restriction accepts: every call is outside the safe form. */
+static const uint64_t any_args[6] = { ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL };
+
 static char *policy_text_of(const trace *t, const char *command, bool per_thread)
 {
 	char *text = NULL;
@@ -31,7 +34,7 @@ static char *policy_text(const trace *t, const char *command)
 static void observe_name(trace *t, const char *name, int times, const char *program)
 {
 	for (int i = 0; i < times; i++)
-		assert_int_equal(trace_observe(t, sctab_resolve(name), "main", program), 0);
+		assert_int_equal(trace_observe(t, sctab_resolve(name), any_args, "main", program), 0);
 }
 
 static void entries_say_how_often_and_by_whom(void **state)
@@ -72,7 +75,7 @@ static void a_fully_used_group_is_named_as_the_group(void **state)
 	assert_int_equal(cibox_policy_add(base, "@default", NULL), 0);
 	for (int nr = 0; nr < SCTAB_NR_LIMIT; nr++)
 		if (cibox_policy_allows(time_group, nr) && !cibox_policy_allows(base, nr))
-			assert_int_equal(trace_observe(t, nr, "main", "timer"), 0);
+			assert_int_equal(trace_observe(t, nr, any_args, "main", "timer"), 0);
 	char *text = policy_text(t, "x");
 	assert_non_null(strstr(text, "\n@time # every member used"));
 	assert_null(strstr(text, "\ntimer_create "));
@@ -92,7 +95,7 @@ static void many_programs_are_summed_up(void **state)
 	char *text = policy_text(t, "x");
 	assert_non_null(strstr(text, "\nmkdir # 7 calls by a, b, c, d and 2 more\n"));
 	free(text);
-	assert_int_equal(trace_observe(t, -1, "t", "p"), -22);
+	assert_int_equal(trace_observe(t, -1, any_args, "t", "p"), -22);
 	trace_free(t);
 }
 
@@ -118,10 +121,10 @@ static void per_thread_sections_hold_what_only_some_threads_called(void **state)
 {
 	(void)state;
 	trace *t = trace_new("@default");
-	assert_int_equal(trace_observe(t, sctab_resolve("pipe2"), "net", "d"), 0);
-	assert_int_equal(trace_observe(t, sctab_resolve("pipe2"), "disk", "d"), 0);
-	assert_int_equal(trace_observe(t, sctab_resolve("connect"), "net", "d"), 0);
-	assert_int_equal(trace_observe(t, sctab_resolve("mkdir"), "disk", "d"), 0);
+	assert_int_equal(trace_observe(t, sctab_resolve("pipe2"), any_args, "net", "d"), 0);
+	assert_int_equal(trace_observe(t, sctab_resolve("pipe2"), any_args, "disk", "d"), 0);
+	assert_int_equal(trace_observe(t, sctab_resolve("connect"), any_args, "net", "d"), 0);
+	assert_int_equal(trace_observe(t, sctab_resolve("mkdir"), any_args, "disk", "d"), 0);
 	char *text = policy_text_of(t, "d", true);
 	const char *net = strstr(text, "\n[net]\n"), *disk = strstr(text, "\n[disk]\n");
 	assert_non_null(net);
@@ -146,6 +149,23 @@ static void per_thread_sections_hold_what_only_some_threads_called(void **state)
 	trace_free(t);
 }
 
+static void restricted_calls_that_fit_stay_restricted(void **state)
+{
+	(void)state;
+	trace *t = trace_new("@default");
+	const uint64_t fork_flags[6] = { 0x1200011 /* CLONE_CHILD_SETTID|CLEARTID|SIGCHLD */ };
+	assert_int_equal(trace_observe(t, sctab_resolve("clone"), fork_flags, "sh", "dash"), 0);
+	char *text = policy_text(t, "x");
+	assert_non_null(strstr(text, "\nclone # 1 call by dash\n"));
+	free(text);
+	const uint64_t user_ns[6] = { 0x10000000 | 17 };
+	assert_int_equal(trace_observe(t, sctab_resolve("clone"), user_ns, "sh", "dash"), 0);
+	text = policy_text(t, "x");
+	assert_non_null(strstr(text, "\nclone(*) # 2 calls by dash\n"));
+	free(text);
+	trace_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +175,7 @@ int main(void)
 		cmocka_unit_test(many_programs_are_summed_up),
 		cmocka_unit_test(the_written_policy_parses_back),
 		cmocka_unit_test(per_thread_sections_hold_what_only_some_threads_called),
+		cmocka_unit_test(restricted_calls_that_fit_stay_restricted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

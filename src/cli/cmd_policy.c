@@ -1,0 +1,64 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "sandbox/policy.h"
+#include "sandbox/policy_lint.h"
+#include "sandbox/policy_set.h"
+
+#define POLICY_FILE_MAX (1 << 20)
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: cibox policy check FILE\n"
+		     "       cibox policy diff OLD NEW\n\n"
+		     "check: unknown names, malformed entries and sections, and dangerous calls a\n"
+		     "policy allows, each with its line; exit 1 when there is anything to say.\n"
+		     "diff: what NEW allows that OLD does not (+), the reverse (-) and changes of\n"
+		     "argument restrictions (~), for every thread and per [thread] section; exit 1\n"
+		     "when they differ.\n");
+}
+
+static int check(const char *path)
+{
+	char *text;
+	cibox_error err;
+	if (policy_read_file(path, POLICY_FILE_MAX, &text, &err) < 0) {
+		cli_error("policy: %s", err.message);
+		return CLI_USAGE;
+	}
+	int findings = policy_lint(text, path, stdout);
+	free(text);
+	return findings ? CLI_FAILED : CLI_OK;
+}
+
+static int diff(const char *old_path, const char *new_path)
+{
+	policy_set *a = NULL, *b = NULL;
+	cibox_error err;
+	if (policy_set_load(old_path, &a, &err) < 0 || policy_set_load(new_path, &b, &err) < 0) {
+		policy_set_free(a);
+		cli_error("policy: %s", err.message);
+		return CLI_USAGE;
+	}
+	int differences = policy_diff(a, b, stdout);
+	policy_set_free(a);
+	policy_set_free(b);
+	return differences ? CLI_FAILED : CLI_OK;
+}
+
+int cmd_policy(int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	if (argc == 3 && strcmp(argv[1], "check") == 0)
+		return check(argv[2]);
+	if (argc == 4 && strcmp(argv[1], "diff") == 0)
+		return diff(argv[2], argv[3]);
+	cli_error("policy: expected check FILE or diff OLD NEW (see cibox policy --help)");
+	return CLI_USAGE;
+}
