@@ -104,9 +104,17 @@ static int prepare(struct ci_plan *plan, struct run_args *a, ci_engine **engine,
 	    (rc = engine_open(a->engine ? a->engine : "host", engine, err)) < 0)
 		return rc;
 	plan->engine = engine_name(*engine);
-	if ((rc = config_resolve(plan, a->sets, a->nsets, err)) < 0)
+	/* The run folder first, so that configurations can put build outputs
+	 * there; a configuration that fails leaves no folder behind. */
+	if ((rc = report_make_run_dir(plan, a->out, err)) < 0)
 		return rc;
-	return report_make_run_dir(plan, a->out, err);
+	if ((rc = envlist_set(&plan->caller, "CIBOX_RUN_DIR", plan->run_dir)) < 0 ||
+	    (rc = envlist_set(&plan->caller, "CIBOX_STAGE", plan->stage)) < 0 ||
+	    (rc = envlist_set(&plan->caller, "CIBOX_CONFIG", plan->config)) < 0)
+		return rc;
+	if ((rc = config_resolve(plan, a->sets, a->nsets, err)) < 0 && !a->out)
+		rmdir(plan->run_dir);
+	return rc;
 }
 
 static void show_failure(const struct ci_plan *plan)

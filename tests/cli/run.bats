@@ -93,7 +93,7 @@ b \"c\" 'd' \$e ✓>" ]
 	assert_one_line
 	assert_line_matching "^cibox: ci/test/00_setup_env_syntax.sh:3: syntax error near unexpected token"
 	refute_line_matching 'STEP RAN'
-	[ ! -e "$RUNS" ]
+	no_run_folder
 }
 
 @test "a configuration whose command fails: one line with file, line and status, exit 2, no step" {
@@ -102,7 +102,7 @@ b \"c\" 'd' \$e ✓>" ]
 	assert_status 2
 	assert_one_line
 	assert_line_matching "^cibox: ci/test/00_setup_env_fails.sh:4: 'false' failed with exit status 1$"
-	[ ! -e "$RUNS" ]
+	no_run_folder
 }
 
 @test "an unknown configuration name: one line naming the file it looked for, exit 2" {
@@ -117,7 +117,7 @@ b \"c\" 'd' \$e ✓>" ]
 	assert_line_matching '^cibox: ./ci/test/missing.sh: no such configuration'
 	FILE_ENV=nosuch run "$CIBOX" run
 	assert_status 2
-	[ ! -e "$RUNS" ]
+	no_run_folder
 }
 
 # --- steps: order, state carried, errexit, pipefail, failures ---
@@ -473,7 +473,7 @@ value' ]
 	assert_status 2
 	assert_one_line
 	assert_line_matching "unknown engine 'nosuch'"
-	[ ! -e "$RUNS" ]
+	no_run_folder
 }
 
 @test "the demo's default configuration passes" {

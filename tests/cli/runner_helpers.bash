@@ -34,3 +34,7 @@ run_dir() {
 	[ ${#dirs[@]} -eq 1 ] || { echo "expected one run folder, got: ${dirs[*]}" >&2; return 1; }
 	echo "${dirs[0]}"
 }
+
+no_run_folder() {
+	[ -z "$(ls -A "$RUNS" 2>/dev/null)" ]
+}

@@ -1,0 +1,3 @@
+# shellcheck shell=bash
+# Run the tests.
+make_demo check
