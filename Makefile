@@ -64,9 +64,15 @@ $(BUILD)/examples/%: examples/%.c $(BUILD)/libcibox.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcibox.a $(LDLIBS_SECCOMP)
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libcibox.a
+# The command line's modules but main, so that unit tests can reach them.
+$(BUILD)/libcli.a: $(filter-out $(BUILD)/src/cli/main.o,$(CLI_OBJ))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libcli.a $(BUILD)/libcibox.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libcibox.a $(LDLIBS_SECCOMP) -lcmocka
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libcli.a $(BUILD)/libcibox.a \
+		$(LDLIBS_SECCOMP) -lcmocka
 
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)

@@ -39,5 +39,6 @@ int cmd_syscalls(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_cache(int argc, char **argv);
 
 #endif

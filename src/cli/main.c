@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "trace", cmd_trace, "run a command and write the syscall policy it needed" },
 	{ "policy", cmd_policy, "check a policy file, or compare two" },
 	{ "image", cmd_image, "build, list and remove root filesystems for the jail" },
+	{ "cache", cmd_cache, "list or clear the caches stages keep between runs" },
 };
 
 void cli_error(const char *fmt, ...)

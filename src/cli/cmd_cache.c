@@ -1,0 +1,65 @@
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ci/cache.h"
+#include "ci/config.h"
+#include "ci/plan.h"
+#include "cli/cli.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: cibox cache ls\n"
+		     "       cibox cache clear [--all]\n\n"
+		     "The caches of stages (CI_CACHE_DIRS), under $XDG_CACHE_HOME/cibox/caches: ls lists\n"
+		     "them with size and last use; clear removes those of the project holding the\n"
+		     "current folder, or with --all every project's.\n");
+}
+
+static void print_cache(const char *name, uint64_t bytes, time_t used, void *context)
+{
+	(void)context;
+	char when[32] = "-";
+	struct tm tm;
+	if (used && localtime_r(&used, &tm))
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+	printf("%-60s %9.1f MiB  %s\n", name, (double)bytes / (1024.0 * 1024.0), when);
+}
+
+int cmd_cache(int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	cibox_error err;
+	if (argc == 2 && strcmp(argv[1], "ls") == 0) {
+		if (cache_list(print_cache, NULL, &err) < 0) {
+			cli_error("cache: %s", err.message);
+			return cli_status_for(&err);
+		}
+		return CLI_OK;
+	}
+	bool all = argc == 3 && strcmp(argv[2], "--all") == 0;
+	if ((argc == 2 || all) && strcmp(argv[1], "clear") == 0) {
+		char project[256];
+		if (!all) {
+			struct ci_plan plan = { 0 };
+			if (config_find_project(&plan, &err) < 0) {
+				cli_error("cache: %s (or clear --all)", err.message);
+				return CLI_USAGE;
+			}
+			cache_project_name(plan.root, project, sizeof project);
+			plan_free(&plan);
+		}
+		int removed = cache_clear(all ? NULL : project, &err);
+		if (removed < 0) {
+			cli_error("cache: %s", err.message);
+			return CLI_FAILED;
+		}
+		printf("removed the caches of %d project%s\n", removed, removed == 1 ? "" : "s");
+		return CLI_OK;
+	}
+	cli_error("cache: expected ls or clear [--all] (see cibox cache --help)");
+	return CLI_USAGE;
+}
