@@ -9,6 +9,7 @@
 #ifndef CIBOX_CI_ENGINE_H
 #define CIBOX_CI_ENGINE_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include <cibox/sandbox.h>
@@ -23,16 +24,24 @@ struct engine_command {
 struct engine_ops {
 	const char *name;
 	int (*spawn)(const struct engine_command *cmd, pid_t *pid, cibox_error *err);
+	/* The whole run moves into a jail first (ci/ns.h); steps then start as on
+	 * the host, inside it. */
+	bool whole_run_in_jail;
 };
 
 typedef struct ci_engine ci_engine;
 
-/* "host"; an unknown name is -EINVAL naming the engines there are. */
+/* "ns" or "host"; an unknown name is -EINVAL naming the engines there are. */
 int engine_open(const char *name, ci_engine **engine, cibox_error *err);
 const char *engine_name(const ci_engine *engine);
+bool engine_whole_run_in_jail(const ci_engine *engine);
+/* Every step under the syscall sandbox: `cibox sandbox --mode MODE --policy
+ * POLICY -- step`. */
+int engine_set_sandbox(ci_engine *engine, const char *mode, const char *policy, cibox_error *err);
 int engine_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid, cibox_error *err);
 void engine_close(ci_engine *engine);
 
 extern const struct engine_ops engine_host;
+extern const struct engine_ops engine_ns;
 
 #endif

@@ -36,4 +36,5 @@ static int host_spawn(const struct engine_command *cmd, pid_t *pid, cibox_error 
 	return 0;
 }
 
-const struct engine_ops engine_host = { "host", host_spawn };
+const struct engine_ops engine_host = { "host", host_spawn, false };
+const struct engine_ops engine_ns = { "ns", host_spawn, true };

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,10 +7,13 @@
 
 #include "ci/config.h"
 #include "ci/engine.h"
+#include "ci/ns.h"
 #include "ci/report.h"
 #include "ci/runner.h"
 #include "ci/steps.h"
 #include "cli/cli.h"
+#include "sandbox/policy_set.h"
+#include "util/error.h"
 
 extern char **environ;
 
@@ -17,21 +21,29 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: cibox run [STAGE] [--env NAME|PATH] [--set VAR=VALUE]... [--out DIR]\n"
-		"                 [--engine host] [-q]\n\n"
+		"                 [--engine ns|host] [--in-place] [--keep-uid] [--export DIR] [-q]\n\n"
 		"Runs the steps of ci/STAGE/ (default: test) in name order, as CI runs them.\n\n"
 		"  --env NAME|PATH  the configuration ci/STAGE/00_setup_env_NAME.sh, or a file;\n"
 		"                   FILE_ENV in the environment does the same\n"
 		"  --set VAR=VALUE  set a variable after every configuration file (repeatable)\n"
 		"  --out DIR        the run folder (default: under $XDG_STATE_HOME/cibox/runs)\n"
-		"  --engine NAME    where steps run: host\n"
+		"  --engine NAME    where steps run: ns (default), a rootless jail around the whole\n"
+		"                   run: the tree overlaid so it never changes, caches bound, loopback\n"
+		"                   only unless CI_NETWORK=host, root CI_IMAGE or the host's read-only;\n"
+		"                   host, directly on this machine\n"
+		"  --in-place       ns: steps write through to the tree instead of the run folder\n"
+		"  --keep-uid       ns: keep your uid inside instead of becoming root there\n"
+		"  --export DIR     ns: copy what the steps changed in the tree into DIR afterwards\n"
 		"  -q, --quiet      show only failures and the final table\n\n"
 		"The environment: the caller's, then the configuration, then ci/STAGE/00_setup_env.sh,\n"
-		"then each --set. Exit status: 0 all steps passed, 1 a step failed, 2 usage or\n"
-		"configuration error, 130 interrupted.\n");
+		"then each --set. CI_SANDBOX=MODE runs every step under ci/STAGE/sandbox.policy (or\n"
+		"CI_SANDBOX_POLICY). Exit status: 0 all steps passed, 1 a step failed, 2 usage or\n"
+		"configuration error, 3 this machine cannot host the jail, 130 interrupted.\n");
 }
 
 struct run_args {
-	const char *stage, *env, *out, *engine;
+	const char *stage, *env, *out, *engine, *export_dir;
+	bool in_place, keep_uid;
 	char **sets;
 	size_t nsets;
 	bool quiet;
@@ -62,12 +74,18 @@ static int parse(int argc, char **argv, struct run_args *a)
 			a->quiet = true;
 			continue;
 		}
+		if (strcmp(argv[i], "--in-place") == 0 || strcmp(argv[i], "--keep-uid") == 0) {
+			*(argv[i][2] == 'i' ? &a->in_place : &a->keep_uid) = true;
+			continue;
+		}
 		if ((v = option_value(argc, argv, &i, "--env")))
 			a->env = v;
 		else if ((v = option_value(argc, argv, &i, "--out")))
 			a->out = v;
 		else if ((v = option_value(argc, argv, &i, "--engine")))
 			a->engine = v;
+		else if ((v = option_value(argc, argv, &i, "--export")))
+			a->export_dir = v;
 		else if ((v = option_value(argc, argv, &i, "--set"))) {
 			const char *eq = strchr(v, '=');
 			if (*v && (!eq || !env_name_valid(v, (size_t)(eq - v)))) {
@@ -101,7 +119,7 @@ static int prepare(struct ci_plan *plan, struct run_args *a, ci_engine **engine,
 	if ((rc = config_find_project(plan, err)) < 0 ||
 	    (rc = config_find_stage(plan, a->stage ? a->stage : "test", err)) < 0 ||
 	    (rc = steps_find(plan, err)) < 0 || (rc = config_pick(plan, env, err)) < 0 ||
-	    (rc = engine_open(a->engine ? a->engine : "host", engine, err)) < 0)
+	    (rc = engine_open(a->engine ? a->engine : "ns", engine, err)) < 0)
 		return rc;
 	plan->engine = engine_name(*engine);
 	/* The run folder first, so that configurations can put build outputs
@@ -115,6 +133,34 @@ static int prepare(struct ci_plan *plan, struct run_args *a, ci_engine **engine,
 	if ((rc = config_resolve(plan, a->sets, a->nsets, err)) < 0 && !a->out)
 		rmdir(plan->run_dir);
 	return rc;
+}
+
+/* CI_SANDBOX=MODE: every step under the stage's policy, checked before any runs. */
+static int prepare_sandbox(const struct ci_plan *plan, ci_engine *engine, cibox_error *err)
+{
+	const char *mode_text = envlist_get(&plan->env, "CI_SANDBOX");
+	if (!mode_text || !*mode_text)
+		return 0;
+	enum cibox_mode mode;
+	int rc = cibox_mode_parse(mode_text, &mode, err);
+	if (rc < 0) {
+		error_prefix(err, "CI_SANDBOX: ");
+		return rc;
+	}
+	const char *given = envlist_get(&plan->env, "CI_SANDBOX_POLICY");
+	char path[PATH_MAX];
+	if (given && *given)
+		snprintf(path, sizeof path, "%s%s%s", given[0] == '/' ? "" : plan->root,
+			 given[0] == '/' ? "" : "/", given);
+	else
+		snprintf(path, sizeof path, "%s/sandbox.policy", plan->stage_dir);
+	policy_set *policies;
+	if ((rc = policy_set_load(path, &policies, err)) < 0) {
+		error_prefix(err, "CI_SANDBOX=%s: ", mode_text);
+		return rc;
+	}
+	policy_set_free(policies);
+	return engine_set_sandbox(engine, mode_text, path, err);
 }
 
 static void show_failure(const struct ci_plan *plan)
@@ -161,6 +207,24 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
+	if (prepare_sandbox(&plan, engine, &err) < 0) {
+		cli_error("run: %s", err.message);
+		status = CLI_USAGE;
+		goto out;
+	}
+	if ((args.in_place || args.keep_uid || args.export_dir) && !engine_whole_run_in_jail(engine)) {
+		cli_error("run: --in-place, --keep-uid and --export are for the ns engine");
+		status = CLI_USAGE;
+		goto out;
+	}
+	if (engine_whole_run_in_jail(engine)) {
+		struct ns_options ns = { args.in_place, args.keep_uid, args.export_dir };
+		if (ns_enter(&plan, &ns, &err) < 0) {
+			cli_error("run: %s", err.message);
+			status = err.code == -EOPNOTSUPP ? CLI_ENVIRONMENT : CLI_USAGE;
+			goto out;
+		}
+	}
 	const char *no_color = getenv("NO_COLOR");
 	struct runner_options options = { .out = stdout, .tty = isatty(STDOUT_FILENO), .quiet = args.quiet };
 	options.color = options.tty && !(no_color && *no_color);
@@ -173,6 +237,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (report_write(&plan, &err) < 0)
+		cli_error("run: %s", err.message);
+	if (args.export_dir && ns_export(&plan, args.export_dir, &err) < 0)
 		cli_error("run: %s", err.message);
 	if (plan.status == RUN_FAILED)
 		show_failure(&plan);

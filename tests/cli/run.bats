@@ -15,7 +15,7 @@ setup() {
 	run "$CIBOX" run
 	assert_status 0
 	assert_line_matching '^\[01_env.sh\] HOST=x86_64-pc-linux-gnu MAKEJOBS=-j4 GOAL=install DEFAULT_ONLY=from-defaults$'
-	assert_line_matching 'stage test, configuration default, engine host'
+	assert_line_matching 'stage test, configuration default, engine ns'
 }
 
 @test "--env NAME picks ci/STAGE/00_setup_env_NAME.sh; the defaults fill in what it leaves unset" {
@@ -343,7 +343,7 @@ value'
 	[ "$(jq -r .exit_status "$j")" = 1 ]
 	[ "$(jq -r .stage "$j")" = test ]
 	[ "$(jq -r .configuration "$j")" = arm ]
-	[ "$(jq -r .engine "$j")" = host ]
+	[ "$(jq -r .engine "$j")" = ns ]
 	[ "$(jq -r .variables.HOST "$j")" = arm-linux-gnueabihf ]
 	[ "$(jq -r .variables.EXTRA "$j")" = 'a "quoted"
 value' ]

@@ -1,0 +1,39 @@
+/*
+ * The `ns` engine: a whole run inside one rootless jail (one jail per run,
+ * not per step). The work tree appears at its own path through overlayfs, so
+ * steps build in place while the tree on disk never changes: what they write
+ * stays in the run folder (run folder/tree). The run folder and the caches are
+ * bound read-write; the network is loopback only unless CI_NETWORK=host; the
+ * root is the host's, read-only, or the image CI_IMAGE names.
+ */
+#ifndef CIBOX_CI_NS_H
+#define CIBOX_CI_NS_H
+
+#include <stdbool.h>
+
+#include <cibox/sandbox.h>
+
+#include "ci/plan.h"
+
+struct ns_options {
+	bool in_place;     /* write through to the tree instead of an overlay */
+	bool keep_uid;     /* the caller's uid inside instead of root */
+	const char *export_dir; /* made and bound, for ns_export */
+};
+
+/*
+ * Moves the calling process into the run's jail: returns 0 inside it, where
+ * the runner goes on; outside, cibox waits and exits with the run's status.
+ * -EOPNOTSUPP (with how to fix it) when the machine cannot host the jail;
+ * -EINVAL for a configuration error (a bad CI_IMAGE, a cache path).
+ */
+int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox_error *err);
+
+/* Copies what the steps changed in the tree (the overlay's upper layer, without
+ * deletions) into `dir`. */
+int ns_export(const struct ci_plan *plan, const char *dir, cibox_error *err);
+
+/* The folder holding what the steps changed in the tree: run folder/tree. */
+int ns_upper_dir(const struct ci_plan *plan, char *buf, size_t size);
+
+#endif
