@@ -1,0 +1,179 @@
+#!/usr/bin/env bats
+# The ns engine: the whole run in a rootless jail that never changes the tree.
+load runner_helpers
+
+setup() {
+	setup_runner
+	export XDG_CACHE_HOME="$BATS_TEST_TMPDIR/cache"
+	new_project
+	echo original >kept
+	echo doomed >deleted
+}
+
+@test "a step that writes and deletes files leaves the tree unchanged; --export takes the results out" {
+	step test 01_build.sh <<-'EOF'
+	echo changed >kept
+	rm deleted
+	mkdir -p out && echo built >out/artifact
+	[ "$(cat kept)" = changed ] && [ ! -e deleted ]
+	EOF
+	step test 02_next.sh <<-'EOF'
+	# a later step sees what the earlier one did
+	[ "$(cat out/artifact)" = built ] && [ ! -e deleted ]
+	EOF
+	run "$CIBOX" run --export "$BATS_TEST_TMPDIR/results"
+	assert_status 0
+	[ "$(cat kept)" = original ] && [ "$(cat deleted)" = doomed ] && [ ! -e out ]
+	[ "$(cat "$BATS_TEST_TMPDIR/results/out/artifact")" = built ]
+	[ "$(cat "$BATS_TEST_TMPDIR/results/kept")" = changed ]
+	[ ! -e "$BATS_TEST_TMPDIR/results/deleted" ]
+	# the changes stay in the run folder for inspection
+	[ "$(cat "$(run_dir)/tree/kept")" = changed ]
+}
+
+@test "--in-place writes through to the tree" {
+	step test 01_build.sh <<<'echo changed >kept'
+	run "$CIBOX" run --in-place
+	assert_status 0
+	[ "$(cat kept)" = changed ]
+}
+
+@test "hostname cibox, private /tmp, loopback only, no host processes" {
+	marker=$BATS_TEST_TMPDIR/host-marker
+	touch "$marker"
+	step test 01_look.sh <<-EOF
+	[ "\$(hostname)" = cibox ]
+	[ -z "\$(ls -A /tmp)" ] || ls -A /tmp
+	[ ! -e "$marker" ] || [ "\${marker#/tmp}" = "$marker" ]
+	[ "\$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ')" = lo ]
+	[ ! -e /proc/$$ ]
+	echo looked
+	EOF
+	run "$CIBOX" run
+	assert_status 0
+	assert_line_matching "looked"
+}
+
+@test "CI_NETWORK=host shares the host's network" {
+	step test 00_setup_env.sh <<<'export CI_NETWORK=host'
+	step test 01_look.sh <<<'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | sort | tr "\n" " "; echo'
+	run "$CIBOX" run -q
+	assert_status 0
+	run "$CIBOX" run
+	assert_line_matching "$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | sort | tr '\n' ' ')"
+}
+
+@test "a cache persists across runs and starts afresh when a key file changes" {
+	echo v1 >deps.lock
+	step test 00_setup_env.sh <<-'EOF'
+	export DEPENDS_DIR=${DEPENDS_DIR:-/tmp/depends}
+	export CI_CACHE_KEY="deps.lock"
+	EOF
+	step test 01_cache.sh <<-'EOF'
+	n=$(cat "$DEPENDS_DIR/count" 2>/dev/null || echo 0)
+	echo $((n + 1)) >"$DEPENDS_DIR/count"
+	echo "count $((n + 1))"
+	EOF
+	run "$CIBOX" run
+	assert_line_matching "count 1"
+	run "$CIBOX" run
+	assert_line_matching "count 2"
+	echo v2 >deps.lock
+	run "$CIBOX" run
+	assert_line_matching "count 1"
+	run "$CIBOX" cache ls
+	assert_status 0
+	[ "$(grep -c '^proj-' <<<"$output")" -eq 2 ]
+	run "$CIBOX" cache clear
+	assert_status 0
+	run "$CIBOX" cache ls
+	[ -z "$output" ]
+}
+
+@test "a relative cache path is a configuration error" {
+	step test 00_setup_env.sh <<<'export CCACHE_DIR=relative'
+	step test 01_a.sh <<<'true'
+	run "$CIBOX" run
+	assert_status 2
+	assert_line_matching "CI_CACHE_DIRS: CCACHE_DIR must be an absolute path"
+}
+
+@test "CI_SANDBOX=log-and-abort: a forbidden syscall fails the step, naming syscall, thread and step" {
+	step test 00_setup_env.sh <<<'export CI_SANDBOX=log-and-abort'
+	step test sandbox.policy <<-'EOF'
+	@default
+	@file-read
+	@file-write
+	@process
+	@signal
+	@ipc
+	@system-info
+	getpeername
+	EOF
+	step test 01_fine.sh <<<'echo fine | cat'
+	step test 02_net.sh <<<'python3 -c "import socket; socket.socket()" || exec 3<>/dev/tcp/127.0.0.1/9'
+	run "$CIBOX" run
+	assert_status 1
+	assert_line_matching '^(\[02_net.sh\] )?ERROR: The syscall "socket" \(syscall number [0-9]+\) is not allowed by the syscall sandbox in thread "(python3|bash)"\. Please report\.'
+	assert_line_matching "step 02_net.sh failed with exit status 159"
+	assert_line_matching "01_fine.sh +passed"
+}
+
+@test "CI_SANDBOX with a bad mode or no policy is a configuration error" {
+	step test 01_a.sh <<<'true'
+	step test 00_setup_env.sh <<<'export CI_SANDBOX=strict'
+	run "$CIBOX" run
+	assert_status 2
+	assert_one_line
+	assert_line_matching "CI_SANDBOX: unknown sandbox mode 'strict'"
+	step test 00_setup_env.sh <<<'export CI_SANDBOX=abort'
+	run "$CIBOX" run
+	assert_status 2
+	assert_one_line
+	assert_line_matching "CI_SANDBOX=abort: .*sandbox.policy: No such file"
+}
+
+@test "SIGKILL of cibox mid-step leaves no process and no mount behind" {
+	marker=$((RANDOM + 100000))
+	step test 01_wait.sh <<<"sleep $marker.5 & sleep $marker.25"
+	before=$(wc -l </proc/self/mountinfo)
+	"$CIBOX" run -q &
+	pid=$!
+	for _ in $(seq 50); do pgrep -f "sleep $marker.25" >/dev/null && break; sleep 0.1; done
+	pgrep -f "sleep $marker.5" >/dev/null
+	kill -KILL "$pid"
+	wait "$pid" || true
+	for _ in $(seq 50); do pgrep -f "sleep $marker" >/dev/null || break; sleep 0.1; done
+	run pgrep -f "sleep $marker"
+	assert_status 1
+	[ "$(wc -l </proc/self/mountinfo)" -eq "$before" ]
+	[ "$(cat kept)" = original ]
+}
+
+@test "--keep-uid keeps the caller's uid in the steps" {
+	step test 01_id.sh <<<'id -u'
+	run "$CIBOX" run --keep-uid
+	assert_status 0
+	assert_line_matching "^\[01_id.sh\] $(id -u)$"
+	run "$CIBOX" run
+	assert_line_matching "^\[01_id.sh\] 0$"
+}
+
+@test "jail options with the host engine, and an unknown engine, are usage errors" {
+	step test 01_a.sh <<<'true'
+	run "$CIBOX" run --engine host --in-place
+	assert_status 2
+	assert_one_line
+	run "$CIBOX" run --engine nope
+	assert_status 2
+	assert_line_matching "unknown engine 'nope' \(engines: ns, host\)"
+}
+
+@test "a machine without user namespaces gets exit 3 and how to enable them" {
+	unshare --user --map-root-user true 2>/dev/null || skip "this machine has no user namespaces to limit"
+	step test 01_a.sh <<<'true'
+	run unshare --user --map-root-user sh -c \
+		'echo 0 >/proc/sys/user/max_user_namespaces && exec "$0" run' "$CIBOX"
+	assert_status 3
+	assert_line_matching "cannot create a user namespace: .*sysctl"
+}
