@@ -17,37 +17,28 @@
 #include "util/strbuf.h"
 
 /* $0 is the step, $1 the state to start from ("" for the first step), $2
- * where to leave the state. Names starting with __cibox_ are the wrapper's.
- * Listing variables with ${!X*} for every first letter costs no fork. */
+ * where to leave the state. After the step, bash's own variables are unset
+ * (the shell is about to exit) so that one `declare -p` lists the step's.
+ * bash prints each variable on one line, writing newlines and other control
+ * characters as $'...', so the lines of the readonly variables, and of the
+ * call-stack arrays bash will not unset, can be dropped by a line filter
+ * whatever the values hold. The state file exists only once the step passed. */
 static const char step_script[] =
 	"__cibox_out=$2\n"
 	"if [ -n \"$1\" ]; then builtin source \"$1\" || exit 125; fi\n"
 	"set --\n"
-	"__cibox_dump() {\n"
-	"  local __cibox_n __cibox_a __cibox_names=() IFS=$' \\t\\n'\n"
-	"  for __cibox_n in ${!A*} ${!B*} ${!C*} ${!D*} ${!E*} ${!F*} ${!G*} ${!H*} ${!I*} ${!J*}"
-	" ${!K*} ${!L*} ${!M*} ${!N*} ${!O*} ${!P*} ${!Q*} ${!R*} ${!S*} ${!T*} ${!U*} ${!V*}"
-	" ${!W*} ${!X*} ${!Y*} ${!Z*} ${!a*} ${!b*} ${!c*} ${!d*} ${!e*} ${!f*} ${!g*} ${!h*}"
-	" ${!i*} ${!j*} ${!k*} ${!l*} ${!m*} ${!n*} ${!o*} ${!p*} ${!q*} ${!r*} ${!s*} ${!t*}"
-	" ${!u*} ${!v*} ${!w*} ${!x*} ${!y*} ${!z*} ${!_*}; do\n"
-	"    case $__cibox_n in\n"
-	"    __cibox_*|_|BASH|BASHOPTS|BASHPID|BASH_*|COMP_WORDBREAKS|DIRSTACK|EPOCHREALTIME|"
-	"EPOCHSECONDS|EUID|FUNCNAME|GROUPS|HISTCMD|HOSTTYPE|IFS|LINENO|MACHTYPE|OLDPWD|OPTARG|"
-	"OPTERR|OPTIND|OSTYPE|PIPESTATUS|PPID|PWD|RANDOM|SECONDS|SHELLOPTS|SHLVL|SRANDOM|UID)"
-	" continue ;;\n"
-	"    esac\n"
-	"    __cibox_a=${!__cibox_n@a}\n"
-	"    [[ $__cibox_a == *r* ]] || __cibox_names+=(\"$__cibox_n\")\n"
-	"  done\n"
-	"  if [ ${#__cibox_names[@]} -gt 0 ]; then builtin declare -p \"${__cibox_names[@]}\"; fi\n"
-	"  builtin declare -f\n"
-	"  builtin declare -Fx\n"
-	"  builtin printf 'builtin cd -- %q || exit 125\\n' \"$PWD\"\n"
-	"}\n"
 	"set -eo pipefail\n"
 	"builtin source \"$0\"\n"
 	"set +eu +o pipefail\n"
-	"__cibox_dump >\"$__cibox_out\" || exit 125\n";
+	"exec 4>\"$__cibox_out\" || exit 125\n"
+	"builtin printf 'builtin cd -- %q || exit 125\\n' \"$PWD\" >&4\n"
+	"builtin unset __cibox_out BASH BASHPID BASH_ALIASES BASH_ARGV0 BASH_CMDS BASH_COMMAND"
+	" BASH_EXECUTION_STRING BASH_LOADABLES_PATH BASH_SUBSHELL BASH_VERSION COMP_WORDBREAKS"
+	" DIRSTACK EPOCHREALTIME EPOCHSECONDS FUNCNAME GROUPS HISTCMD HOSTTYPE IFS LINENO MACHTYPE"
+	" OLDPWD OPTARG OPTERR OPTIND OSTYPE PIPESTATUS PWD RANDOM SECONDS SHLVL SRANDOM 2>/dev/null\n"
+	"builtin declare -p | LC_ALL=C grep -avE"
+	" '^declare -[a-zA-Z]*r[a-zA-Z]* |^declare -a BASH_(ARGC|ARGV|LINENO|SOURCE)=' >&4\n"
+	"{ builtin declare -f; builtin declare -Fx; } >&4 || exit 125\n";
 
 static int signal_pipe[2] = { -1, -1 };
 

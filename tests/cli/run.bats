@@ -144,6 +144,7 @@ b \"c\" 'd' \$e ✓>" ]
 	assert_line_matching '^\[03_check_state.sh\] PLAIN=plain value$'
 	assert_line_matching '^\[03_check_state.sh\] ARRAY=two words \(3\)$'
 	assert_line_matching '^\[03_check_state.sh\] ASSOC=other value$'
+	assert_line_matching '^\[03_check_state.sh\] TRICKY survived$'
 	assert_line_matching '^\[03_check_state.sh\] hello from a function, world$'
 	assert_line_matching "^\[03_check_state.sh\] cwd=$WORKDIR/sub dir\$"
 	# exported reaches children, not exported does not; an exported function does
