@@ -303,7 +303,8 @@ static int evaluate(const struct ci_plan *plan, const envlist *base, const char 
 	for (int i = 0; i < 3; i++)
 		if ((fds[i] = rc = temp_fd(err)) < 0)
 			goto out;
-	const char *argv[8] = { "bash", "--noprofile", "--norc", "-c", eval_script, "cibox-config" };
+	/* bash and its options, then at most two files: configuration, defaults. */
+	const char *argv[6 + 2 + 1] = { "bash", "--noprofile", "--norc", "-c", eval_script, "cibox-config" };
 	size_t argc = 6;
 	for (size_t i = 0; i < nfiles; i++)
 		argv[argc++] = files[i];
