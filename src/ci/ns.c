@@ -78,6 +78,12 @@ int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox
 	}
 	if (rc == 0)
 		rc = add_caches(jail, plan, err);
+	/* Steps call cibox (cibox retry); a copy under /tmp would be hidden by the
+	 * jail's own /tmp. */
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (rc == 0 && n > 0 && (self[n] = '\0', strncmp(self, "/tmp/", 5) == 0) && !(image && *image))
+		rc = jail_plan_add(jail, JAIL_RO_BIND, self, self, err);
 	if (rc == 0)
 		rc = jail_plan_set_cwd(jail, plan->root, err);
 	if (rc == 0)

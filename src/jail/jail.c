@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <net/if.h>
 #include <sched.h>
@@ -430,6 +431,35 @@ static _Noreturn void run_init(pid_t command, int status_fd)
 	}
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+static int open_up(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)ftw;
+	if (flag == FTW_D || flag == FTW_DNR)
+		chmod(path, (st->st_mode & 07777) | S_IRWXU);
+	return 0;
+}
+
+/* overlayfs leaves folders of mode 0 in its work folder; they are its scratch,
+ * not results, and would otherwise stop the run folder being removed. */
+static void remove_overlay_work(const jail_plan *plan)
+{
+	for (size_t i = 0; i < plan->count; i++) {
+		const char *work = plan->ops[i].work;
+		if (plan->ops[i].kind != JAIL_OVERLAY || !work)
+			continue;
+		chmod(work, 0700);
+		nftw(work, open_up, 16, FTW_PHYS);
+		nftw(work, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	}
+}
+
 int jail_enter(const jail_plan *plan, cibox_error *err)
 {
 	uid_t uid = getuid();
@@ -469,15 +499,21 @@ int jail_enter(const jail_plan *plan, cibox_error *err)
 		int status;
 		while (waitpid(init, &status, 0) < 0 && errno == EINTR)
 			;
+		remove_overlay_work(plan);
 		int command_status;
 		if (read(status_pipe[0], &command_status, sizeof command_status) == sizeof command_status)
 			exit_like(command_status);
 		exit_like(status);
 	}
 
-	/* The jail's init. */
+	/* The jail's init. Its mounts go into a namespace of its own, which dies
+	 * with the jail: the waiting process keeps the host's view, from which it
+	 * can clean up after overlayfs. */
 	close(status_pipe[0]);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (unshare(CLONE_NEWNS) < 0)
+		return unavailable(err, "cannot create the jail's mount namespace", errno,
+				   "this kernel or machine refuses mount namespaces");
 	if ((rc = build_root(plan, err)) < 0)
 		return rc;
 	if (sethostname("cibox", 5) < 0)

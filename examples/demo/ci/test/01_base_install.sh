@@ -6,5 +6,7 @@ for tool in "$CC" make ar; do
 		exit 1
 	fi
 done
-"$CC" --version | head -n 1
-make --version | head -n 1
+# Whole outputs read, not cut short by head: under pipefail a tool that
+# meets a closed pipe would fail the step (SIGPIPE).
+"$CC" --version | sed -n 1p
+make --version | sed -n 1p
