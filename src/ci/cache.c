@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/xdg.h"
 
 #define FNV_OFFSET 0xcbf29ce484222325ULL
@@ -81,19 +81,6 @@ static int key_hash(const char *root, const char *globs, uint64_t *out, cibox_er
 	return 0;
 }
 
-static int make_folders(const char *dir)
-{
-	char path[PATH_MAX];
-	snprintf(path, sizeof path, "%s", dir);
-	for (char *slash = path + 1; (slash = strchr(slash, '/')); slash++) {
-		*slash = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*slash = '/';
-	}
-	return mkdir(path, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 void cache_mounts_free(struct cache_mount *mounts, size_t count)
 {
 	for (size_t i = 0; mounts && i < count; i++) {
@@ -140,7 +127,7 @@ int cache_prepare(const char *root, const char *config, const envlist *env,
 			rc = error_set(err, -ENAMETOOLONG, "cache path too long for %s", var);
 			break;
 		}
-		if ((rc = make_folders(folder)) < 0) {
+		if ((rc = fs_make_folders(folder, 0755)) < 0) {
 			rc = error_set(err, rc, "cannot make the cache %s: %s", folder, strerror(-rc));
 			break;
 		}
@@ -160,20 +147,6 @@ int cache_prepare(const char *root, const char *config, const envlist *env,
 		*count = 0;
 	}
 	return rc;
-}
-
-static uint64_t tree_bytes;
-static time_t tree_used;
-
-static int add_size(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)path;
-	(void)flag;
-	(void)ftw;
-	tree_bytes += (uint64_t)st->st_blocks * 512;
-	if (st->st_mtime > tree_used)
-		tree_used = st->st_mtime;
-	return 0;
 }
 
 static int visible(const struct dirent *d)
@@ -205,10 +178,10 @@ int cache_list(cache_visit_fn visit, void *context, cibox_error *err)
 			char path[PATH_MAX + 512], name[512];
 			snprintf(path, sizeof path, "%s/%s", dir, configs[j]->d_name);
 			snprintf(name, sizeof name, "%s/%s", projects[i]->d_name, configs[j]->d_name);
-			tree_bytes = 0;
-			tree_used = 0;
-			nftw(path, add_size, 32, FTW_PHYS);
-			visit(name, tree_bytes, tree_used, context);
+			uint64_t bytes;
+			time_t used;
+			fs_tree_usage(path, &bytes, &used);
+			visit(name, bytes, used, context);
 			free(configs[j]);
 		}
 		if (nc >= 0)
@@ -216,22 +189,6 @@ int cache_list(cache_visit_fn visit, void *context, cibox_error *err)
 		free(projects[i]);
 	}
 	free(projects);
-	return 0;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-/* Caches hold read-only folders (Go's module cache, for one): open them first. */
-static int make_writable(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)ftw;
-	if (flag == FTW_D && (st->st_mode & S_IRWXU) != S_IRWXU)
-		chmod(path, st->st_mode | S_IRWXU);
 	return 0;
 }
 
@@ -250,10 +207,10 @@ int cache_clear(const char *project, cibox_error *err)
 		if (!project || strcmp(project, projects[i]->d_name) == 0) {
 			char path[PATH_MAX + 256];
 			snprintf(path, sizeof path, "%s/%s", base, projects[i]->d_name);
-			nftw(path, make_writable, 32, FTW_PHYS);
-			if (nftw(path, remove_entry, 32, FTW_DEPTH | FTW_PHYS) < 0 && rc == 0)
-				rc = error_set(err, -errno, "cannot remove %s: %s", path, strerror(errno));
-			else
+			int gone = fs_remove_tree(path);
+			if (gone < 0 && rc == 0)
+				rc = error_set(err, gone, "cannot remove %s: %s", path, strerror(-gone));
+			else if (gone == 0)
 				removed++;
 		}
 		free(projects[i]);

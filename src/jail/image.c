@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/xdg.h"
 
 #define DEFAULT_MIRROR "http://deb.debian.org/debian"
@@ -96,18 +96,6 @@ static void machine_mirror(char *buf, size_t size)
 	}
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-static int remove_tree(const char *path)
-{
-	return nftw(path, remove_entry, 32, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT ? -errno : 0;
-}
-
 int image_build(const struct image_build_options *o, cibox_error *err)
 {
 	char final[PATH_MAX], dir[PATH_MAX], tmp[PATH_MAX + 16], mirror[400];
@@ -125,14 +113,8 @@ int image_build(const struct image_build_options *o, cibox_error *err)
 		return error_set(err, -EOPNOTSUPP,
 				 "debootstrap is not installed: apt-get install debootstrap");
 	images_dir(dir, sizeof dir, err);
-	char *slash;
-	for (slash = dir + 1; (slash = strchr(slash, '/')); slash++) {
-		*slash = '\0';
-		mkdir(dir, 0755);
-		*slash = '/';
-	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return error_set(err, -errno, "%s: %s", dir, strerror(errno));
+	if ((rc = fs_make_folders(dir, 0755)) < 0)
+		return error_set(err, rc, "%s: %s", dir, strerror(-rc));
 	snprintf(tmp, sizeof tmp, "%s/.%s-XXXXXX", dir, o->name);
 	if (!mkdtemp(tmp))
 		return error_set(err, -errno, "%s: %s", dir, strerror(errno));
@@ -155,13 +137,13 @@ int image_build(const struct image_build_options *o, cibox_error *err)
 	}
 	int status = 0;
 	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		remove_tree(tmp);
+		fs_remove_tree(tmp);
 		return error_set(err, -EIO, "debootstrap failed to build '%s' (%s from %s)", o->name,
 				 o->suite, mirror);
 	}
 	if (chmod(tmp, 0755) < 0 || rename(tmp, final) < 0) {
 		rc = error_set(err, -errno, "%s: %s", final, strerror(errno));
-		remove_tree(tmp);
+		fs_remove_tree(tmp);
 		return rc;
 	}
 	return 0;
@@ -175,19 +157,8 @@ int image_remove(const char *name, cibox_error *err)
 		return rc;
 	if (access(path, F_OK) < 0)
 		return error_set(err, -ENOENT, "no image '%s' (see cibox image ls)", name);
-	if ((rc = remove_tree(path)) < 0)
+	if ((rc = fs_remove_tree(path)) < 0)
 		return error_set(err, rc, "cannot remove %s: %s", path, strerror(-rc));
-	return 0;
-}
-
-static uint64_t tree_bytes;
-
-static int add_size(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)path;
-	(void)flag;
-	(void)ftw;
-	tree_bytes += (uint64_t)st->st_blocks * 512;
 	return 0;
 }
 
@@ -214,9 +185,9 @@ int image_list(image_visit_fn visit, void *context, cibox_error *err)
 	for (int i = 0; i < n; i++) {
 		char path[PATH_MAX + 256];
 		snprintf(path, sizeof path, "%s/%s", dir, entries[i]->d_name);
-		tree_bytes = 0;
-		nftw(path, add_size, 32, FTW_PHYS);
-		visit(entries[i]->d_name, tree_bytes, context);
+		uint64_t bytes;
+		fs_tree_usage(path, &bytes, NULL);
+		visit(entries[i]->d_name, bytes, context);
 		free(entries[i]);
 	}
 	free(entries);

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <net/if.h>
 #include <sched.h>
@@ -20,6 +19,7 @@
 #include <unistd.h>
 
 #include "util/error.h"
+#include "util/fs.h"
 
 /* The jail's init builds the new root here, inside a tmpfs of its own. */
 #define NEWROOT "/newroot"
@@ -431,21 +431,6 @@ static _Noreturn void run_init(pid_t command, int status_fd)
 	}
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-static int open_up(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)ftw;
-	if (flag == FTW_D || flag == FTW_DNR)
-		chmod(path, (st->st_mode & 07777) | S_IRWXU);
-	return 0;
-}
-
 /* overlayfs leaves folders of mode 0 in its work folder; they are its scratch,
  * not results, and would otherwise stop the run folder being removed. */
 static void remove_overlay_work(const jail_plan *plan)
@@ -454,9 +439,7 @@ static void remove_overlay_work(const jail_plan *plan)
 		const char *work = plan->ops[i].work;
 		if (plan->ops[i].kind != JAIL_OVERLAY || !work)
 			continue;
-		chmod(work, 0700);
-		nftw(work, open_up, 16, FTW_PHYS);
-		nftw(work, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		fs_remove_tree(work);
 	}
 }
 

@@ -18,6 +18,7 @@
 #include "sandbox/policy.h"
 #include "sandbox/syscall_table.h"
 #include "util/error.h"
+#include "util/fs.h"
 
 /* Syscall numbers with this bit are x32's; libseccomp's program refuses them. */
 #define X32_SYSCALL_BIT 0x40000000u
@@ -189,24 +190,10 @@ static bool cache_load(const char *path, struct filter_program *out)
 	return true;
 }
 
-static bool make_folders(const char *dir)
-{
-	char path[PATH_MAX];
-	if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
-		return false;
-	for (char *slash = path + 1; (slash = strchr(slash, '/')); slash++) {
-		*slash = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
-			return false;
-		*slash = '/';
-	}
-	return mkdir(path, 0700) == 0 || errno == EEXIST;
-}
-
 static void cache_store(const char *dir, const char *path, const struct filter_program *prog)
 {
 	char tmp[PATH_MAX];
-	if (!make_folders(dir))
+	if (fs_make_folders(dir, 0700) < 0)
 		return;
 	if (snprintf(tmp, sizeof tmp, "%s/.tmp-XXXXXX", dir) >= (int)sizeof tmp)
 		return;

@@ -33,7 +33,7 @@ need_image() {
 	assert_line_matching "^12\.[0-9]+$"
 	assert_line_matching "^VERSION_CODENAME=bookworm$"
 	assert_line_matching "Read-only file system"
-	run "$CIBOX" sandbox --isolate --rootfs "$XDG_DATA_HOME/cibox/images/$IMAGE" -- true
+	run "$CIBOX" sandbox --isolate --rootfs "${XDG_DATA_HOME:-$HOME/.local/share}/cibox/images/$IMAGE" -- true
 	assert_status 0
 }
 

@@ -1,0 +1,76 @@
+#include "util/fs.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int fs_make_folders(const char *path, mode_t mode)
+{
+	char copy[PATH_MAX];
+	if (snprintf(copy, sizeof copy, "%s", path) >= (int)sizeof copy)
+		return -ENAMETOOLONG;
+	for (char *slash = copy + 1; (slash = strchr(slash, '/')); slash++) {
+		*slash = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*slash = '/';
+	}
+	return mkdir(copy, mode) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+static int open_up(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)ftw;
+	if ((flag == FTW_D || flag == FTW_DNR) && (st->st_mode & S_IRWXU) != S_IRWXU)
+		chmod(path, (st->st_mode & 07777) | S_IRWXU);
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int fs_remove_tree(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (S_ISDIR(st.st_mode)) {
+		chmod(path, (st.st_mode & 07777) | S_IRWXU); /* nftw must enter it to open the rest */
+		nftw(path, open_up, 32, FTW_PHYS);
+	}
+	return nftw(path, remove_entry, 32, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+/* nftw has no context argument. */
+static uint64_t usage_bytes;
+static time_t usage_newest;
+
+static int add_usage(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)path;
+	(void)flag;
+	(void)ftw;
+	usage_bytes += (uint64_t)st->st_blocks * 512;
+	if (st->st_mtime > usage_newest)
+		usage_newest = st->st_mtime;
+	return 0;
+}
+
+void fs_tree_usage(const char *path, uint64_t *bytes, time_t *newest)
+{
+	usage_bytes = 0;
+	usage_newest = 0;
+	nftw(path, add_usage, 32, FTW_PHYS);
+	if (bytes)
+		*bytes = usage_bytes;
+	if (newest)
+		*newest = usage_newest;
+}

@@ -1,0 +1,22 @@
+/*
+ * The few file-system chores several modules share: making a path of folders,
+ * removing a tree (also one with folders of mode 0, as overlayfs and Go's
+ * module cache leave them), and adding up a tree's size.
+ */
+#ifndef CIBOX_UTIL_FS_H
+#define CIBOX_UTIL_FS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+/* mkdir -p: 0 or -errno. */
+int fs_make_folders(const char *path, mode_t mode);
+
+/* rm -rf, opening folders it may not enter first: 0 or -errno. */
+int fs_remove_tree(const char *path);
+
+/* Bytes the tree takes on disk, and the newest modification time in it. */
+void fs_tree_usage(const char *path, uint64_t *bytes, time_t *newest);
+
+#endif
