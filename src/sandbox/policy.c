@@ -166,39 +166,49 @@ int cibox_policy_add_list(cibox_policy *policy, const char *list, cibox_error *e
 	return 0;
 }
 
+bool policy_next_line(const char **cursor, unsigned *line_no, const char **start, size_t *len)
+{
+	const char *line = *cursor;
+	if (!*line)
+		return false;
+	(*line_no)++;
+	size_t n = strcspn(line, "\n");
+	*cursor = line + n + (line[n] == '\n');
+	const char *hash = memchr(line, '#', n);
+	if (hash)
+		n = (size_t)(hash - line);
+	while (n && isspace((unsigned char)*line))
+		line++, n--;
+	while (n && isspace((unsigned char)line[n - 1]))
+		n--;
+	*start = line;
+	*len = n;
+	return true;
+}
+
 int cibox_policy_parse(cibox_policy *policy, const char *text, const char *origin,
 		       cibox_error *err)
 {
 	size_t before = policy->entries;
 	unsigned line_no = 0;
-	const char *line = text;
-	while (*line) {
-		line_no++;
-		size_t len = strcspn(line, "\n");
-		const char *next = line + len + (line[len] == '\n');
-		const char *hash = memchr(line, '#', len);
-		if (hash)
-			len = (size_t)(hash - line);
-		while (len && isspace((unsigned char)*line))
-			line++, len--;
-		while (len && isspace((unsigned char)line[len - 1]))
-			len--;
-		if (len) {
-			char entry[ENTRY_MAX];
-			if (len >= sizeof entry)
-				return error_set(err, -EINVAL, "%s:%u: entry too long", origin, line_no);
-			memcpy(entry, line, len);
-			entry[len] = '\0';
-			if (strpbrk(entry, " \t"))
-				return error_set(err, -EINVAL, "%s:%u: one entry per line, found '%s'",
-						 origin, line_no, entry);
-			int rc = cibox_policy_add(policy, entry, err);
-			if (rc < 0) {
-				error_prefix(err, "%s:%u: ", origin, line_no);
-				return rc;
-			}
+	const char *line;
+	size_t len;
+	while (policy_next_line(&text, &line_no, &line, &len)) {
+		if (!len)
+			continue;
+		char entry[ENTRY_MAX];
+		if (len >= sizeof entry)
+			return error_set(err, -EINVAL, "%s:%u: entry too long", origin, line_no);
+		memcpy(entry, line, len);
+		entry[len] = '\0';
+		if (strpbrk(entry, " \t"))
+			return error_set(err, -EINVAL, "%s:%u: one entry per line, found '%s'", origin,
+					 line_no, entry);
+		int rc = cibox_policy_add(policy, entry, err);
+		if (rc < 0) {
+			error_prefix(err, "%s:%u: ", origin, line_no);
+			return rc;
 		}
-		line = next;
 	}
 	if (policy->entries == before)
 		return error_set(err, -EINVAL, "%s: the policy is empty", origin);

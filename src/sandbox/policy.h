@@ -26,6 +26,10 @@ bool policy_allows_call(const cibox_policy *policy, int nr, const uint64_t args[
  * cibox does not restrict it). */
 bool policy_fits_restriction(int nr, const uint64_t args[6]);
 
+/* Walks a policy text line by line: the next line, without its comment and
+ * surrounding blanks (possibly empty), and its number. False at the end. */
+bool policy_next_line(const char **cursor, unsigned *line_no, const char **start, size_t *len);
+
 /* A policy file's text (a regular text file up to `max` bytes), malloc'd. */
 int policy_read_file(const char *path, size_t max, char **text, cibox_error *err);
 

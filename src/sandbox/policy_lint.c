@@ -1,6 +1,5 @@
 #include "sandbox/policy_lint.h"
 
-#include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -43,17 +42,9 @@ int policy_lint(const char *text, const char *origin, FILE *out)
 		cibox_policy_free(after);
 		return -1;
 	}
-	for (const char *p = text; *p;) {
-		line_no++;
-		size_t len = strcspn(p, "\n");
-		const char *next = p + len + (p[len] == '\n');
-		const char *hash = memchr(p, '#', len);
-		if (hash)
-			len = (size_t)(hash - p);
-		while (len && isspace((unsigned char)*p))
-			p++, len--;
-		while (len && isspace((unsigned char)p[len - 1]))
-			len--;
+	const char *p;
+	size_t len;
+	while (policy_next_line(&text, &line_no, &p, &len)) {
 		char entry[ENTRY_MAX];
 		if (len >= sizeof entry) {
 			fprintf(out, "%s:%u: entry too long\n", origin, line_no);
@@ -89,7 +80,6 @@ int policy_lint(const char *text, const char *origin, FILE *out)
 				cibox_policy_add(before, entry, NULL);
 			}
 		}
-		p = next;
 	}
 	if (!any_entry) {
 		fprintf(out, "%s: the policy is empty\n", origin);

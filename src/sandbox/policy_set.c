@@ -1,6 +1,5 @@
 #include "sandbox/policy_set.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -130,28 +129,19 @@ static size_t split_lines(const char *text, struct line **out)
 	size_t count = 0, cap = 0;
 	struct line *lines = NULL;
 	unsigned number = 0;
-	for (const char *p = text; *p;) {
-		number++;
-		size_t len = strcspn(p, "\n");
-		const char *next = p + len + (p[len] == '\n');
-		const char *hash = memchr(p, '#', len);
-		if (hash)
-			len = (size_t)(hash - p);
-		while (len && isspace((unsigned char)*p))
-			p++, len--;
-		while (len && isspace((unsigned char)p[len - 1]))
-			len--;
-		if (len) {
-			if (count == cap) {
-				cap = cap ? 2 * cap : 64;
-				struct line *grown = realloc(lines, cap * sizeof *lines);
-				if (!grown)
-					break;
-				lines = grown;
-			}
-			lines[count++] = (struct line){ p, len, number };
+	const char *start;
+	size_t len;
+	while (policy_next_line(&text, &number, &start, &len)) {
+		if (!len)
+			continue;
+		if (count == cap) {
+			cap = cap ? 2 * cap : 64;
+			struct line *grown = realloc(lines, cap * sizeof *lines);
+			if (!grown)
+				break;
+			lines = grown;
 		}
-		p = next;
+		lines[count++] = (struct line){ start, len, number };
 	}
 	*out = lines;
 	return count;
