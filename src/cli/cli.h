@@ -26,6 +26,12 @@ void cli_error(const char *fmt, ...);
  * kernel features are environment errors. */
 int cli_status_for(const cibox_error *err);
 
+/* The value of option `name` at argv[*i], as --name VALUE or --name=VALUE;
+ * NULL if argv[*i] is something else. A missing or empty value is "", already
+ * reported as "<command>: --name needs a value"; a "--" right after the
+ * option ends the options rather than being its value. */
+const char *cli_option_value(int argc, char **argv, int *i, const char *name, const char *command);
+
 /* True if argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);
 

@@ -49,23 +49,6 @@ struct run_args {
 	bool quiet;
 };
 
-/* The value of --name VALUE or --name=VALUE at argv[*i]; NULL if argv[*i] is
- * something else; "" (already reported) if it is missing. */
-static const char *option_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t len = strlen(name);
-	const char *value = "";
-	if (strncmp(argv[*i], name, len) == 0 && argv[*i][len] == '=')
-		value = argv[*i] + len + 1;
-	else if (strcmp(argv[*i], name) != 0)
-		return NULL;
-	else if (*i + 1 < argc)
-		value = argv[++*i];
-	if (!*value)
-		cli_error("run: %s needs a value", name);
-	return value;
-}
-
 static int parse(int argc, char **argv, struct run_args *a)
 {
 	for (int i = 1; i < argc; i++) {
@@ -78,15 +61,15 @@ static int parse(int argc, char **argv, struct run_args *a)
 			*(argv[i][2] == 'i' ? &a->in_place : &a->keep_uid) = true;
 			continue;
 		}
-		if ((v = option_value(argc, argv, &i, "--env")))
+		if ((v = cli_option_value(argc, argv, &i, "--env", "run")))
 			a->env = v;
-		else if ((v = option_value(argc, argv, &i, "--out")))
+		else if ((v = cli_option_value(argc, argv, &i, "--out", "run")))
 			a->out = v;
-		else if ((v = option_value(argc, argv, &i, "--engine")))
+		else if ((v = cli_option_value(argc, argv, &i, "--engine", "run")))
 			a->engine = v;
-		else if ((v = option_value(argc, argv, &i, "--export")))
+		else if ((v = cli_option_value(argc, argv, &i, "--export", "run")))
 			a->export_dir = v;
-		else if ((v = option_value(argc, argv, &i, "--set"))) {
+		else if ((v = cli_option_value(argc, argv, &i, "--set", "run"))) {
 			const char *eq = strchr(v, '=');
 			if (*v && (!eq || !env_name_valid(v, (size_t)(eq - v)))) {
 				cli_error("run: --set '%s': expected VAR=VALUE with VAR a variable name", v);

@@ -50,24 +50,6 @@ static void usage(FILE *out)
 		default_policy);
 }
 
-/* The value of option `name` at argv[*i], or NULL if argv[*i] is another
- * option. A missing or empty value is "", already reported; a "--" right after
- * the option is the end of the options, not its value. */
-static const char *option_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t len = strlen(name);
-	const char *value = "";
-	if (strncmp(argv[*i], name, len) == 0 && argv[*i][len] == '=')
-		value = argv[*i] + len + 1;
-	else if (strcmp(argv[*i], name) != 0)
-		return NULL;
-	else if (*i + 1 < argc && strcmp(argv[*i + 1], "--") != 0)
-		value = argv[++*i];
-	if (!*value)
-		cli_error("sandbox: %s needs a value", name);
-	return value;
-}
-
 struct sandbox_args {
 	const char *mode, *policy_file, *allow, *rootfs;
 	bool isolate, network, keep_uid;
@@ -93,16 +75,16 @@ static int parse(int argc, char **argv, struct sandbox_args *a)
 			a->jail_options = true;
 			continue;
 		}
-		if ((value = option_value(argc, argv, &i, "--mode")))
+		if ((value = cli_option_value(argc, argv, &i, "--mode", "sandbox")))
 			a->mode = value;
-		else if ((value = option_value(argc, argv, &i, "--policy")))
+		else if ((value = cli_option_value(argc, argv, &i, "--policy", "sandbox")))
 			a->policy_file = value;
-		else if ((value = option_value(argc, argv, &i, "--allow")))
+		else if ((value = cli_option_value(argc, argv, &i, "--allow", "sandbox")))
 			a->allow = value;
-		else if ((value = option_value(argc, argv, &i, "--rootfs")))
+		else if ((value = cli_option_value(argc, argv, &i, "--rootfs", "sandbox")))
 			a->rootfs = value, a->jail_options = true;
-		else if ((value = option_value(argc, argv, &i, "--bind")) ||
-			 (bind = JAIL_RO_BIND, value = option_value(argc, argv, &i, "--ro-bind"))) {
+		else if ((value = cli_option_value(argc, argv, &i, "--bind", "sandbox")) ||
+			 (bind = JAIL_RO_BIND, value = cli_option_value(argc, argv, &i, "--ro-bind", "sandbox"))) {
 			a->jail_options = true;
 			if (*value && jail_plan_add_spec(a->jail, bind, value, &err) < 0) {
 				cli_error("sandbox: %s", err.message);

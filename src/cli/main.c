@@ -50,6 +50,21 @@ int cli_status_for(const cibox_error *err)
 	}
 }
 
+const char *cli_option_value(int argc, char **argv, int *i, const char *name, const char *command)
+{
+	size_t len = strlen(name);
+	const char *value = "";
+	if (strncmp(argv[*i], name, len) == 0 && argv[*i][len] == '=')
+		value = argv[*i] + len + 1;
+	else if (strcmp(argv[*i], name) != 0)
+		return NULL;
+	else if (*i + 1 < argc && strcmp(argv[*i + 1], "--") != 0)
+		value = argv[++*i];
+	if (!*value)
+		cli_error("%s: %s needs a value", command, name);
+	return value;
+}
+
 int cli_wants_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
