@@ -63,13 +63,38 @@ struct output {
 	const char *step;
 	int log_fd;
 	struct strbuf partial; /* a line not yet ended, when prefixing */
+	double start;
+	bool line_start;       /* on a terminal: the cursor is at the start of a line */
+	bool ticker;           /* on a terminal: the elapsed-time line is showing */
 };
+
+/* On a terminal, while a step is quiet at the start of a line, one line that
+ * says which step runs and for how long; output replaces it. */
+static void tick(struct output *out)
+{
+	if (out->o->quiet || !out->o->tty || !out->line_start)
+		return;
+	fprintf(out->o->out, "\r\033[K%s\xe2\x80\xa6 %s running for %.0f s%s", out->o->color ? "\033[2m" : "",
+		out->step, now() - out->start, out->o->color ? "\033[0m" : "");
+	fflush(out->o->out);
+	out->ticker = true;
+}
+
+static void untick(struct output *out)
+{
+	if (out->ticker)
+		fputs("\r\033[K", out->o->out);
+	out->ticker = false;
+}
 
 static void show(struct output *out, const char *data, size_t len)
 {
 	if (out->o->quiet)
 		return;
 	if (out->o->tty) {
+		untick(out);
+		if (len)
+			out->line_start = data[len - 1] == '\n';
 		fwrite(data, 1, len, out->o->out);
 		fflush(out->o->out);
 		return;
@@ -85,6 +110,9 @@ static void show(struct output *out, const char *data, size_t len)
 
 static void show_end(struct output *out)
 {
+	untick(out);
+	if (out->o->tty && !out->o->quiet && !out->line_start)
+		fputc('\n', out->o->out);
 	if (out->partial.len && !out->o->quiet && !out->o->tty)
 		fprintf(out->o->out, "[%s] %s\n", out->step, out->partial.buf);
 	strbuf_release(&out->partial);
@@ -173,7 +201,8 @@ static int run_step(struct ci_plan *plan, ci_engine *engine, struct ci_step *ste
 	}
 	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
 
-	struct output out = { o, step->name, log_fd, STRBUF_INIT };
+	struct output out = { o, step->name, log_fd, STRBUF_INIT, start, true, false };
+	double next_tick = start + 1;
 	bool open_pipe = true, exited = false;
 	int status = 0;
 	double deadline = 0;
@@ -186,6 +215,13 @@ static int run_step(struct ci_plan *plan, ci_engine *engine, struct ci_step *ste
 			proctree_kill_descendants(getpid());
 			deadline = 0;
 			timeout = -1;
+		}
+		if (o->tty && !o->quiet) {
+			int to_tick = (int)((next_tick - now()) * 1000) + 1;
+			if (to_tick < 0)
+				to_tick = 0;
+			if (timeout < 0 || to_tick < timeout)
+				timeout = to_tick;
 		}
 		if (poll(fds, open_pipe ? 2 : 1, timeout) < 0 && errno != EINTR) {
 			rc = error_set(err, -errno, "poll: %s", strerror(errno));
@@ -204,6 +240,10 @@ static int run_step(struct ci_plan *plan, ci_engine *engine, struct ci_step *ste
 		if (open_pipe && (fds[1].revents & (POLLIN | POLLHUP)))
 			open_pipe = pump(pipefd[0], &out);
 		exited = reap(pid, &status);
+		if (!exited && now() >= next_tick) {
+			tick(&out);
+			next_tick += 1;
+		}
 	}
 	/* What the step wrote before it ended; a process it left running in the
 	 * background may hold the pipe open, so no waiting for end of file. */

@@ -283,6 +283,18 @@ EOF
 	refute_line_matching $'\033'
 }
 
+@test "on a terminal a quiet step shows how long it has been running" {
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	new_project
+	step test 01_slow.sh <<<$'echo first\nsleep 2.3\necho done'
+	run script -qec "$CIBOX run" /dev/null
+	assert_status 0
+	assert_line_matching '01_slow.sh running for 1 s'
+	assert_line_matching '01_slow.sh running for 2 s'
+	NO_COLOR=1 run script -qec "$CIBOX run -q" /dev/null
+	refute_line_matching 'running for'
+}
+
 @test "-q shows only failures and the table" {
 	use_fixture basic
 	run "$CIBOX" run -q
