@@ -16,29 +16,42 @@
 #include "util/proctree.h"
 #include "util/strbuf.h"
 
-/* $0 is the step, $1 the state to start from ("" for the first step), $2
- * where to leave the state. After the step, bash's own variables are unset
- * (the shell is about to exit) so that one `declare -p` lists the step's.
- * bash prints each variable on one line, writing newlines and other control
- * characters as $'...', so the lines of the readonly variables, and of the
- * call-stack arrays bash will not unset, can be dropped by a line filter
- * whatever the values hold. The state file exists only once the step passed. */
-static const char step_script[] =
-	"__cibox_out=$2\n"
-	"if [ -n \"$1\" ]; then builtin source \"$1\" || exit 125; fi\n"
-	"set --\n"
-	"set -eo pipefail\n"
-	"builtin source \"$0\"\n"
-	"set +eu +o pipefail\n"
-	"exec 4>\"$__cibox_out\" || exit 125\n"
-	"builtin printf 'builtin cd -- %q || exit 125\\n' \"$PWD\" >&4\n"
-	"builtin unset __cibox_out BASH BASHPID BASH_ALIASES BASH_ARGV0 BASH_CMDS BASH_COMMAND"
-	" BASH_EXECUTION_STRING BASH_LOADABLES_PATH BASH_SUBSHELL BASH_VERSION COMP_WORDBREAKS"
-	" DIRSTACK EPOCHREALTIME EPOCHSECONDS FUNCNAME GROUPS HISTCMD HOSTTYPE IFS LINENO MACHTYPE"
-	" OLDPWD OPTARG OPTERR OPTIND OSTYPE PIPESTATUS PWD RANDOM SECONDS SHLVL SRANDOM 2>/dev/null\n"
-	"builtin declare -p | LC_ALL=C grep -avE"
+/*
+ * The shell of a run. Step paths come on fd $3, one a line; each is sourced
+ * with errexit and pipefail, and when it returns "0" goes out on fd $4. A
+ * failing command ends the shell, and with it the stage. A step that calls
+ * `exit` ends the shell too: the EXIT trap then leaves the state in $1 for a
+ * new shell (which gets it as $2). bash prints each variable of `declare -p`
+ * on one line, writing newlines and other control characters as $'...', so
+ * the lines of readonly variables and bash's own arrays can be dropped by a
+ * line filter whatever the values hold.
+ */
+static const char driver_script[] =
+	"__cibox_leave() {\n"
+	"  exec 4>\"$__cibox_state\" || return\n"
+	"  builtin printf 'builtin cd -- %q || exit 125\\n' \"$PWD\" >&4\n"
+	"  builtin unset __cibox_state __cibox_in __cibox_out __cibox_step BASH BASHPID BASH_ALIASES"
+	" BASH_ARGV0 BASH_CMDS BASH_COMMAND BASH_EXECUTION_STRING BASH_LOADABLES_PATH BASH_SUBSHELL"
+	" BASH_VERSION COMP_WORDBREAKS DIRSTACK EPOCHREALTIME EPOCHSECONDS FUNCNAME GROUPS HISTCMD"
+	" HOSTTYPE IFS LINENO MACHTYPE OLDPWD OPTARG OPTERR OPTIND OSTYPE PIPESTATUS PWD RANDOM"
+	" SECONDS SHLVL SRANDOM 2>/dev/null\n"
+	"  builtin declare -p | LC_ALL=C grep -avE"
 	" '^declare -[a-zA-Z]*r[a-zA-Z]* |^declare -a BASH_(ARGC|ARGV|LINENO|SOURCE)=' >&4\n"
-	"{ builtin declare -f; builtin declare -Fx; } >&4 || exit 125\n";
+	"  builtin unset -f __cibox_leave\n"
+	"  { builtin declare -f; builtin declare -Fx; } >&4\n"
+	"}\n"
+	"__cibox_state=$1 __cibox_in=$3 __cibox_out=$4\n"
+	"if [ -n \"$2\" ]; then builtin source \"$2\" || exit 125; fi\n"
+	"set --\n"
+	"trap '[ $? -eq 0 ] && __cibox_leave' EXIT\n"
+	"while IFS= builtin read -r -u \"$__cibox_in\" __cibox_step; do\n"
+	"  BASH_ARGV0=$__cibox_step\n"
+	"  set -eo pipefail\n"
+	"  builtin source \"$__cibox_step\"\n"
+	"  set +eo pipefail\n"
+	"  builtin printf '0\\n' >&\"$__cibox_out\"\n"
+	"done\n"
+	"trap - EXIT\n";
 
 static int signal_pipe[2] = { -1, -1 };
 
@@ -170,48 +183,102 @@ static void say(const struct runner_options *o, const char *color, const char *f
 	fflush(o->out);
 }
 
-/* Runs one step; returns 0 with its outcome recorded, or a negative errno. */
-static int run_step(struct ci_plan *plan, ci_engine *engine, struct ci_step *step, char **envp,
-		    const char *state_in, const char *state_out, const struct runner_options *o,
+/* The run's shell and the pipes to it. */
+struct shell {
+	pid_t pid;
+	int control; /* step paths go in */
+	int done;    /* "0" comes out when a step returned */
+	int output;  /* the steps' standard output and error */
+	bool exited;
+	int status;
+};
+
+/* An inheritable copy of fd, for the shell to find by number. */
+static int inheritable(int fd)
+{
+	int copy = fcntl(fd, F_DUPFD, 10);
+	return copy;
+}
+
+static int shell_start(struct ci_plan *plan, ci_engine *engine, char **envp, const char *state_in,
+		       const char *state_out, struct shell *sh, cibox_error *err)
+{
+	int control[2], done[2], output[2];
+	if (pipe2(control, O_CLOEXEC) < 0)
+		return error_set(err, -errno, "pipe: %s", strerror(errno));
+	if (pipe2(done, O_CLOEXEC) < 0 || pipe2(output, O_CLOEXEC) < 0) {
+		int rc = error_set(err, -errno, "pipe: %s", strerror(errno));
+		close(control[0]), close(control[1]);
+		return rc;
+	}
+	int in = inheritable(control[0]), out = inheritable(done[1]);
+	char in_text[16], out_text[16];
+	snprintf(in_text, sizeof in_text, "%d", in);
+	snprintf(out_text, sizeof out_text, "%d", out);
+	char *argv[] = { "bash", "--noprofile", "--norc", "-c", (char *)driver_script, "cibox",
+			 (char *)state_out, (char *)state_in, in_text, out_text, NULL };
+	struct engine_command cmd = { argv, envp, plan->root, output[1] };
+	int rc = in < 0 || out < 0 ? error_set(err, -errno, "fcntl: %s", strerror(errno))
+				   : engine_spawn(engine, &cmd, &sh->pid, err);
+	close(in), close(out);
+	close(control[0]), close(done[1]), close(output[1]);
+	if (rc < 0) {
+		close(control[1]), close(done[0]), close(output[0]);
+		return rc;
+	}
+	fcntl(done[0], F_SETFL, O_NONBLOCK);
+	fcntl(output[0], F_SETFL, O_NONBLOCK);
+	sh->control = control[1];
+	sh->done = done[0];
+	sh->output = output[0];
+	sh->exited = false;
+	return 0;
+}
+
+static void shell_stop(struct shell *sh)
+{
+	if (sh->control >= 0)
+		close(sh->control);
+	if (sh->done >= 0)
+		close(sh->done);
+	if (sh->output >= 0)
+		close(sh->output);
+	sh->control = sh->done = sh->output = -1;
+	while (!sh->exited)
+		sh->exited = reap(sh->pid, &sh->status) || waitpid(sh->pid, &sh->status, 0) == sh->pid ||
+			     errno == ECHILD;
+}
+
+/* Runs one step in the shell; returns 0 with its outcome recorded, or a
+ * negative errno. The shell may end (the step failed, or called exit). */
+static int run_step(struct shell *sh, struct ci_step *step, const struct runner_options *o,
 		    bool *interrupted, cibox_error *err)
 {
 	int log_fd = open(step->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (log_fd < 0)
 		return error_set(err, -errno, "%s: %s", step->log, strerror(errno));
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		close(log_fd);
-		return error_set(err, -errno, "pipe: %s", strerror(errno));
-	}
-	char *argv[] = { "bash", "--noprofile", "--norc", "-c", (char *)step_script, step->path,
-			 (char *)state_in, (char *)state_out, NULL };
-	struct engine_command cmd = { argv, envp, plan->root, pipefd[1] };
-	pid_t pid;
 	double start = now();
 	if (o->tty)
 		say(o, "\033[1m", "\xe2\x96\xb6 %s", step->name, 0, 0);
 	else
 		say(o, "", "==> %s", step->name, 0, 0);
-	int rc = engine_spawn(engine, &cmd, &pid, err);
-	close(pipefd[1]);
-	if (rc < 0) {
-		close(pipefd[0]);
-		close(log_fd);
-		return rc;
-	}
-	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
+	struct strbuf line = STRBUF_INIT;
+	strbuf_addf(&line, "%s\n", step->path);
+	ssize_t sent = line.oom ? -1 : write(sh->control, line.buf, line.len);
+	strbuf_release(&line);
 
 	struct output out = { o, step->name, log_fd, STRBUF_INIT, start, true, false };
 	double next_tick = start + 1;
-	bool open_pipe = true, exited = false;
-	int status = 0;
+	bool returned = false;
+	int rc = 0;
 	double deadline = 0;
-	while (!exited) {
-		struct pollfd fds[2] = { { signal_pipe[0], POLLIN, 0 }, { pipefd[0], POLLIN, 0 } };
+	while (sent > 0 && !returned && !sh->exited) {
+		struct pollfd fds[3] = { { signal_pipe[0], POLLIN, 0 }, { sh->output, POLLIN, 0 },
+					 { sh->done, POLLIN, 0 } };
 		int timeout = deadline > 0 ? (int)((deadline - now()) * 1000) + 1 : -1;
 		if (deadline > 0 && timeout <= 0) {
 			/* It ignored SIGINT: it and everything it started go now. */
-			kill(-pid, SIGKILL);
+			kill(-sh->pid, SIGKILL);
 			proctree_kill_descendants(getpid());
 			deadline = 0;
 			timeout = -1;
@@ -223,7 +290,7 @@ static int run_step(struct ci_plan *plan, ci_engine *engine, struct ci_step *ste
 			if (timeout < 0 || to_tick < timeout)
 				timeout = to_tick;
 		}
-		if (poll(fds, open_pipe ? 2 : 1, timeout) < 0 && errno != EINTR) {
+		if (poll(fds, 3, timeout) < 0 && errno != EINTR) {
 			rc = error_set(err, -errno, "poll: %s", strerror(errno));
 			break;
 		}
@@ -233,32 +300,37 @@ static int run_step(struct ci_plan *plan, ci_engine *engine, struct ci_step *ste
 			for (ssize_t i = 0; i < n; i++)
 				if (sigs[i] == 'I' && !*interrupted) {
 					*interrupted = true;
-					kill(-pid, SIGINT);
+					kill(-sh->pid, SIGINT);
 					deadline = now() + 2;
 				}
 		}
-		if (open_pipe && (fds[1].revents & (POLLIN | POLLHUP)))
-			open_pipe = pump(pipefd[0], &out);
-		exited = reap(pid, &status);
-		if (!exited && now() >= next_tick) {
+		if (fds[1].revents & (POLLIN | POLLHUP))
+			pump(sh->output, &out);
+		if (fds[2].revents & POLLIN) {
+			char buf[16];
+			returned = read(sh->done, buf, sizeof buf) > 0;
+		}
+		sh->exited = reap(sh->pid, &sh->status);
+		if (!returned && !sh->exited && now() >= next_tick) {
 			tick(&out);
 			next_tick += 1;
 		}
 	}
-	/* What the step wrote before it ended; a process it left running in the
-	 * background may hold the pipe open, so no waiting for end of file. */
-	if (open_pipe)
-		pump(pipefd[0], &out);
+	/* What the step wrote before it returned or the shell ended; a process
+	 * it left running may hold the pipe open, so no waiting for its end. */
+	pump(sh->output, &out);
 	show_end(&out);
-	close(pipefd[0]);
 	close(log_fd);
 	if (rc < 0)
 		return rc;
+	if (sent <= 0 && !sh->exited)
+		return error_set(err, -EPIPE, "the run's shell stopped reading steps");
 	if (*interrupted)
 		proctree_kill_descendants(getpid());
 
 	step->seconds = now() - start;
-	step->exit_status = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	int status = sh->status;
+	step->exit_status = returned ? 0 : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 	if (*interrupted)
 		step->status = STEP_INTERRUPTED;
 	else
@@ -339,23 +411,37 @@ int runner_run(struct ci_plan *plan, ci_engine *engine, const struct runner_opti
 	double start = now();
 	bool interrupted = false;
 	char *state_in = strdup(""), *state_out = NULL;
-	/* Later steps start from an empty environment: the state file holds
-	 * every variable, exported or not, and what a step unset stays unset. */
+	/* A shell after one that ended in a step starts from an empty environment:
+	 * the state file holds every variable, exported or not, and what a step
+	 * unset stays unset. */
 	char *no_env[] = { NULL };
+	struct shell sh = { .control = -1, .done = -1, .output = -1, .exited = true };
 	plan->status = RUN_PASSED;
 	for (size_t i = 0; i < plan->nsteps && rc == 0; i++) {
-		free(state_out);
-		if (asprintf(&state_out, "%s/%02zu.sh", dir.buf, i + 1) < 0) {
-			state_out = NULL;
-			rc = error_set(err, -ENOMEM, "out of memory");
-			break;
+		if (sh.exited) {
+			shell_stop(&sh);
+			/* The shell before left its state (a step ended it with exit 0). */
+			if (state_out && access(state_out, F_OK) == 0) {
+				free(state_in);
+				state_in = state_out;
+				state_out = NULL;
+			}
+			free(state_out);
+			if (asprintf(&state_out, "%s/%02zu.sh", dir.buf, i + 1) < 0) {
+				state_out = NULL;
+				rc = error_set(err, -ENOMEM, "out of memory");
+				break;
+			}
+			rc = shell_start(plan, engine, *state_in ? no_env : envlist_vector(&plan->env),
+					 state_in, state_out, &sh, err);
+			if (rc < 0)
+				break;
 		}
 		struct ci_step *s = &plan->steps[i];
-		rc = run_step(plan, engine, s, i == 0 || !*state_in ? envlist_vector(&plan->env) : no_env,
-			      state_in, state_out, o, &interrupted, err);
+		rc = run_step(&sh, s, o, &interrupted, err);
 		if (rc < 0)
 			break;
-		if (s->status == STEP_INTERRUPTED) {
+		if (s->status == STEP_INTERRUPTED || interrupted) {
 			plan->status = RUN_INTERRUPTED;
 			break;
 		}
@@ -363,18 +449,8 @@ int runner_run(struct ci_plan *plan, ci_engine *engine, const struct runner_opti
 			plan->status = RUN_FAILED;
 			break;
 		}
-		/* A step that ended with `exit 0` left no state: the next one
-		 * starts from what the step before it left. */
-		if (access(state_out, F_OK) == 0) {
-			free(state_in);
-			state_in = state_out;
-			state_out = NULL;
-		}
-		if (interrupted) {
-			plan->status = RUN_INTERRUPTED;
-			break;
-		}
 	}
+	shell_stop(&sh);
 	free(state_in);
 	free(state_out);
 	proctree_kill_descendants(getpid());

@@ -1,11 +1,12 @@
 /*
- * Carries out a plan: each step in its own bash, one after the other, as if
- * all were sourced into one shell. Between steps the state travels through a
- * file in the run folder: after a step succeeds its bash writes `declare -p`
- * of its variables (exported or not, readonly and bash's own left alone),
- * `declare -f` of its functions with their export marks, and its working
- * directory; the next step's bash sources that file before the step. bash
- * does all the quoting, so any byte in a value survives.
+ * Carries out a plan: the steps are sourced one after the other into one bash
+ * for the run, so each sees what the steps before it left (variables exported
+ * or not, functions, the working directory, readonly variables) exactly as in
+ * a script that sources them all, and no state has to travel between
+ * processes. The runner hands the shell one step at a time and learns on a
+ * pipe when the step returned, so that each step has its own log, status and
+ * duration. A step that calls `exit` ends the shell; its state is then left in
+ * a file in the run folder, from which a new shell goes on.
  *
  * Each step runs with errexit and pipefail, its output going to its log and,
  * live, to the user. The first failing step ends the run. SIGINT or SIGTERM
