@@ -45,9 +45,13 @@ load helpers
 }
 
 @test "every command answers --help with its usage and status 0" {
-	for cmd in sandbox syscalls; do
+	for cmd in run configs runs retry sandbox syscalls trace policy image cache; do
 		run "$CIBOX" "$cmd" --help
 		assert_status 0
 		assert_line_matching "^usage: cibox $cmd"
 	done
+	run "$CIBOX" lint --help # cibox run lint
+	assert_status 0
+	assert_line_matching "^usage: cibox run"
+
 }
