@@ -8,8 +8,8 @@
 
 struct ci_engine {
 	const struct engine_ops *ops;
-	char *sandbox_mode;
-	char *sandbox_policy;
+	char *wrapper[8]; /* cibox itself around the run's shell: sandbox or trace */
+	size_t wrapper_len;
 };
 
 static const struct engine_ops *const engines[] = { &engine_ns, &engine_host };
@@ -38,33 +38,45 @@ bool engine_whole_run_in_jail(const ci_engine *engine)
 	return engine->ops->whole_run_in_jail;
 }
 
+static int set_wrapper(ci_engine *engine, const char *const *words, size_t n, cibox_error *err)
+{
+	for (size_t i = 0; i < engine->wrapper_len; i++)
+		free(engine->wrapper[i]);
+	engine->wrapper_len = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!(engine->wrapper[i] = strdup(words[i])))
+			return error_set(err, -ENOMEM, "out of memory");
+		engine->wrapper_len++;
+	}
+	return 0;
+}
+
+/* The same binary, /proc/self/exe, whatever path it was started by. */
 int engine_set_sandbox(ci_engine *engine, const char *mode, const char *policy, cibox_error *err)
 {
-	free(engine->sandbox_mode);
-	free(engine->sandbox_policy);
-	engine->sandbox_mode = strdup(mode);
-	engine->sandbox_policy = strdup(policy);
-	if (!engine->sandbox_mode || !engine->sandbox_policy)
-		return error_set(err, -ENOMEM, "out of memory");
-	return 0;
+	const char *words[] = { "/proc/self/exe", "sandbox", "--mode", mode, "--policy", policy, "--" };
+	return set_wrapper(engine, words, sizeof words / sizeof words[0], err);
+}
+
+int engine_set_trace(ci_engine *engine, const char *policy_out, const char *title,
+		     cibox_error *err)
+{
+	const char *words[] = { "/proc/self/exe", "trace", "-o", policy_out, "--title", title, "--" };
+	return set_wrapper(engine, words, sizeof words / sizeof words[0], err);
 }
 
 int engine_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid, cibox_error *err)
 {
-	if (!engine->sandbox_mode)
+	if (!engine->wrapper_len)
 		return engine->ops->spawn(cmd, pid, err);
-	/* cibox itself puts the step under its policy: the same binary, whose
-	 * supervisor reports a violation into the step's output. */
 	size_t n = 0;
 	while (cmd->argv[n])
 		n++;
-	char **argv = calloc(n + 8, sizeof *argv);
+	char **argv = calloc(n + engine->wrapper_len + 1, sizeof *argv);
 	if (!argv)
 		return error_set(err, -ENOMEM, "out of memory");
-	char *prefix[] = { "/proc/self/exe", "sandbox", "--mode", engine->sandbox_mode,
-			   "--policy", engine->sandbox_policy, "--" };
-	memcpy(argv, prefix, sizeof prefix);
-	memcpy(argv + 7, cmd->argv, n * sizeof *argv);
+	memcpy(argv, engine->wrapper, engine->wrapper_len * sizeof *argv);
+	memcpy(argv + engine->wrapper_len, cmd->argv, n * sizeof *argv);
 	struct engine_command wrapped = *cmd;
 	wrapped.argv = argv;
 	int rc = engine->ops->spawn(&wrapped, pid, err);
@@ -74,9 +86,7 @@ int engine_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid
 
 void engine_close(ci_engine *engine)
 {
-	if (engine) {
-		free(engine->sandbox_mode);
-		free(engine->sandbox_policy);
-	}
+	for (size_t i = 0; engine && i < engine->wrapper_len; i++)
+		free(engine->wrapper[i]);
 	free(engine);
 }

@@ -67,6 +67,8 @@ int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox
 		if (rc == 0 && (rc = make_dir(upper, err)) == 0 && (rc = make_dir(work, err)) == 0)
 			rc = jail_plan_add_overlay(jail, plan->root, upper, work, plan->root, err);
 	}
+	if (rc == 0 && options->write_through && !options->in_place)
+		rc = jail_plan_add(jail, JAIL_BIND, options->write_through, options->write_through, err);
 	if (rc == 0)
 		rc = jail_plan_add(jail, JAIL_BIND, plan->run_dir, plan->run_dir, err);
 	if (rc == 0 && options->export_dir && (rc = make_dir(options->export_dir, err)) == 0) {

@@ -19,6 +19,7 @@ struct ns_options {
 	bool in_place;     /* write through to the tree instead of an overlay */
 	bool keep_uid;     /* the caller's uid inside instead of root */
 	const char *export_dir; /* made and bound, for ns_export */
+	const char *write_through; /* a folder of the tree bound over the overlay, or NULL */
 };
 
 /*

@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <fcntl.h>
 
 #include "ci/config.h"
 #include "ci/engine.h"
@@ -12,6 +14,7 @@
 #include "ci/runner.h"
 #include "ci/steps.h"
 #include "cli/cli.h"
+#include "sandbox/policy_lint.h"
 #include "sandbox/policy_set.h"
 #include "util/error.h"
 
@@ -21,7 +24,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: cibox run [STAGE] [--env NAME|PATH] [--set VAR=VALUE]... [--out DIR]\n"
-		"                 [--engine ns|host] [--in-place] [--keep-uid] [--export DIR] [-q]\n\n"
+		"                 [--engine ns|host] [--in-place] [--keep-uid] [--export DIR]\n"
+		"                 [--trace [--write]] [-q]\n\n"
 		"Runs the steps of ci/STAGE/ (default: test) in name order, as CI runs them.\n\n"
 		"  --env NAME|PATH  the configuration ci/STAGE/00_setup_env_NAME.sh, or a file;\n"
 		"                   FILE_ENV in the environment does the same\n"
@@ -34,6 +38,9 @@ static void usage(FILE *out)
 		"  --in-place       ns: steps write through to the tree instead of the run folder\n"
 		"  --keep-uid       ns: keep your uid inside instead of becoming root there\n"
 		"  --export DIR     ns: copy what the steps changed in the tree into DIR afterwards\n"
+		"  --trace          learn the syscall policy the steps need (into the run folder) and\n"
+		"                   show how it differs from ci/STAGE/sandbox.policy\n"
+		"  --write          with --trace: replace ci/STAGE/sandbox.policy with it\n"
 		"  -q, --quiet      show only failures and the final table\n\n"
 		"The environment: the caller's, then the configuration, then ci/STAGE/00_setup_env.sh,\n"
 		"then each --set. CI_SANDBOX=MODE runs every step under ci/STAGE/sandbox.policy (or\n"
@@ -43,7 +50,7 @@ static void usage(FILE *out)
 
 struct run_args {
 	const char *stage, *env, *out, *engine, *export_dir;
-	bool in_place, keep_uid;
+	bool in_place, keep_uid, trace, write;
 	char **sets;
 	size_t nsets;
 	bool quiet;
@@ -57,8 +64,13 @@ static int parse(int argc, char **argv, struct run_args *a)
 			a->quiet = true;
 			continue;
 		}
-		if (strcmp(argv[i], "--in-place") == 0 || strcmp(argv[i], "--keep-uid") == 0) {
-			*(argv[i][2] == 'i' ? &a->in_place : &a->keep_uid) = true;
+		bool *flag = strcmp(argv[i], "--in-place") == 0 ? &a->in_place
+			     : strcmp(argv[i], "--keep-uid") == 0 ? &a->keep_uid
+			     : strcmp(argv[i], "--trace") == 0	  ? &a->trace
+			     : strcmp(argv[i], "--write") == 0	  ? &a->write
+								  : NULL;
+		if (flag) {
+			*flag = true;
 			continue;
 		}
 		if ((v = cli_option_value(argc, argv, &i, "--env", "run")))
@@ -146,6 +158,55 @@ static int prepare_sandbox(const struct ci_plan *plan, ci_engine *engine, cibox_
 	return engine_set_sandbox(engine, mode_text, path, err);
 }
 
+/* --trace: how the learned policy differs from the stage's, and with --write
+ * the stage's replaced by it (through a temporary file, renamed). */
+static int show_learned(const struct ci_plan *plan, const char *learned, bool replace)
+{
+	char current[PATH_MAX];
+	snprintf(current, sizeof current, "%s/sandbox.policy", plan->stage_dir);
+	cibox_error err;
+	policy_set *now = NULL, *then = NULL;
+	if (policy_set_load(learned, &now, &err) < 0) {
+		cli_error("run: %s", err.message);
+		return -1;
+	}
+	bool exists = access(current, F_OK) == 0;
+	if (exists && policy_set_load(current, &then, &err) < 0)
+		cli_error("run: %s (it will be replaced with --write)", err.message);
+	printf("cibox: learned policy %s\n", learned);
+	if (then) {
+		printf("cibox: against %s:\n", current);
+		if (policy_diff(then, now, stdout) == 0)
+			printf("(no difference)\n");
+	}
+	policy_set_free(now);
+	policy_set_free(then);
+	if (!replace) {
+		if (!exists || then)
+			printf("cibox: --write puts it in %s\n", current);
+		return 0;
+	}
+	char tmp[PATH_MAX + 16];
+	snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", current);
+	int out = mkstemp(tmp), in = open(learned, O_RDONLY | O_CLOEXEC);
+	char buf[65536];
+	ssize_t n = 0;
+	bool ok = out >= 0 && in >= 0 && fchmod(out, 0644) == 0;
+	while (ok && (n = read(in, buf, sizeof buf)) > 0)
+		ok = write(out, buf, (size_t)n) == n;
+	ok = ok && n == 0 && close(out) == 0 && rename(tmp, current) == 0;
+	if (!ok) {
+		cli_error("run: cannot write %s: %s", current, strerror(errno));
+		if (out >= 0)
+			unlink(tmp);
+	}
+	if (in >= 0)
+		close(in);
+	if (ok)
+		printf("cibox: wrote %s\n", current);
+	return ok ? 0 : -1;
+}
+
 static void show_failure(const struct ci_plan *plan)
 {
 	for (size_t i = 0; i < plan->nsteps; i++) {
@@ -190,7 +251,16 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
-	if (prepare_sandbox(&plan, engine, &err) < 0) {
+	if (args.write && !args.trace) {
+		cli_error("run: --write keeps what --trace learned; give both");
+		status = CLI_USAGE;
+		goto out;
+	}
+	char learned[PATH_MAX], title[256];
+	snprintf(learned, sizeof learned, "%s/sandbox.policy", plan.run_dir);
+	snprintf(title, sizeof title, "the steps of ci/%s, configuration %s", plan.stage, plan.config);
+	if (args.trace ? engine_set_trace(engine, learned, title, &err) < 0
+		       : prepare_sandbox(&plan, engine, &err) < 0) {
 		cli_error("run: %s", err.message);
 		status = CLI_USAGE;
 		goto out;
@@ -201,7 +271,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (engine_whole_run_in_jail(engine)) {
-		struct ns_options ns = { args.in_place, args.keep_uid, args.export_dir };
+		struct ns_options ns = { args.in_place, args.keep_uid, args.export_dir,
+					 args.write ? plan.stage_dir : NULL };
 		if (ns_enter(&plan, &ns, &err) < 0) {
 			cli_error("run: %s", err.message);
 			status = err.code == -EOPNOTSUPP ? CLI_ENVIRONMENT : CLI_USAGE;
@@ -223,6 +294,8 @@ int cmd_run(int argc, char **argv)
 		cli_error("run: %s", err.message);
 	if (args.export_dir && ns_export(&plan, args.export_dir, &err) < 0)
 		cli_error("run: %s", err.message);
+	if (args.trace && plan.status == RUN_PASSED && show_learned(&plan, learned, args.write) < 0)
+		status = CLI_FAILED;
 	if (plan.status == RUN_FAILED)
 		show_failure(&plan);
 	else if (plan.status == RUN_INTERRUPTED)
@@ -232,7 +305,8 @@ int cmd_run(int argc, char **argv)
 	report_table(&plan, stdout, options.color);
 	printf("cibox: %s in %.2f s; report: %s/summary.json\n", report_run_status_name(plan.status),
 	       plan.seconds, plan.run_dir);
-	status = plan.status == RUN_PASSED ? CLI_OK : plan.status == RUN_FAILED ? CLI_FAILED : 130;
+	if (status != CLI_FAILED)
+		status = plan.status == RUN_PASSED ? CLI_OK : plan.status == RUN_FAILED ? CLI_FAILED : 130;
 out:
 	if (engine)
 		engine_close(engine);

@@ -19,11 +19,12 @@ static const char base_policy[] = "@default";
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: cibox trace [-o FILE] [--per-thread] -- COMMAND [ARG...]\n\n"
+	fprintf(out, "usage: cibox trace [-o FILE] [--per-thread] [--title TEXT] -- COMMAND [ARG...]\n\n"
 		     "Runs COMMAND and everything it starts, and writes the policy it needed (to FILE\n"
 		     "or standard output), ready for `cibox sandbox --policy FILE` or a stage's\n"
 		     "sandbox.policy. With --per-thread, what only some threads called goes into a\n"
-		     "[thread] section per thread name (as the kernel reports it).\n"
+		     "[thread] section per thread name (as the kernel reports it). --title names\n"
+		     "what was traced in the policy's first line, instead of the command.\n"
 		     "Exit status: the command's; 2 bad usage; 3 this machine cannot supervise\n"
 		     "seccomp filters; 126/127 command not runnable/found.\n");
 }
@@ -65,12 +66,15 @@ int cmd_trace(int argc, char **argv)
 	}
 	const char *output = NULL;
 	bool per_thread = false;
+	const char *title = NULL;
 	int i = 1;
 	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc && strcmp(argv[i + 1], "--") != 0) {
 			output = argv[++i];
 		} else if (strcmp(argv[i], "--per-thread") == 0) {
 			per_thread = true;
+		} else if (strcmp(argv[i], "--title") == 0 && i + 1 < argc) {
+			title = argv[++i];
 		} else {
 			cli_error(argv[i][0] == '-' ? "trace: unknown option '%s' (see cibox trace --help)"
 						    : "trace: missing '--' before the command '%s'",
@@ -116,7 +120,7 @@ int cmd_trace(int argc, char **argv)
 	char line[1024] = "";
 	for (char **a = command; *a; a++)
 		snprintf(line + strlen(line), sizeof line - strlen(line), "%s%s", a == command ? "" : " ", *a);
-	rc = write_policy(t, line, per_thread, output);
+	rc = write_policy(t, title ? title : line, per_thread, output);
 	trace_free(t);
 	if (rc < 0) {
 		cli_error("trace: cannot write %s: %s", output ? output : "the policy", strerror(-rc));

@@ -178,3 +178,37 @@ setup() {
 	assert_status 3
 	assert_line_matching "cannot create a user namespace: .*sysctl"
 }
+
+@test "run --trace learns the stage's policy into the run folder, leaving the tree alone" {
+	step test 01_build.sh <<<'echo a | cat >/dev/null; ls / >/dev/null'
+	run "$CIBOX" run --trace
+	assert_status 0
+	assert_line_matching "^cibox: learned policy .*/sandbox.policy$"
+	assert_line_matching "^cibox: --write puts it in .*/ci/test/sandbox.policy$"
+	[ ! -e ci/test/sandbox.policy ]
+	grep -q '^# Learned by cibox trace from: the steps of ci/test, configuration default$' "$(run_dir)/sandbox.policy"
+	grep -q '^pipe2 ' "$(run_dir)/sandbox.policy"
+}
+
+@test "run --trace --write replaces the stage's policy, which then holds in abort mode" {
+	step test 01_build.sh <<<'echo a | cat >/dev/null; mkdir -p out; echo x >out/f'
+	printf '@default\n' >ci/test/sandbox.policy
+	run "$CIBOX" run --trace --write
+	assert_status 0
+	assert_line_matching "^cibox: against .*/ci/test/sandbox.policy:$"
+	assert_line_matching "^\+ pipe2$"
+	assert_line_matching "^cibox: wrote .*/ci/test/sandbox.policy$"
+	grep -q '^pipe2 ' ci/test/sandbox.policy
+	[ ! -e out ] # the steps' own writes still went to the overlay
+	run "$CIBOX" run --set CI_SANDBOX=abort
+	assert_status 0
+	run "$CIBOX" run --trace
+	assert_line_matching "^\(no difference\)$"
+}
+
+@test "run --write without --trace is a usage error" {
+	step test 01_a.sh <<<'true'
+	run "$CIBOX" run --write
+	assert_status 2
+	assert_one_line
+}
