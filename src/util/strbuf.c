@@ -151,10 +151,14 @@ static size_t utf8_sequence(const unsigned char *s, size_t avail, uint32_t *cp)
 
 static const char replacement[] = "\xef\xbf\xbd";
 
-void strbuf_add_json(struct strbuf *sb, const char *s, size_t len)
+/* Writes one code point escaped; false to copy it as it stands. */
+typedef bool (*escape_fn)(struct strbuf *sb, uint32_t cp);
+
+/* Walks s as UTF-8: each code point escaped or copied, each invalid byte
+ * written as U+FFFD, so the result is always valid UTF-8. */
+static void add_escaped(struct strbuf *sb, const char *s, size_t len, escape_fn escape)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	strbuf_addch(sb, '"');
 	for (size_t i = 0; i < len;) {
 		uint32_t cp;
 		size_t n = utf8_sequence(p + i, len - i, &cp);
@@ -163,50 +167,56 @@ void strbuf_add_json(struct strbuf *sb, const char *s, size_t len)
 			i++;
 			continue;
 		}
-		switch (cp) {
-		case '"': strbuf_addstr(sb, "\\\""); break;
-		case '\\': strbuf_addstr(sb, "\\\\"); break;
-		case '\n': strbuf_addstr(sb, "\\n"); break;
-		case '\t': strbuf_addstr(sb, "\\t"); break;
-		case '\r': strbuf_addstr(sb, "\\r"); break;
-		default:
-			if (cp < 0x20 || cp == 0x7f)
-				strbuf_addf(sb, "\\u%04x", (unsigned)cp);
-			else
-				strbuf_add(sb, p + i, n);
-		}
+		if (!escape(sb, cp))
+			strbuf_add(sb, p + i, n);
 		i += n;
 	}
+}
+
+static bool escape_json(struct strbuf *sb, uint32_t cp)
+{
+	switch (cp) {
+	case '"': strbuf_addstr(sb, "\\\""); return true;
+	case '\\': strbuf_addstr(sb, "\\\\"); return true;
+	case '\n': strbuf_addstr(sb, "\\n"); return true;
+	case '\t': strbuf_addstr(sb, "\\t"); return true;
+	case '\r': strbuf_addstr(sb, "\\r"); return true;
+	default:
+		if (cp >= 0x20 && cp != 0x7f)
+			return false;
+		strbuf_addf(sb, "\\u%04x", (unsigned)cp);
+		return true;
+	}
+}
+
+static bool escape_xml(struct strbuf *sb, uint32_t cp)
+{
+	switch (cp) {
+	case '<': strbuf_addstr(sb, "&lt;"); return true;
+	case '>': strbuf_addstr(sb, "&gt;"); return true;
+	case '&': strbuf_addstr(sb, "&amp;"); return true;
+	case '"': strbuf_addstr(sb, "&quot;"); return true;
+	case '\'': strbuf_addstr(sb, "&apos;"); return true;
+	case '\n': strbuf_addstr(sb, "&#10;"); return true;
+	case '\t': strbuf_addstr(sb, "&#9;"); return true;
+	case '\r': strbuf_addstr(sb, "&#13;"); return true;
+	default:
+		/* XML 1.0 has no way to write other C0 controls or U+FFFE/U+FFFF. */
+		if (cp >= 0x20 && cp != 0xfffe && cp != 0xffff)
+			return false;
+		strbuf_addstr(sb, replacement);
+		return true;
+	}
+}
+
+void strbuf_add_json(struct strbuf *sb, const char *s, size_t len)
+{
+	strbuf_addch(sb, '"');
+	add_escaped(sb, s, len, escape_json);
 	strbuf_addch(sb, '"');
 }
 
 void strbuf_add_xml(struct strbuf *sb, const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0; i < len;) {
-		uint32_t cp;
-		size_t n = utf8_sequence(p + i, len - i, &cp);
-		if (n == 0) {
-			strbuf_addstr(sb, replacement);
-			i++;
-			continue;
-		}
-		switch (cp) {
-		case '<': strbuf_addstr(sb, "&lt;"); break;
-		case '>': strbuf_addstr(sb, "&gt;"); break;
-		case '&': strbuf_addstr(sb, "&amp;"); break;
-		case '"': strbuf_addstr(sb, "&quot;"); break;
-		case '\'': strbuf_addstr(sb, "&apos;"); break;
-		case '\n': strbuf_addstr(sb, "&#10;"); break;
-		case '\t': strbuf_addstr(sb, "&#9;"); break;
-		case '\r': strbuf_addstr(sb, "&#13;"); break;
-		default:
-			/* XML 1.0 has no way to write other C0 controls or U+FFFE/U+FFFF. */
-			if (cp < 0x20 || cp == 0xfffe || cp == 0xffff)
-				strbuf_addstr(sb, replacement);
-			else
-				strbuf_add(sb, p + i, n);
-		}
-		i += n;
-	}
+	add_escaped(sb, s, len, escape_xml);
 }
