@@ -14,6 +14,7 @@
 #include "jail/image.h"
 #include "jail/jail.h"
 #include "util/error.h"
+#include "util/fs.h"
 
 int ns_upper_dir(const struct ci_plan *plan, char *buf, size_t size)
 {
@@ -23,9 +24,8 @@ int ns_upper_dir(const struct ci_plan *plan, char *buf, size_t size)
 
 static int make_dir(const char *path, cibox_error *err)
 {
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		return error_set(err, -errno, "%s: %s", path, strerror(errno));
-	return 0;
+	int rc = fs_make_folders(path, 0755);
+	return rc < 0 ? error_set(err, rc, "%s: %s", path, strerror(-rc)) : 0;
 }
 
 static int add_caches(jail_plan *jail, const struct ci_plan *plan, cibox_error *err)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/xdg.h"
 
 const char *report_step_status_name(enum step_status status)
@@ -45,19 +46,10 @@ int report_runs_dir(struct strbuf *dir, cibox_error *err)
 
 static int mkdirs(char *path, cibox_error *err)
 {
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		int rc = mkdir(path, 0755);
-		*p = '/';
-		if (rc < 0 && errno != EEXIST)
-			goto fail;
-	}
-	if (mkdir(path, 0755) == 0 || errno == EEXIST)
-		return 0;
-fail:
-	return error_set(err, -EINVAL, "%s: cannot create the run folder: %s", path, strerror(errno));
+	int rc = fs_make_folders(path, 0755);
+	return rc < 0 ? error_set(err, -EINVAL, "%s: cannot create the run folder: %s", path,
+				  strerror(-rc))
+		      : 0;
 }
 
 /* File names keep to letters, digits and -._ whatever the project's name is. */
@@ -281,31 +273,10 @@ static int write_atomically(const char *dir, const char *name, const struct strb
 {
 	if (sb->oom)
 		return error_set(err, -ENOMEM, "out of memory");
-	char tmp[PATH_MAX], final[PATH_MAX];
-	snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, name);
+	char final[PATH_MAX];
 	snprintf(final, sizeof final, "%s/%s", dir, name);
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return error_set(err, -errno, "%s: %s", tmp, strerror(errno));
-	size_t off = 0;
-	while (off < sb->len) {
-		ssize_t n = write(fd, sb->buf + off, sb->len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		off += (size_t)n;
-	}
-	int rc = 0;
-	if (off < sb->len || fchmod(fd, 0644) < 0 || fsync(fd) < 0)
-		rc = error_set(err, -errno, "%s: %s", tmp, strerror(errno));
-	if (close(fd) < 0 && rc == 0)
-		rc = error_set(err, -errno, "%s: %s", tmp, strerror(errno));
-	if (rc == 0 && rename(tmp, final) < 0)
-		rc = error_set(err, -errno, "%s: %s", final, strerror(errno));
-	if (rc < 0)
-		unlink(tmp);
-	return rc;
+	int rc = fs_write_atomically(final, sb->buf, sb->len, 0644);
+	return rc < 0 ? error_set(err, rc, "%s: %s", final, strerror(-rc)) : 0;
 }
 
 int report_write(const struct ci_plan *plan, cibox_error *err)

@@ -193,13 +193,6 @@ struct shell {
 	int status;
 };
 
-/* An inheritable copy of fd, for the shell to find by number. */
-static int inheritable(int fd)
-{
-	int copy = fcntl(fd, F_DUPFD, 10);
-	return copy;
-}
-
 static int shell_start(struct ci_plan *plan, ci_engine *engine, char **envp, const char *state_in,
 		       const char *state_out, struct shell *sh, cibox_error *err)
 {
@@ -211,7 +204,8 @@ static int shell_start(struct ci_plan *plan, ci_engine *engine, char **envp, con
 		close(control[0]), close(control[1]);
 		return rc;
 	}
-	int in = inheritable(control[0]), out = inheritable(done[1]);
+	/* Copies without close-on-exec, for the shell to find by number. */
+	int in = fcntl(control[0], F_DUPFD, 10), out = fcntl(done[1], F_DUPFD, 10);
 	char in_text[16], out_text[16];
 	snprintf(in_text, sizeof in_text, "%d", in);
 	snprintf(out_text, sizeof out_text, "%d", out);

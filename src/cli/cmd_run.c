@@ -14,9 +14,11 @@
 #include "ci/runner.h"
 #include "ci/steps.h"
 #include "cli/cli.h"
+#include "sandbox/policy.h"
 #include "sandbox/policy_lint.h"
 #include "sandbox/policy_set.h"
 #include "util/error.h"
+#include "util/fs.h"
 
 extern char **environ;
 
@@ -186,25 +188,20 @@ static int show_learned(const struct ci_plan *plan, const char *learned, bool re
 			printf("cibox: --write puts it in %s\n", current);
 		return 0;
 	}
-	char tmp[PATH_MAX + 16];
-	snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", current);
-	int out = mkstemp(tmp), in = open(learned, O_RDONLY | O_CLOEXEC);
-	char buf[65536];
-	ssize_t n = 0;
-	bool ok = out >= 0 && in >= 0 && fchmod(out, 0644) == 0;
-	while (ok && (n = read(in, buf, sizeof buf)) > 0)
-		ok = write(out, buf, (size_t)n) == n;
-	ok = ok && n == 0 && close(out) == 0 && rename(tmp, current) == 0;
-	if (!ok) {
-		cli_error("run: cannot write %s: %s", current, strerror(errno));
-		if (out >= 0)
-			unlink(tmp);
+	char *text;
+	int rc = policy_read_file(learned, 1 << 20, &text, &err);
+	if (rc == 0) {
+		rc = fs_write_atomically(current, text, strlen(text), 0644);
+		free(text);
+		if (rc < 0)
+			error_set(&err, rc, "cannot write %s: %s", current, strerror(-rc));
 	}
-	if (in >= 0)
-		close(in);
-	if (ok)
-		printf("cibox: wrote %s\n", current);
-	return ok ? 0 : -1;
+	if (rc < 0) {
+		cli_error("run: %s", err.message);
+		return -1;
+	}
+	printf("cibox: wrote %s\n", current);
+	return 0;
 }
 
 static void show_failure(const struct ci_plan *plan)

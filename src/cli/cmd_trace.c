@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "sandbox/supervisor.h"
 #include "sandbox/trace.h"
+#include "util/fs.h"
 
 /* Calls every program needs are allowed in the kernel without asking: a
  * trace stops only on the rest, which keeps a traced build fast. */
@@ -35,26 +36,22 @@ static void observe(void *context, int nr, const uint64_t args[6], const char *t
 	trace_observe(context, nr, args, thread, program);
 }
 
-/* The policy goes to a temporary file renamed into place: never half written. */
+/* The policy is never seen half written. */
 static int write_policy(const trace *t, const char *command, bool per_thread, const char *path)
 {
 	if (!path)
 		return trace_write_policy(t, command, per_thread, stdout);
-	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
-		return -ENAMETOOLONG;
-	int fd = mkstemp(tmp);
-	if (fd < 0)
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	if (!out)
 		return -errno;
-	fchmod(fd, 0644); /* mkstemp's 0600 is for secrets; a policy is not one */
-	FILE *out = fdopen(fd, "w");
-	int rc = out ? trace_write_policy(t, command, per_thread, out) : -errno;
-	if (out && fclose(out) != 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc < 0)
-		unlink(tmp);
+	int rc = trace_write_policy(t, command, per_thread, out);
+	if (fclose(out) != 0 && rc == 0)
+		rc = -ENOMEM;
+	if (rc == 0)
+		rc = fs_write_atomically(path, text, len, 0644);
+	free(text);
 	return rc;
 }
 

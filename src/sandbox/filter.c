@@ -192,19 +192,8 @@ static bool cache_load(const char *path, struct filter_program *out)
 
 static void cache_store(const char *dir, const char *path, const struct filter_program *prog)
 {
-	char tmp[PATH_MAX];
-	if (fs_make_folders(dir, 0700) < 0)
-		return;
-	if (snprintf(tmp, sizeof tmp, "%s/.tmp-XXXXXX", dir) >= (int)sizeof tmp)
-		return;
-	int fd = mkstemp(tmp);
-	if (fd < 0)
-		return;
-	size_t bytes = prog->len * sizeof *prog->insns;
-	bool ok = write(fd, prog->insns, bytes) == (ssize_t)bytes;
-	ok = close(fd) == 0 && ok;
-	if (!ok || rename(tmp, path) < 0)
-		unlink(tmp);
+	if (fs_make_folders(dir, 0700) == 0)
+		fs_write_atomically(path, prog->insns, prog->len * sizeof *prog->insns, 0600);
 }
 
 int filter_build_cached(const cibox_policy *policy, const struct filter_spec *spec,

@@ -1,6 +1,8 @@
 #include "util/fs.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
@@ -20,6 +22,37 @@ int fs_make_folders(const char *path, mode_t mode)
 		*slash = '/';
 	}
 	return mkdir(copy, mode) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+int fs_write_atomically(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	if (snprintf(tmp, sizeof tmp, "%.*s.%s.XXXXXX", slash ? (int)(slash - path + 1) : 0, path,
+		     slash ? slash + 1 : path) >= (int)sizeof tmp)
+		return -ENAMETOOLONG;
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	const char *p = data;
+	size_t off = 0;
+	int rc = 0;
+	while (off < len && rc == 0) {
+		ssize_t n = write(fd, p + off, len - off);
+		if (n < 0 && errno != EINTR)
+			rc = -errno;
+		else if (n > 0)
+			off += (size_t)n;
+	}
+	if (rc == 0 && (fchmod(fd, mode) < 0 || fsync(fd) < 0))
+		rc = -errno;
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
 }
 
 static int open_up(const char *path, const struct stat *st, int flag, struct FTW *ftw)

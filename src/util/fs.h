@@ -1,17 +1,22 @@
 /*
  * The few file-system chores several modules share: making a path of folders,
- * removing a tree (also one with folders of mode 0, as overlayfs and Go's
+ * writing a file that is never seen half written, removing a tree (also one with folders of mode 0, as overlayfs and Go's
  * module cache leave them), and adding up a tree's size.
  */
 #ifndef CIBOX_UTIL_FS_H
 #define CIBOX_UTIL_FS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
 /* mkdir -p: 0 or -errno. */
 int fs_make_folders(const char *path, mode_t mode);
+
+/* Writes a whole file through a temporary one in the same folder, renamed
+ * into place, so that no reader ever sees it half written: 0 or -errno. */
+int fs_write_atomically(const char *path, const void *data, size_t len, mode_t mode);
 
 /* rm -rf, opening folders it may not enter first: 0 or -errno. */
 int fs_remove_tree(const char *path);
