@@ -47,6 +47,10 @@ static void print_syscall(const char *entry, bool show_groups)
 	if (r && !any)
 		printf("only: %s", r->summary);
 	printf("\n");
+	const struct sctab_quiet *q = sctab_quiet_find(name);
+	if (q && show_groups)
+		printf("%30s when refused, %s answers %s (%s)\n", "", q->call, strerrorname_np(q->error),
+		       q->why);
 }
 
 int cmd_syscalls(int argc, char **argv)

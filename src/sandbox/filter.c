@@ -54,6 +54,11 @@ static int add_rules(scmp_filter_ctx ctx, const cibox_policy *policy,
 			for (unsigned i = 0; r && i < r->count && rc == 0; i++)
 				rc = seccomp_rule_add_exact_array(ctx, SCMP_ACT_ALLOW, nr,
 								  r->alt[i].count, r->alt[i].cond);
+		} else {
+			const struct sctab_quiet *q = sctab_quiet_find(name);
+			if (q)
+				rc = seccomp_rule_add_exact_array(ctx, SCMP_ACT_ERRNO((uint32_t)q->error),
+								  nr, q->when.count, q->when.cond);
 		}
 		if (rc < 0)
 			return error_set(err, rc, "cannot add a rule for syscall '%s': %s", name,

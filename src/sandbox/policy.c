@@ -298,16 +298,27 @@ bool policy_allows_call(const cibox_policy *policy, int nr, const uint64_t args[
 	return policy_fits_restriction(nr, args);
 }
 
+static bool alternative_holds(const struct sctab_alternative *alt, const uint64_t args[6])
+{
+	for (unsigned c = 0; c < alt->count; c++)
+		if (!condition_holds(&alt->cond[c], args))
+			return false;
+	return true;
+}
+
 bool policy_fits_restriction(int nr, const uint64_t args[6])
 {
 	const char *name = sctab_name(nr);
 	const struct sctab_restriction *r = name ? sctab_restriction_find(name) : NULL;
-	for (unsigned i = 0; r && i < r->count; i++) {
-		bool all = true;
-		for (unsigned c = 0; c < r->alt[i].count; c++)
-			all = all && condition_holds(&r->alt[i].cond[c], args);
-		if (all)
+	for (unsigned i = 0; r && i < r->count; i++)
+		if (alternative_holds(&r->alt[i], args))
 			return true;
-	}
 	return false;
+}
+
+int policy_quiet_error(int nr, const uint64_t args[6])
+{
+	const char *name = sctab_name(nr);
+	const struct sctab_quiet *q = name ? sctab_quiet_find(name) : NULL;
+	return q && alternative_holds(&q->when, args) ? q->error : 0;
 }

@@ -26,6 +26,10 @@ bool policy_allows_call(const cibox_policy *policy, int nr, const uint64_t args[
  * cibox does not restrict it). */
 bool policy_fits_restriction(int nr, const uint64_t args[6]);
 
+/* The errno that answers this call when the policy refuses it, because the
+ * C library only probes with it (see struct sctab_quiet); 0 for a violation. */
+int policy_quiet_error(int nr, const uint64_t args[6]);
+
 /* Walks a policy text line by line: the next line, without its comment and
  * surrounding blanks (possibly empty), and its number. False at the end. */
 bool policy_next_line(const char **cursor, unsigned *line_no, const char **start, size_t *len);

@@ -158,6 +158,14 @@ static void respond_continue(struct supervisor *s)
 	seccomp_notify_respond(s->listener, s->resp); /* fails only if the caller died */
 }
 
+static void respond_error(struct supervisor *s, int error)
+{
+	memset(s->resp, 0, sizeof *s->resp);
+	s->resp->id = s->req->id;
+	s->resp->error = -error;
+	seccomp_notify_respond(s->listener, s->resp);
+}
+
 static void report(struct supervisor *s, enum report_level level, int nr, pid_t tid)
 {
 	char name[64], line[512];
@@ -208,8 +216,14 @@ static int handle_notification(struct supervisor *s)
 		thread_name(tid, name, sizeof name);
 		policy = policy_set_for(s->opt->policies, name);
 	}
-	if (policy_allows_call(policy, nr, (const uint64_t *)s->req->data.args)) {
+	const uint64_t *args = (const uint64_t *)s->req->data.args;
+	if (policy_allows_call(policy, nr, args)) {
 		respond_continue(s);
+		return 0;
+	}
+	int quiet = policy_quiet_error(nr, args);
+	if (quiet) {
+		respond_error(s, quiet);
 		return 0;
 	}
 	switch (s->opt->mode) {

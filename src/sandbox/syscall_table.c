@@ -8,6 +8,7 @@
 #include "sandbox/syscall_table.h"
 
 #include <asm/ioctls.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/prctl.h>
 #include <linux/sched.h>
@@ -198,6 +199,22 @@ static const struct sctab_danger dangers[] = {
 	{ "prctl", "(*)", "PR_SET_MM and others rewrite the process" },
 };
 
+#define NSCD_SOCKET_TYPE (SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK)
+
+static const struct sctab_quiet quiet[] = {
+	{ "socket", "socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0)", EACCES,
+	  { 2, { ARG(0, SCMP_CMP_EQ, AF_UNIX, 0), ARG(1, SCMP_CMP_EQ, NSCD_SOCKET_TYPE, 0) } },
+	  "glibc's probe for nscd before it reads /etc/passwd" },
+};
+
+const struct sctab_quiet *sctab_quiet_find(const char *syscall)
+{
+	for (size_t i = 0; i < sizeof quiet / sizeof quiet[0]; i++)
+		if (strcmp(quiet[i].syscall, syscall) == 0)
+			return &quiet[i];
+	return NULL;
+}
+
 const struct sctab_danger *sctab_dangers(size_t *count)
 {
 	*count = sizeof dangers / sizeof dangers[0];
@@ -234,6 +251,16 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
 	return h;
 }
 
+static uint64_t hash_alternative(uint64_t h, const struct sctab_alternative *alt)
+{
+	for (unsigned c = 0; c < alt->count; c++) {
+		const struct scmp_arg_cmp *cond = &alt->cond[c];
+		uint64_t fields[4] = { cond->arg, cond->op, cond->datum_a, cond->datum_b };
+		h = fnv1a(h, fields, sizeof fields);
+	}
+	return h;
+}
+
 uint64_t sctab_digest(void)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -241,12 +268,13 @@ uint64_t sctab_digest(void)
 		const struct sctab_restriction *r = &restrictions[i];
 		h = fnv1a(h, r->syscall, strlen(r->syscall) + 1);
 		for (unsigned a = 0; a < r->count; a++)
-			for (unsigned c = 0; c < r->alt[a].count; c++) {
-				const struct scmp_arg_cmp *cond = &r->alt[a].cond[c];
-				uint64_t fields[4] = { cond->arg, cond->op, cond->datum_a, cond->datum_b };
-				h = fnv1a(h, fields, sizeof fields);
-			}
+			h = hash_alternative(h, &r->alt[a]);
 		h = fnv1a(h, "|", 1);
+	}
+	for (size_t i = 0; i < sizeof quiet / sizeof quiet[0]; i++) {
+		h = fnv1a(h, quiet[i].syscall, strlen(quiet[i].syscall) + 1);
+		h = fnv1a(h, &quiet[i].error, sizeof quiet[i].error);
+		h = hash_alternative(h, &quiet[i].when);
 	}
 	return h;
 }

@@ -36,6 +36,22 @@ struct sctab_group {
 	const char *const *entries; /* policy entries, NULL-terminated */
 };
 
+/*
+ * A call the C library makes only to probe for an optional service, and
+ * falls back from when it fails. When a policy refuses its syscall, the
+ * filter answers this call with `error` instead of a violation, so that a
+ * policy without @network can still look up a user name.
+ */
+struct sctab_quiet {
+	const char *syscall;
+	const char *call; /* the call as strace would show it */
+	int error;
+	struct sctab_alternative when;
+	const char *why;
+};
+
+const struct sctab_quiet *sctab_quiet_find(const char *syscall);
+
 /* A syscall no default group holds, and why: what `cibox policy check` warns of.
  * `form` is "" for the call itself or "(*)" for its unrestricted form. */
 struct sctab_danger {
@@ -56,7 +72,7 @@ int sctab_resolve(const char *name);
 const char *sctab_name(int nr);
 /* The highest native number libseccomp has a name for. */
 int sctab_max_known(void);
-/* A hash of the restriction table, which shapes every compiled filter. */
+/* A hash of the restriction and quiet tables, which shape every compiled filter. */
 uint64_t sctab_digest(void);
 
 #endif

@@ -54,6 +54,30 @@ print(out[0]["n"][2], threading.active_count())'
 	[ "$output" = "3 1" ]
 }
 
+@test "python3 without HOME looks the user up under the default policy" {
+	need python3
+	# No HOME: Python's site module asks the name service for the home folder,
+	# and glibc probes nscd's socket before it reads /etc/passwd.
+	run env -u HOME "$CIBOX" sandbox -- python3 -B -c 'import os; print(os.path.expanduser("~") != "~")'
+	assert_status 0
+	[ "$output" = True ]
+}
+
+@test "the name service's nscd probe is refused quietly; other sockets are not" {
+	run "$CIBOX" sandbox --mode abort -- id -un
+	assert_status 0
+	[ "$output" = "$(id -un)" ]
+	# Through the supervisor too: a section that may use sockets makes every
+	# socket call a question for it, and `id` is not that thread.
+	printf '@default\n@file-read\n[net]\n@network\n' >"$BATS_TEST_TMPDIR/sections.policy"
+	run "$CIBOX" sandbox --policy "$BATS_TEST_TMPDIR/sections.policy" -- id -un
+	assert_status 0
+	[ "$output" = "$(id -un)" ]
+	run "$CIBOX" sandbox -- python3 -B -c 'import socket; socket.socket(socket.AF_UNIX)'
+	assert_status 159
+	assert_line_matching '^ERROR: The syscall "socket" \(syscall number [0-9]+\) is not allowed'
+}
+
 @test "git init, add, commit and log run under the default policy" {
 	need git
 	mkdir repo

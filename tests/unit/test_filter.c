@@ -129,6 +129,32 @@ static void socket_families_and_ioctl_requests(void **state)
 	release(&c);
 }
 
+static void the_name_service_probe_is_refused_quietly(void **state)
+{
+	(void)state;
+	const uint64_t nscd = SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK;
+	struct compiled c = compile("@default,@file-read", SCMP_ACT_TRAP, false, false);
+	assert_int_equal(ask(&c, "socket", AF_UNIX, nscd, 0, 0), SECCOMP_RET_ERRNO | EACCES);
+	/* Any other socket is still a violation. */
+	assert_int_equal(ask(&c, "socket", AF_UNIX, SOCK_STREAM, 0, 0), SECCOMP_RET_TRAP);
+	assert_int_equal(ask(&c, "socket", AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, 0),
+			 SECCOMP_RET_TRAP);
+	assert_int_equal(ask(&c, "socket", AF_INET, nscd, 0, 0), SECCOMP_RET_TRAP);
+	assert_int_equal(ask(&c, "socket", (1ULL << 32) | AF_UNIX, nscd, 0, 0), SECCOMP_RET_TRAP);
+	release(&c);
+
+	/* A policy that allows the socket lets the probe reach nscd. */
+	struct compiled n = compile("@default,@network", SCMP_ACT_TRAP, false, false);
+	assert_int_equal(ask(&n, "socket", AF_UNIX, nscd, 0, 0), SECCOMP_RET_ALLOW);
+	release(&n);
+
+	uint64_t args[6] = { AF_UNIX, nscd, 0, 0, 0, 0 };
+	assert_int_equal(policy_quiet_error(sctab_resolve("socket"), args), EACCES);
+	args[1] = SOCK_STREAM;
+	assert_int_equal(policy_quiet_error(sctab_resolve("socket"), args), 0);
+	assert_int_equal(policy_quiet_error(sctab_resolve("connect"), args), 0);
+}
+
 static void file_read_opens_read_only(void **state)
 {
 	(void)state;
@@ -258,6 +284,7 @@ int main(void)
 		cmocka_unit_test(clone3_answers_enosys_even_when_allowed),
 		cmocka_unit_test(clone_without_namespace_flags_only),
 		cmocka_unit_test(socket_families_and_ioctl_requests),
+		cmocka_unit_test(the_name_service_probe_is_refused_quietly),
 		cmocka_unit_test(file_read_opens_read_only),
 		cmocka_unit_test(the_sigsys_handler_cannot_be_replaced),
 		cmocka_unit_test(the_supervisor_sees_every_execve),
