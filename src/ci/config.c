@@ -376,7 +376,16 @@ int config_resolve(struct ci_plan *plan, char *const *sets, size_t nsets, cibox_
 		files[n++] = plan->config_file;
 	if (plan->defaults_file)
 		files[n++] = plan->defaults_file;
-	int rc = evaluate(plan, &plan->caller, files, n, &plan->env, err);
+	int rc;
+	if (n > 0) {
+		rc = evaluate(plan, &plan->caller, files, n, &plan->env, err);
+	} else {
+		/* Nothing to source: bash would hand the caller's environment back. */
+		rc = envlist_add_vector(&plan->env, envlist_vector((envlist *)&plan->caller));
+		if (rc < 0)
+			error_set(err, rc, "out of memory");
+		envlist_unset(&plan->env, "_");
+	}
 	for (size_t i = 0; rc == 0 && i < nsets; i++) {
 		rc = envlist_put(&plan->env, sets[i]);
 		if (rc < 0)
