@@ -80,8 +80,9 @@ int report_make_run_dir(struct ci_plan *plan, const char *out, cibox_error *err)
 		if ((rc = report_runs_dir(&dir, err)) < 0 || (rc = mkdirs(dir.buf, err)) < 0)
 			goto out;
 		char stamp[32];
-		time_t t = time(NULL);
-		strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&t));
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&now.tv_sec));
 		strbuf_addch(&dir, '/');
 		add_name(&dir, plan->project);
 		strbuf_addch(&dir, '-');
@@ -90,14 +91,19 @@ int report_make_run_dir(struct ci_plan *plan, const char *out, cibox_error *err)
 		add_name(&dir, plan->config);
 		strbuf_addf(&dir, "-%s", stamp);
 		size_t base = dir.len;
-		for (int n = 2; !dir.oom && mkdir(dir.buf, 0755) < 0; n++) {
+		/* Runs in the same second, as scripts make them: the microsecond
+		 * first, so that a burst of runs does not try every number in turn. */
+		for (int n = 1; !dir.oom && mkdir(dir.buf, 0755) < 0; n++) {
 			if (errno != EEXIST || n > 1000) {
 				rc = error_set(err, -EINVAL, "%s: cannot create the run folder: %s", dir.buf,
 					       strerror(errno));
 				goto out;
 			}
 			dir.len = base;
-			strbuf_addf(&dir, "-%d", n);
+			if (n == 1)
+				strbuf_addf(&dir, ".%06ld", now.tv_nsec / 1000);
+			else
+				strbuf_addf(&dir, ".%06ld-%d", now.tv_nsec / 1000, n);
 		}
 	}
 	if (dir.oom) {
@@ -275,7 +281,7 @@ static int write_atomically(const char *dir, const char *name, const struct strb
 		return error_set(err, -ENOMEM, "out of memory");
 	char final[PATH_MAX];
 	snprintf(final, sizeof final, "%s/%s", dir, name);
-	int rc = fs_write_atomically(final, sb->buf, sb->len, 0644);
+	int rc = fs_write_atomically(final, sb->buf, sb->len, 0644, FS_VOLATILE);
 	return rc < 0 ? error_set(err, rc, "%s: %s", final, strerror(-rc)) : 0;
 }
 

@@ -191,7 +191,7 @@ static int show_learned(const struct ci_plan *plan, const char *learned, bool re
 	char *text;
 	int rc = policy_read_file(learned, 1 << 20, &text, &err);
 	if (rc == 0) {
-		rc = fs_write_atomically(current, text, strlen(text), 0644);
+		rc = fs_write_atomically(current, text, strlen(text), 0644, FS_DURABLE);
 		free(text);
 		if (rc < 0)
 			error_set(&err, rc, "cannot write %s: %s", current, strerror(-rc));

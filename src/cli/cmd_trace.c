@@ -50,7 +50,7 @@ static int write_policy(const trace *t, const char *command, bool per_thread, co
 	if (fclose(out) != 0 && rc == 0)
 		rc = -ENOMEM;
 	if (rc == 0)
-		rc = fs_write_atomically(path, text, len, 0644);
+		rc = fs_write_atomically(path, text, len, 0644, FS_DURABLE);
 	free(text);
 	return rc;
 }

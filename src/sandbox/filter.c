@@ -198,7 +198,7 @@ static bool cache_load(const char *path, struct filter_program *out)
 static void cache_store(const char *dir, const char *path, const struct filter_program *prog)
 {
 	if (fs_make_folders(dir, 0700) == 0)
-		fs_write_atomically(path, prog->insns, prog->len * sizeof *prog->insns, 0600);
+		fs_write_atomically(path, prog->insns, prog->len * sizeof *prog->insns, 0600, FS_VOLATILE);
 }
 
 int filter_build_cached(const cibox_policy *policy, const struct filter_spec *spec,

@@ -24,7 +24,8 @@ int fs_make_folders(const char *path, mode_t mode)
 	return mkdir(copy, mode) < 0 && errno != EEXIST ? -errno : 0;
 }
 
-int fs_write_atomically(const char *path, const void *data, size_t len, mode_t mode)
+int fs_write_atomically(const char *path, const void *data, size_t len, mode_t mode,
+			enum fs_durability durability)
 {
 	char tmp[PATH_MAX];
 	const char *slash = strrchr(path, '/');
@@ -44,7 +45,7 @@ int fs_write_atomically(const char *path, const void *data, size_t len, mode_t m
 		else if (n > 0)
 			off += (size_t)n;
 	}
-	if (rc == 0 && (fchmod(fd, mode) < 0 || fsync(fd) < 0))
+	if (rc == 0 && (fchmod(fd, mode) < 0 || (durability == FS_DURABLE && fsync(fd) < 0)))
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;

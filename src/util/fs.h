@@ -14,9 +14,15 @@
 /* mkdir -p: 0 or -errno. */
 int fs_make_folders(const char *path, mode_t mode);
 
+enum fs_durability {
+	FS_VOLATILE, /* after a crash the file may be missing or empty: reports, caches */
+	FS_DURABLE,  /* flushed to disk before it replaces the old one: the user's files */
+};
+
 /* Writes a whole file through a temporary one in the same folder, renamed
  * into place, so that no reader ever sees it half written: 0 or -errno. */
-int fs_write_atomically(const char *path, const void *data, size_t len, mode_t mode);
+int fs_write_atomically(const char *path, const void *data, size_t len, mode_t mode,
+			enum fs_durability durability);
 
 /* rm -rf, opening folders it may not enter first: 0 or -errno. */
 int fs_remove_tree(const char *path);
