@@ -17,20 +17,22 @@
 #include "util/strbuf.h"
 
 /*
- * The shell of a run. Step paths come on fd $3, one a line; each is sourced
- * with errexit and pipefail, and when it returns "0" goes out on fd $4. A
- * failing command ends the shell, and with it the stage. A step that calls
- * `exit` ends the shell too: the EXIT trap then leaves the state in $1 for a
- * new shell (which gets it as $2). bash prints each variable of `declare -p`
- * on one line, writing newlines and other control characters as $'...', so
- * the lines of readonly variables and bash's own arrays can be dropped by a
- * line filter whatever the values hold.
+ * The shell of a run. It gets every step's path as arguments; a step's
+ * number comes on fd $3, one a line (bash reads a pipe a byte at a time, so
+ * a number costs less than a path); the step is sourced with errexit and
+ * pipefail, and when it returns "0" goes out on fd $4. A failing command
+ * ends the shell, and with it the stage. A step that calls `exit` ends the
+ * shell too: the EXIT trap then leaves the state in $1 for a new shell
+ * (which gets it as $2). bash prints each variable of `declare -p` on one
+ * line, writing newlines and other control characters as $'...', so the
+ * lines of readonly variables and bash's own arrays can be dropped by a line
+ * filter whatever the values hold.
  */
 static const char driver_script[] =
 	"__cibox_leave() {\n"
 	"  exec 4>\"$__cibox_state\" || return\n"
 	"  builtin printf 'builtin cd -- %q || exit 125\\n' \"$PWD\" >&4\n"
-	"  builtin unset __cibox_state __cibox_in __cibox_out __cibox_step BASH BASHPID BASH_ALIASES"
+	"  builtin unset __cibox_state __cibox_in __cibox_out __cibox_step __cibox_steps BASH BASHPID BASH_ALIASES"
 	" BASH_ARGV0 BASH_CMDS BASH_COMMAND BASH_EXECUTION_STRING BASH_LOADABLES_PATH BASH_SUBSHELL"
 	" BASH_VERSION COMP_WORDBREAKS DIRSTACK EPOCHREALTIME EPOCHSECONDS FUNCNAME GROUPS HISTCMD"
 	" HOSTTYPE IFS LINENO MACHTYPE OLDPWD OPTARG OPTERR OPTIND OSTYPE PIPESTATUS PWD RANDOM"
@@ -42,9 +44,12 @@ static const char driver_script[] =
 	"}\n"
 	"__cibox_state=$1 __cibox_in=$3 __cibox_out=$4\n"
 	"if [ -n \"$2\" ]; then builtin source \"$2\" || exit 125; fi\n"
+	"builtin shift 4\n"
+	"__cibox_steps=(\"$@\")\n"
 	"set --\n"
 	"trap '[ $? -eq 0 ] && __cibox_leave' EXIT\n"
 	"while IFS= builtin read -r -u \"$__cibox_in\" __cibox_step; do\n"
+	"  __cibox_step=${__cibox_steps[__cibox_step]}\n"
 	"  BASH_ARGV0=$__cibox_step\n"
 	"  set -eo pipefail\n"
 	"  builtin source \"$__cibox_step\"\n"
@@ -209,11 +214,21 @@ static int shell_start(struct ci_plan *plan, ci_engine *engine, char **envp, con
 	char in_text[16], out_text[16];
 	snprintf(in_text, sizeof in_text, "%d", in);
 	snprintf(out_text, sizeof out_text, "%d", out);
-	char *argv[] = { "bash", "--noprofile", "--norc", "-c", (char *)driver_script, "cibox",
-			 (char *)state_out, (char *)state_in, in_text, out_text, NULL };
+	enum { FIXED_ARGS = 10 };
+	char **argv = calloc(FIXED_ARGS + plan->nsteps + 1, sizeof *argv);
+	if (argv) {
+		char *fixed[FIXED_ARGS] = { "bash", "--noprofile", "--norc", "-c", (char *)driver_script,
+					    "cibox", (char *)state_out, (char *)state_in, in_text,
+					    out_text };
+		memcpy(argv, fixed, sizeof fixed);
+		for (size_t i = 0; i < plan->nsteps; i++)
+			argv[FIXED_ARGS + i] = plan->steps[i].path;
+	}
 	struct engine_command cmd = { argv, envp, plan->root, output[1] };
-	int rc = in < 0 || out < 0 ? error_set(err, -errno, "fcntl: %s", strerror(errno))
-				   : engine_spawn(engine, &cmd, &sh->pid, err);
+	int rc = !argv			? error_set(err, -ENOMEM, "out of memory")
+		 : in < 0 || out < 0 ? error_set(err, -errno, "fcntl: %s", strerror(errno))
+				     : engine_spawn(engine, &cmd, &sh->pid, err);
+	free(argv);
 	close(in), close(out);
 	close(control[0]), close(done[1]), close(output[1]);
 	if (rc < 0) {
@@ -245,8 +260,8 @@ static void shell_stop(struct shell *sh)
 
 /* Runs one step in the shell; returns 0 with its outcome recorded, or a
  * negative errno. The shell may end (the step failed, or called exit). */
-static int run_step(struct shell *sh, struct ci_step *step, const struct runner_options *o,
-		    bool *interrupted, cibox_error *err)
+static int run_step(struct shell *sh, struct ci_step *step, size_t number,
+		    const struct runner_options *o, bool *interrupted, cibox_error *err)
 {
 	int log_fd = open(step->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (log_fd < 0)
@@ -257,7 +272,7 @@ static int run_step(struct shell *sh, struct ci_step *step, const struct runner_
 	else
 		say(o, "", "==> %s", step->name, 0, 0);
 	struct strbuf line = STRBUF_INIT;
-	strbuf_addf(&line, "%s\n", step->path);
+	strbuf_addf(&line, "%zu\n", number);
 	ssize_t sent = line.oom ? -1 : write(sh->control, line.buf, line.len);
 	strbuf_release(&line);
 
@@ -432,7 +447,7 @@ int runner_run(struct ci_plan *plan, ci_engine *engine, const struct runner_opti
 				break;
 		}
 		struct ci_step *s = &plan->steps[i];
-		rc = run_step(&sh, s, o, &interrupted, err);
+		rc = run_step(&sh, s, i, o, &interrupted, err);
 		if (rc < 0)
 			break;
 		if (s->status == STEP_INTERRUPTED || interrupted) {
