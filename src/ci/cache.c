@@ -178,10 +178,9 @@ int cache_list(cache_visit_fn visit, void *context, cibox_error *err)
 			char path[PATH_MAX + 512], name[512];
 			snprintf(path, sizeof path, "%s/%s", dir, configs[j]->d_name);
 			snprintf(name, sizeof name, "%s/%s", projects[i]->d_name, configs[j]->d_name);
-			uint64_t bytes;
-			time_t used;
-			fs_tree_usage(path, &bytes, &used);
-			visit(name, bytes, used, context);
+			struct fs_usage usage;
+			fs_tree_usage(path, &usage);
+			visit(name, usage.bytes, usage.newest, context);
 			free(configs[j]);
 		}
 		if (nc >= 0)

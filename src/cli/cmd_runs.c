@@ -9,11 +9,14 @@
 
 #include "ci/report.h"
 #include "cli/cli.h"
+#include "util/fs.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: cibox runs [-n COUNT]\n\n"
-		     "Lists the most recent runs (default 10), newest first: status, duration and\n"
+		     "Lists the most recent runs (default 10), newest first: status, duration,\n"
+		     "what the steps changed in the tree (the overlay's upper layer, kept in the\n"
+		     "run folder's tree/; '-' when the run wrote to the tree or had no jail) and\n"
 		     "run folder. Runs given --out DIR are not listed.\n");
 }
 
@@ -108,7 +111,7 @@ int cmd_runs(int argc, char **argv)
 	if (n == 0)
 		printf("no runs yet in %s\n", dir.buf);
 	else
-		printf("%-11s  %9s  %s\n", "status", "duration", "run folder");
+		printf("%-11s  %9s  %-20s  %s\n", "status", "duration", "changes in tree/", "run folder");
 	for (size_t i = 0; i < n; i++) {
 		if ((long)i < count) {
 			char path[4096], status[32] = "incomplete", seconds[32] = "-";
@@ -123,7 +126,17 @@ int cmd_runs(int argc, char **argv)
 				strbuf_release(&json);
 				strncat(seconds, " s", sizeof seconds - strlen(seconds) - 1);
 			}
-			printf("%-11s  %9s  %s/%s\n", status, seconds, dir.buf, runs[i].name);
+			char changes[64] = "-";
+			struct stat st;
+			snprintf(path, sizeof path, "%s/%s/tree", dir.buf, runs[i].name);
+			if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+				struct fs_usage usage;
+				fs_tree_usage(path, &usage);
+				snprintf(changes, sizeof changes, "%llu file%s, %.1f MiB",
+					 (unsigned long long)usage.files, usage.files == 1 ? "" : "s",
+					 (double)usage.bytes / (1024.0 * 1024.0));
+			}
+			printf("%-11s  %9s  %-20s  %s/%s\n", status, seconds, changes, dir.buf, runs[i].name);
 		}
 		free(runs[i].name);
 	}

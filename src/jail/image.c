@@ -185,9 +185,9 @@ int image_list(image_visit_fn visit, void *context, cibox_error *err)
 	for (int i = 0; i < n; i++) {
 		char path[PATH_MAX + 256];
 		snprintf(path, sizeof path, "%s/%s", dir, entries[i]->d_name);
-		uint64_t bytes;
-		fs_tree_usage(path, &bytes, NULL);
-		visit(entries[i]->d_name, bytes, context);
+		struct fs_usage usage;
+		fs_tree_usage(path, &usage);
+		visit(entries[i]->d_name, usage.bytes, context);
 		free(entries[i]);
 	}
 	free(entries);

@@ -84,27 +84,23 @@ int fs_remove_tree(const char *path)
 }
 
 /* nftw has no context argument. */
-static uint64_t usage_bytes;
-static time_t usage_newest;
+static struct fs_usage usage_sum;
 
 static int add_usage(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)path;
-	(void)flag;
 	(void)ftw;
-	usage_bytes += (uint64_t)st->st_blocks * 512;
-	if (st->st_mtime > usage_newest)
-		usage_newest = st->st_mtime;
+	usage_sum.bytes += (uint64_t)st->st_blocks * 512;
+	if (flag != FTW_D && flag != FTW_DNR)
+		usage_sum.files++;
+	if (st->st_mtime > usage_sum.newest)
+		usage_sum.newest = st->st_mtime;
 	return 0;
 }
 
-void fs_tree_usage(const char *path, uint64_t *bytes, time_t *newest)
+void fs_tree_usage(const char *path, struct fs_usage *usage)
 {
-	usage_bytes = 0;
-	usage_newest = 0;
+	memset(&usage_sum, 0, sizeof usage_sum);
 	nftw(path, add_usage, 32, FTW_PHYS);
-	if (bytes)
-		*bytes = usage_bytes;
-	if (newest)
-		*newest = usage_newest;
+	*usage = usage_sum;
 }

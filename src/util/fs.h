@@ -27,7 +27,13 @@ int fs_write_atomically(const char *path, const void *data, size_t len, mode_t m
 /* rm -rf, opening folders it may not enter first: 0 or -errno. */
 int fs_remove_tree(const char *path);
 
-/* Bytes the tree takes on disk, and the newest modification time in it. */
-void fs_tree_usage(const char *path, uint64_t *bytes, time_t *newest);
+struct fs_usage {
+	uint64_t bytes;  /* on disk */
+	uint64_t files;  /* everything but folders */
+	time_t newest;   /* the newest modification time */
+};
+
+/* What a tree holds; zeros when it does not exist. */
+void fs_tree_usage(const char *path, struct fs_usage *usage);
 
 #endif

@@ -27,8 +27,11 @@ setup() {
 	[ "$(cat "$BATS_TEST_TMPDIR/results/out/artifact")" = built ]
 	[ "$(cat "$BATS_TEST_TMPDIR/results/kept")" = changed ]
 	[ ! -e "$BATS_TEST_TMPDIR/results/deleted" ]
-	# the changes stay in the run folder for inspection
+	# the changes stay in the run folder for inspection, and cibox runs counts
+	# them: kept, out/artifact and the whiteout that hides deleted
 	[ "$(cat "$(run_dir)/tree/kept")" = changed ]
+	run "$CIBOX" runs
+	assert_line_matching '^passed +[0-9.]+ s +3 files, [0-9.]+ MiB +/'
 }
 
 @test "--in-place writes through to the tree" {
