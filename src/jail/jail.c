@@ -289,16 +289,21 @@ static int setup_dev(cibox_error *err)
 	return rc;
 }
 
+/* Where an operation mounts, and whether on a folder (else on a file). */
+static bool op_target(const struct jail_op *op, char src[PATH_MAX], char dst[PATH_MAX])
+{
+	jail_path(dst, NEWROOT, op->dst);
+	if (!op->src)
+		return true;
+	struct stat st;
+	jail_path(src, OLDROOT, op->src);
+	return stat(src, &st) < 0 || S_ISDIR(st.st_mode);
+}
+
 static int carry_out(const struct jail_op *op, cibox_error *err)
 {
 	char src[PATH_MAX], dst[PATH_MAX], opts[3 * PATH_MAX + 64];
-	jail_path(dst, NEWROOT, op->dst);
-	struct stat st;
-	bool directory = true;
-	if (op->src) {
-		jail_path(src, OLDROOT, op->src);
-		directory = stat(src, &st) < 0 || S_ISDIR(st.st_mode);
-	}
+	bool directory = op_target(op, src, dst);
 	int rc = ensure_target(dst, directory, err);
 	if (rc < 0)
 		return rc;
@@ -333,6 +338,31 @@ static void bring_loopback_up(void)
 	close(fd);
 }
 
+/* An image need not hold the folders the jail mounts on (the work tree's path,
+ * the run folder, caches): it is seen through an overlay whose upper layer is
+ * in the jail's scratch tmpfs, where they are made before the root turns
+ * read-only. The image itself is never written. */
+static int mount_image(const jail_plan *plan, const char *image, cibox_error *err)
+{
+	char opts[2 * PATH_MAX];
+	if (mkdir("/image-upper", 0755) < 0 || mkdir("/image-work", 0755) < 0)
+		return error_set(err, -errno, "cannot prepare the image's overlay: %s", strerror(errno));
+	if (snprintf(opts, sizeof opts,
+		     "lowerdir=%s,upperdir=/image-upper,workdir=/image-work,userxattr",
+		     image) >= (int)sizeof opts)
+		return error_set(err, -ENAMETOOLONG, "the image's path is too long");
+	int rc = mount_or_fail("overlay", NEWROOT, "overlay", 0, opts, err);
+	static const char *const fixed[] = { NEWROOT "/proc", NEWROOT "/dev", NEWROOT "/tmp" };
+	for (size_t i = 0; rc == 0 && i < sizeof fixed / sizeof fixed[0]; i++)
+		rc = ensure_target(fixed[i], true, err);
+	for (size_t i = 0; rc == 0 && i < plan->count; i++) {
+		char src[PATH_MAX], dst[PATH_MAX];
+		bool directory = op_target(&plan->ops[i], src, dst);
+		rc = ensure_target(dst, directory, err);
+	}
+	return rc;
+}
+
 /* Build the new root under NEWROOT with the host's root at OLDROOT, then make
  * it the root. Runs in the jail's init, inside every new namespace. */
 static int build_root(const jail_plan *plan, cibox_error *err)
@@ -351,8 +381,11 @@ static int build_root(const jail_plan *plan, cibox_error *err)
 
 	char root[PATH_MAX];
 	jail_path(root, OLDROOT, plan->rootfs ? plan->rootfs : "");
-	if ((rc = mount_or_fail(root, NEWROOT, NULL, MS_BIND | MS_REC, NULL, err)) < 0 ||
-	    (rc = make_read_only(NEWROOT, err)) < 0 ||
+	if (plan->rootfs)
+		rc = mount_image(plan, root, err);
+	else
+		rc = mount_or_fail(root, NEWROOT, NULL, MS_BIND | MS_REC, NULL, err);
+	if (rc < 0 || (rc = make_read_only(NEWROOT, err)) < 0 ||
 	    (rc = mount_or_fail("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 				NULL, err)) < 0 ||
 	    (rc = setup_dev(err)) < 0 ||

@@ -154,6 +154,27 @@ c.sendall(b"ping"); print(a.recv(4).decode())'
 	assert_line_matching "cannot mount on /nonexistent-cibox: it does not exist in the read-only root"
 }
 
+@test "an image root needs no folders for what the jail mounts, and stays unchanged" {
+	# A root of two programs and their libraries: no /proc, /dev, /tmp or
+	# /deep in it, and the jail mounts on all of them.
+	local root="$BATS_TEST_TMPDIR/root" lib
+	for lib in /bin/sh /bin/cat $(ldd /bin/sh /bin/cat | grep -o '/[^ :]*\( \|$\)' | sort -u); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+	mkdir "$BATS_TEST_TMPDIR/data"
+	echo from-host >"$BATS_TEST_TMPDIR/data/f"
+	local before
+	before=$(cd "$root" && find . | sort)
+	jail --rootfs "$root" --bind "$BATS_TEST_TMPDIR/data:/deep/new/place" -- \
+		/bin/sh -c 'cat /deep/new/place/f; cat /proc/self/comm; echo x >/etc-new'
+	assert_status 2
+	assert_line_matching '^from-host$'
+	assert_line_matching '^cat$'
+	assert_line_matching 'Read-only file system'
+	[ "$(cd "$root" && find . | sort)" = "$before" ]
+}
+
 @test "a machine without user namespaces gets exit 3 and how to enable them" {
 	command -v unshare >/dev/null || skip "unshare (util-linux) is not installed"
 	unshare --user --map-root-user true 2>/dev/null || skip "this machine has no user namespaces to limit"
