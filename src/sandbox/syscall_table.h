@@ -39,9 +39,10 @@ struct sctab_group {
 
 /*
  * A call the C library makes only to probe for an optional service, and
- * falls back from when it fails. When a policy refuses its syscall, the
- * filter answers this call with `error` instead of a violation, so that a
- * policy without @network can still look up a user name.
+ * falls back from when it fails. When a policy does not allow this call
+ * (refuses its syscall, or lists values without its own), the filter answers
+ * it with `error` instead of a violation, so that a policy without @network
+ * can still look up a user name.
  */
 struct sctab_quiet {
 	const char *syscall;
