@@ -237,4 +237,18 @@ setup() {
 	run "$CIBOX" run --write
 	assert_status 2
 	assert_one_line
+	run "$CIBOX" run --args
+	assert_status 2
+	assert_one_line
+	assert_line_matching "run: --args is how --trace learns; give both"
+}
+
+@test "run --trace --args --write learns values into the stage's policy, which then holds in abort mode" {
+	step test 01_build.sh <<<'echo a | cat >/dev/null; ls -l / >/dev/null'
+	run "$CIBOX" run --trace --args --write
+	assert_status 0
+	grep -q '^-ioctl # ' ci/test/sandbox.policy
+	grep -qE '^clone\(CLONE_CHILD_CLEARTID\|CLONE_CHILD_SETTID\|SIGCHLD\) # ' ci/test/sandbox.policy
+	run "$CIBOX" run --set CI_SANDBOX=abort
+	assert_status 0
 }
