@@ -19,7 +19,9 @@ static const char *why_any_form(const char *syscall)
 }
 
 /* Listed values are held to cibox's safe form as `name(*)` is: each one
- * beyond it is named, with what that form guards against. */
+ * beyond it is named, with what that form guards against. A value within a
+ * safe form already allowed is named too: it adds nothing, and whoever wrote
+ * it most likely meant to allow only the values listed. */
 static int report_values(const cibox_policy *before, const cibox_policy *after,
 			 const char *origin, unsigned line, FILE *out)
 {
@@ -31,16 +33,23 @@ static int report_values(const cibox_policy *before, const cibox_policy *after,
 		unsigned n;
 		const uint32_t *values = nr < 0 ? NULL : policy_values(after, nr, &n);
 		for (unsigned i = 0; values && i < n; i++) {
+			bool fits = policy_value_fits_restriction(nr, values[i]);
 			if (policy_has_value(before, nr, values[i]) ||
-			    policy_value_fits_restriction(nr, values[i]))
+			    (fits && policy_form(after, nr) != POLICY_RESTRICTED))
 				continue;
 			char text[ARGVAL_TEXT_MAX];
 			argval_format(&args[a], values[i], text, sizeof text);
+			findings++;
+			if (fits) {
+				fprintf(out, "%s:%u: %s(%s) adds nothing to the safe form allowed before; "
+					     "write -%s before the values to allow only them\n",
+					origin, line, args[a].syscall, text, args[a].syscall);
+				continue;
+			}
 			const struct sctab_restriction *r = sctab_restriction_find(args[a].syscall);
 			fprintf(out, "%s:%u: %s(%s) is beyond cibox's safe form of %s (%s): %s\n", origin,
 				line, args[a].syscall, text, args[a].syscall, r ? r->summary : "",
 				why_any_form(args[a].syscall));
-			findings++;
 		}
 	}
 	return findings;

@@ -73,6 +73,15 @@ load helpers
 	[ "${#lines[@]}" -eq 3 ]
 }
 
+@test "argument values: check names a value the safe form allowed before already holds" {
+	printf '@default\nioctl(TCGETS, 0x5413)\n-prctl\nprctl(PR_SET_NAME)\n' >"$BATS_TEST_TMPDIR/noop.policy"
+	run "$CIBOX" policy check "$BATS_TEST_TMPDIR/noop.policy"
+	assert_status 1
+	assert_line_matching "noop.policy:2: ioctl\(TCGETS\) adds nothing to the safe form allowed before; write -ioctl before the values to allow only them$"
+	assert_line_matching "noop.policy:2: ioctl\(TIOCGWINSZ\) adds nothing "
+	[ "${#lines[@]}" -eq 2 ]
+}
+
 @test "argument values: a bad value is one line naming file and line, status 2 everywhere" {
 	printf '@default\n\nioctl(TCGETS, TCGETZ)\n' >"$BATS_TEST_TMPDIR/bad.policy"
 	run "$CIBOX" sandbox --policy "$BATS_TEST_TMPDIR/bad.policy" -- true
