@@ -54,7 +54,14 @@ const char *cibox_mode_name(enum cibox_mode mode);
  *   name        one syscall; where cibox restricts its arguments (clone, socket,
  *               ioctl, prctl, open, ...) only the safe form is allowed
  *   name(*)     the syscall with any arguments
- *   -name       take the syscall out again (both forms); -@group likewise
+ *   name(V, ...) the syscall when its argument is one of the values listed,
+ *               for clone (flags), socket and socketpair (family), ioctl
+ *               (request) and prctl (option): `ioctl(TCGETS, FIONREAD)`,
+ *               `clone(CLONE_VM|CLONE_VFORK|SIGCHLD)`; a value is a name, a
+ *               number (decimal or 0x hex) or, for clone, names joined by '|';
+ *               the low 32 bits of the argument must equal it exactly. Values
+ *               add to what earlier entries allow; `-ioctl` first for only them
+ *   -name       take the syscall out again (all forms and values); -@group likewise
  */
 typedef struct cibox_policy cibox_policy;
 
@@ -62,7 +69,8 @@ cibox_policy *cibox_policy_new(void);
 void cibox_policy_free(cibox_policy *policy);
 /* One entry, as above. */
 int cibox_policy_add(cibox_policy *policy, const char *entry, cibox_error *err);
-/* Entries separated by commas and/or white space: "@default,@network futex". */
+/* Entries separated by commas and/or white space: "@default,@network futex";
+ * a comma between parentheses belongs to the entry: "socket(AF_UNIX, AF_INET)". */
 int cibox_policy_add_list(cibox_policy *policy, const char *list, cibox_error *err);
 /* The text of a *.policy file: one entry per line, '#' starts a comment.
  * Errors name origin (a file name), line and entry. */

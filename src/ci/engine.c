@@ -59,10 +59,13 @@ int engine_set_sandbox(ci_engine *engine, const char *mode, const char *policy, 
 }
 
 int engine_set_trace(ci_engine *engine, const char *policy_out, const char *title,
-		     cibox_error *err)
+		     bool record_args, cibox_error *err)
 {
 	const char *words[] = { "/proc/self/exe", "trace", "-o", policy_out, "--title", title, "--" };
-	return set_wrapper(engine, words, sizeof words / sizeof words[0], err);
+	const char *with_args[] = { "/proc/self/exe", "trace", "--args", "-o", policy_out, "--title",
+				    title, "--" };
+	return record_args ? set_wrapper(engine, with_args, sizeof with_args / sizeof with_args[0], err)
+			   : set_wrapper(engine, words, sizeof words / sizeof words[0], err);
 }
 
 int engine_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid, cibox_error *err)

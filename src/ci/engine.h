@@ -38,8 +38,8 @@ bool engine_whole_run_in_jail(const ci_engine *engine);
 /* Every step under the syscall sandbox: `cibox sandbox --mode MODE --policy
  * POLICY -- step`. */
 int engine_set_sandbox(ci_engine *engine, const char *mode, const char *policy, cibox_error *err);
-/* Every step traced: `cibox trace -o POLICY_OUT --title TITLE -- step`. */
-int engine_set_trace(ci_engine *engine, const char *policy_out, const char *title,
+/* Every step traced: `cibox trace -o POLICY_OUT --title TITLE [--args] -- step`. */
+int engine_set_trace(ci_engine *engine, const char *policy_out, const char *title, bool record_args,
 		     cibox_error *err);
 int engine_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid, cibox_error *err);
 void engine_close(ci_engine *engine);

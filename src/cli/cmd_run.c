@@ -27,7 +27,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: cibox run [STAGE] [--env NAME|PATH] [--set VAR=VALUE]... [--out DIR]\n"
 		"                 [--engine ns|host] [--in-place] [--keep-uid] [--export DIR]\n"
-		"                 [--trace [--write]] [-q]\n\n"
+		"                 [--trace [--args] [--write]] [-q]\n\n"
 		"Runs the steps of ci/STAGE/ (default: test) in name order, as CI runs them.\n\n"
 		"  --env NAME|PATH  the configuration ci/STAGE/00_setup_env_NAME.sh, or a file;\n"
 		"                   FILE_ENV in the environment does the same\n"
@@ -42,6 +42,7 @@ static void usage(FILE *out)
 		"  --export DIR     ns: copy what the steps changed in the tree into DIR afterwards\n"
 		"  --trace          learn the syscall policy the steps need (into the run folder) and\n"
 		"                   show how it differs from ci/STAGE/sandbox.policy\n"
+		"  --args           with --trace: learn clone, socket, ioctl and prctl by argument value\n"
 		"  --write          with --trace: replace ci/STAGE/sandbox.policy with it\n"
 		"  -q, --quiet      show only failures and the final table\n\n"
 		"The environment: the caller's, then the configuration, then ci/STAGE/00_setup_env.sh,\n"
@@ -52,7 +53,7 @@ static void usage(FILE *out)
 
 struct run_args {
 	const char *stage, *env, *out, *engine, *export_dir;
-	bool in_place, keep_uid, trace, write;
+	bool in_place, keep_uid, trace, write, record_args;
 	char **sets;
 	size_t nsets;
 	bool quiet;
@@ -70,6 +71,7 @@ static int parse(int argc, char **argv, struct run_args *a)
 			     : strcmp(argv[i], "--keep-uid") == 0 ? &a->keep_uid
 			     : strcmp(argv[i], "--trace") == 0	  ? &a->trace
 			     : strcmp(argv[i], "--write") == 0	  ? &a->write
+			     : strcmp(argv[i], "--args") == 0	  ? &a->record_args
 								  : NULL;
 		if (flag) {
 			*flag = true;
@@ -248,15 +250,16 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
-	if (args.write && !args.trace) {
-		cli_error("run: --write keeps what --trace learned; give both");
+	if ((args.write || args.record_args) && !args.trace) {
+		cli_error("run: %s", args.write ? "--write keeps what --trace learned; give both"
+						: "--args is how --trace learns; give both");
 		status = CLI_USAGE;
 		goto out;
 	}
 	char learned[PATH_MAX], title[256];
 	snprintf(learned, sizeof learned, "%s/sandbox.policy", plan.run_dir);
 	snprintf(title, sizeof title, "the steps of ci/%s, configuration %s", plan.stage, plan.config);
-	if (args.trace ? engine_set_trace(engine, learned, title, &err) < 0
+	if (args.trace ? engine_set_trace(engine, learned, title, args.record_args, &err) < 0
 		       : prepare_sandbox(&plan, engine, &err) < 0) {
 		cli_error("run: %s", err.message);
 		status = CLI_USAGE;

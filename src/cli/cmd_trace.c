@@ -20,10 +20,12 @@ static const char base_policy[] = "@default";
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: cibox trace [-o FILE] [--per-thread] [--title TEXT] -- COMMAND [ARG...]\n\n"
+	fprintf(out, "usage: cibox trace [-o FILE] [--args] [--per-thread] [--title TEXT] -- COMMAND [ARG...]\n\n"
 		     "Runs COMMAND and everything it starts, and writes the policy it needed (to FILE\n"
 		     "or standard output), ready for `cibox sandbox --policy FILE` or a stage's\n"
-		     "sandbox.policy. With --per-thread, what only some threads called goes into a\n"
+		     "sandbox.policy. With --args, the argument values of clone, socket, socketpair,\n"
+		     "ioctl and prctl are recorded and the policy allows exactly those values, as in\n"
+		     "ioctl(TCGETS). With --per-thread, what only some threads called goes into a\n"
 		     "[thread] section per thread name (as the kernel reports it). --title names\n"
 		     "what was traced in the policy's first line, instead of the command.\n"
 		     "Exit status: the command's; 2 bad usage; 3 this machine cannot supervise\n"
@@ -62,7 +64,7 @@ int cmd_trace(int argc, char **argv)
 		return CLI_OK;
 	}
 	const char *output = NULL;
-	bool per_thread = false;
+	bool per_thread = false, record_args = false;
 	const char *title = NULL;
 	int i = 1;
 	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
@@ -70,6 +72,8 @@ int cmd_trace(int argc, char **argv)
 			output = argv[++i];
 		} else if (strcmp(argv[i], "--per-thread") == 0) {
 			per_thread = true;
+		} else if (strcmp(argv[i], "--args") == 0) {
+			record_args = true;
 		} else if (strcmp(argv[i], "--title") == 0 && i + 1 < argc) {
 			title = argv[++i];
 		} else {
@@ -93,8 +97,8 @@ int cmd_trace(int argc, char **argv)
 		return rc == -ENOENT ? 127 : 126;
 	}
 	policy_set *policies = NULL;
-	trace *t = trace_new(base_policy);
-	if (!t || policy_set_from_list(base_policy, &policies, &err) < 0) {
+	trace *t = trace_new(base_policy, record_args);
+	if (!t || policy_set_from_list(trace_kernel_policy(t), &policies, &err) < 0) {
 		trace_free(t);
 		cli_error("trace: out of memory");
 		return CLI_FAILED;

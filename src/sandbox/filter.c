@@ -24,6 +24,43 @@
 #define X32_SYSCALL_BIT 0x40000000u
 #define PREFIX_LEN 6
 
+/* The arguments of the one call a quiet refusal answers (its conditions are
+ * all equalities), to ask the policy whether it allows that call. */
+static bool policy_allows_quiet_call(const cibox_policy *policy, int nr, const struct sctab_quiet *q)
+{
+	uint64_t args[6] = { 0 };
+	for (unsigned c = 0; c < q->when.count; c++)
+		args[q->when.cond[c].arg] = q->when.cond[c].datum_a;
+	return policy_allows_call(policy, nr, args);
+}
+
+/* A syscall allowed in some forms only: cibox's safe form where `restricted`,
+ * one rule per listed value, and the quiet refusal where the policy leaves
+ * that call out. A value is an int to the kernel: only the low 32 bits are
+ * compared, so that the upper ones, which the kernel ignores, can neither
+ * smuggle another value in nor fail a call that passes this one. */
+static int add_forms(scmp_filter_ctx ctx, const cibox_policy *policy, int nr, const char *name,
+		     bool restricted)
+{
+	int rc = 0;
+	const struct sctab_restriction *r = restricted ? sctab_restriction_find(name) : NULL;
+	for (unsigned i = 0; r && i < r->count && rc == 0; i++)
+		rc = seccomp_rule_add_exact_array(ctx, SCMP_ACT_ALLOW, nr, r->alt[i].count,
+						  r->alt[i].cond);
+	unsigned count;
+	const uint32_t *values = policy_values(policy, nr, &count);
+	const struct sctab_argument *a = count ? sctab_argument_find(name) : NULL;
+	for (unsigned i = 0; a && i < count && rc == 0; i++) {
+		struct scmp_arg_cmp cond = { a->arg, SCMP_CMP_MASKED_EQ, UINT32_MAX, values[i] };
+		rc = seccomp_rule_add_exact_array(ctx, SCMP_ACT_ALLOW, nr, 1, &cond);
+	}
+	const struct sctab_quiet *q = sctab_quiet_find(name);
+	if (rc == 0 && q && !policy_allows_quiet_call(policy, nr, q))
+		rc = seccomp_rule_add_exact_array(ctx, SCMP_ACT_ERRNO((uint32_t)q->error), nr,
+						  q->when.count, q->when.cond);
+	return rc;
+}
+
 static int add_rules(scmp_filter_ctx ctx, const cibox_policy *policy,
 		     const struct filter_spec *spec, cibox_error *err)
 {
@@ -49,16 +86,8 @@ static int add_rules(scmp_filter_ctx ctx, const cibox_policy *policy,
 		} else if (form == POLICY_ANY &&
 			   !(spec->guard_sigsys && strcmp(name, "rt_sigaction") == 0)) {
 			rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 0);
-		} else if (form != POLICY_REFUSED) {
-			const struct sctab_restriction *r = sctab_restriction_find(name);
-			for (unsigned i = 0; r && i < r->count && rc == 0; i++)
-				rc = seccomp_rule_add_exact_array(ctx, SCMP_ACT_ALLOW, nr,
-								  r->alt[i].count, r->alt[i].cond);
 		} else {
-			const struct sctab_quiet *q = sctab_quiet_find(name);
-			if (q)
-				rc = seccomp_rule_add_exact_array(ctx, SCMP_ACT_ERRNO((uint32_t)q->error),
-								  nr, q->when.count, q->when.cond);
+			rc = add_forms(ctx, policy, nr, name, form != POLICY_REFUSED);
 		}
 		if (rc < 0)
 			return error_set(err, rc, "cannot add a rule for syscall '%s': %s", name,
@@ -160,7 +189,7 @@ static uint64_t program_key(const cibox_policy *policy, const struct filter_spec
 	const struct scmp_version *v = seccomp_version();
 	/* libseccomp's version also stands for its syscall table, and so for the
 	 * ENOSYS range of the prefix. */
-	uint64_t facts[] = { 1 /* layout of this key */, spec->violation, spec->notify_exec,
+	uint64_t facts[] = { 2 /* layout of this key */, spec->violation, spec->notify_exec,
 			     spec->guard_sigsys, v->major, v->minor, v->micro,
 			     seccomp_arch_native(), sctab_digest() };
 	const unsigned char *p = (const unsigned char *)facts;
@@ -170,6 +199,12 @@ static uint64_t program_key(const cibox_policy *policy, const struct filter_spec
 		unsigned char forms = (unsigned char)(policy_form(policy, nr) |
 			(spec->supervised && cibox_policy_allows(spec->supervised, nr)) << 4);
 		h = (h ^ forms) * 0x100000001b3ULL;
+		unsigned count;
+		const uint32_t *values = policy_values(policy, nr, &count);
+		for (unsigned i = 0; i < count; i++)
+			for (unsigned byte = 0; byte < 4; byte++)
+				h = (h ^ ((values[i] >> (8 * byte)) & 0xff)) * 0x100000001b3ULL;
+		h = (h ^ count) * 0x100000001b3ULL;
 	}
 	return h;
 }

@@ -1,7 +1,10 @@
 /*
  * What the filter builder needs to know of a policy: for each native syscall
  * number, whether it is refused, allowed in its restricted form, or allowed
- * with any arguments.
+ * with any arguments; and for the few syscalls whose argument a policy may
+ * list value by value (struct sctab_argument), the values listed. A call is
+ * allowed when its form allows it or its value is listed: values only ever
+ * add to the form, as every entry adds to the entries before it.
  */
 #ifndef CIBOX_SANDBOX_POLICY_H
 #define CIBOX_SANDBOX_POLICY_H
@@ -16,8 +19,25 @@ enum policy_form {
 	POLICY_ANY = 2,
 };
 
+/* The longest entry a policy reads, a long list of values included. */
+#define POLICY_ENTRY_MAX 4096
+/* Values one syscall may list: each is a rule of the kernel's filter. */
+#define POLICY_VALUES_MAX 128
+
 enum policy_form policy_form(const cibox_policy *policy, int nr);
 void policy_set_form(cibox_policy *policy, int nr, enum policy_form form);
+
+/* The values listed for syscall nr, in ascending order; NULL when none. */
+const uint32_t *policy_values(const cibox_policy *policy, int nr, unsigned *count);
+/* Replaces them (at most POLICY_VALUES_MAX, sorted, no repeats). */
+void policy_set_values(cibox_policy *policy, int nr, const uint32_t *values, unsigned count);
+bool policy_has_value(const cibox_policy *policy, int nr, uint32_t value);
+/* Whether this value of the listed argument fits cibox's restricted form. */
+bool policy_value_fits_restriction(int nr, uint32_t value);
+
+/* The length of the entry text starts with: up to a blank or a comma, where
+ * neither is between parentheses (`socket(AF_UNIX, AF_INET)` is one entry). */
+size_t policy_entry_span(const char *text, size_t len);
 
 /* Whether a call with these arguments is allowed: checked in user space, by
  * the supervisor, the way the kernel's filter would check it. */

@@ -3,10 +3,57 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "sandbox/arg_value.h"
 #include "sandbox/policy.h"
 #include "sandbox/syscall_table.h"
 
-#define ENTRY_MAX 128
+/* Why the unrestricted form of a syscall is dangerous, from the table. */
+static const char *why_any_form(const char *syscall)
+{
+	size_t count;
+	const struct sctab_danger *dangers = sctab_dangers(&count);
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(dangers[i].syscall, syscall) == 0 && dangers[i].form[0])
+			return dangers[i].why;
+	return "outside what cibox allows by default";
+}
+
+/* Listed values are held to cibox's safe form as `name(*)` is: each one
+ * beyond it is named, with what that form guards against. A value within a
+ * safe form already allowed is named too: it adds nothing, and whoever wrote
+ * it most likely meant to allow only the values listed. */
+static int report_values(const cibox_policy *before, const cibox_policy *after,
+			 const char *origin, unsigned line, FILE *out)
+{
+	size_t count;
+	const struct sctab_argument *args = sctab_arguments(&count);
+	int findings = 0;
+	for (size_t a = 0; a < count; a++) {
+		int nr = sctab_resolve(args[a].syscall);
+		unsigned n;
+		const uint32_t *values = nr < 0 ? NULL : policy_values(after, nr, &n);
+		for (unsigned i = 0; values && i < n; i++) {
+			bool fits = policy_value_fits_restriction(nr, values[i]);
+			if (policy_has_value(before, nr, values[i]) ||
+			    (fits && policy_form(after, nr) != POLICY_RESTRICTED))
+				continue;
+			char text[ARGVAL_TEXT_MAX];
+			argval_format(&args[a], values[i], text, sizeof text);
+			findings++;
+			if (fits) {
+				fprintf(out, "%s:%u: %s(%s) adds nothing to the safe form allowed before; "
+					     "write -%s before the values to allow only them\n",
+					origin, line, args[a].syscall, text, args[a].syscall);
+				continue;
+			}
+			const struct sctab_restriction *r = sctab_restriction_find(args[a].syscall);
+			fprintf(out, "%s:%u: %s(%s) is beyond cibox's safe form of %s (%s): %s\n", origin,
+				line, args[a].syscall, text, args[a].syscall, r ? r->summary : "",
+				why_any_form(args[a].syscall));
+		}
+	}
+	return findings;
+}
 
 /* The dangers an entry brings in, given the policy before and after it. */
 static int report_dangers(const cibox_policy *before, const cibox_policy *after,
@@ -45,7 +92,7 @@ int policy_lint(const char *text, const char *origin, FILE *out)
 	const char *p;
 	size_t len;
 	while (policy_next_line(&text, &line_no, &p, &len)) {
-		char entry[ENTRY_MAX];
+		char entry[POLICY_ENTRY_MAX];
 		if (len >= sizeof entry) {
 			fprintf(out, "%s:%u: entry too long\n", origin, line_no);
 			findings++;
@@ -68,7 +115,7 @@ int policy_lint(const char *text, const char *origin, FILE *out)
 				after = unnamed ? policy_clone(unnamed) : NULL;
 				if (!before || !after)
 					break;
-			} else if (strpbrk(entry, " \t")) {
+			} else if (policy_entry_span(entry, len) != len) {
 				fprintf(out, "%s:%u: one entry per line, found '%s'\n", origin, line_no, entry);
 				findings++;
 			} else if (cibox_policy_add(after, entry, &err) < 0) {
@@ -77,6 +124,7 @@ int policy_lint(const char *text, const char *origin, FILE *out)
 			} else {
 				any_entry = true;
 				findings += report_dangers(before, after, entry, origin, line_no, out);
+				findings += report_values(before, after, origin, line_no, out);
 				cibox_policy_add(before, entry, NULL);
 			}
 		}
@@ -99,6 +147,40 @@ static const char *form_text(const char *name, enum policy_form form)
 	return r ? r->summary : "";
 }
 
+static void print_header(int *differences, const char *header, FILE *out)
+{
+	if (!(*differences)++ && header)
+		fprintf(out, "%s\n", header);
+}
+
+/* Values one policy lists and the other not, one line each: `+ ioctl(TCGETS)`.
+ * For a section, a difference its part without sections shows already is left out. */
+static void diff_values(const cibox_policy *a, const cibox_policy *b, const cibox_policy *a_base,
+			const cibox_policy *b_base, int nr, const char *header, int *differences,
+			FILE *out)
+{
+	const char *name = sctab_name(nr);
+	const struct sctab_argument *arg = sctab_argument_find(name);
+	const cibox_policy *sides[2] = { a, b };
+	for (int side = 0; arg && side < 2; side++) {
+		unsigned n;
+		const uint32_t *values = policy_values(sides[side], nr, &n);
+		for (unsigned i = 0; i < n; i++) {
+			bool in_a = policy_has_value(a, nr, values[i]);
+			bool in_b = policy_has_value(b, nr, values[i]);
+			if (in_a == in_b)
+				continue;
+			if (a_base && in_a == policy_has_value(a_base, nr, values[i]) &&
+			    in_b == policy_has_value(b_base, nr, values[i]))
+				continue;
+			char text[ARGVAL_TEXT_MAX];
+			argval_format(arg, values[i], text, sizeof text);
+			print_header(differences, header, out);
+			fprintf(out, "%c %s(%s)\n", in_b ? '+' : '-', name, text);
+		}
+	}
+}
+
 /* a and b; for a section, a_base and b_base are the parts without sections,
  * whose differences were shown already. */
 static int diff_part(const cibox_policy *a, const cibox_policy *b, const cibox_policy *a_base,
@@ -108,12 +190,14 @@ static int diff_part(const cibox_policy *a, const cibox_policy *b, const cibox_p
 	for (int nr = 0; nr < SCTAB_NR_LIMIT; nr++) {
 		enum policy_form fa = policy_form(a, nr), fb = policy_form(b, nr);
 		const char *name = sctab_name(nr);
-		if (fa == fb || !name)
+		if (!name)
+			continue;
+		diff_values(a, b, a_base, b_base, nr, header, &differences, out);
+		if (fa == fb)
 			continue;
 		if (a_base && fa == policy_form(a_base, nr) && fb == policy_form(b_base, nr))
 			continue;
-		if (!differences++ && header)
-			fprintf(out, "%s\n", header);
+		print_header(&differences, header, out);
 		if (fa == POLICY_REFUSED || fb == POLICY_REFUSED) {
 			enum policy_form f = fa == POLICY_REFUSED ? fb : fa;
 			const char *text = form_text(name, f);

@@ -75,8 +75,25 @@ const cibox_policy *policy_set_for(const policy_set *set, const char *thread)
 	return set->unnamed;
 }
 
-/* The kernel's part is each syscall in the weakest form any thread has it;
- * the supervisor's is whatever some thread has beyond that. */
+/* The values every one of the policies lists for nr, in common. */
+static unsigned common_values(const cibox_policy *const *policies, size_t count, int nr,
+			      uint32_t *out)
+{
+	unsigned n, kept = 0;
+	const uint32_t *values = policy_values(policies[0], nr, &n);
+	for (unsigned v = 0; v < n; v++) {
+		bool everywhere = true;
+		for (size_t i = 1; everywhere && i < count; i++)
+			everywhere = policy_has_value(policies[i], nr, values[v]);
+		if (everywhere)
+			out[kept++] = values[v];
+	}
+	return kept;
+}
+
+/* The kernel's part is each syscall in the weakest form any thread has it,
+ * with the values every thread lists; the supervisor's is every syscall some
+ * thread has in another form or with other values. */
 static int split(policy_set *set)
 {
 	if (!set->count) {
@@ -85,18 +102,35 @@ static int split(policy_set *set)
 	}
 	set->common = policy_clone(set->unnamed);
 	set->supervised = cibox_policy_new();
-	if (!set->common || !set->supervised)
+	const cibox_policy **all = calloc(set->count + 1, sizeof *all);
+	if (!set->common || !set->supervised || !all) {
+		free(all);
 		return -ENOMEM;
+	}
+	all[0] = set->unnamed;
+	for (size_t i = 0; i < set->count; i++)
+		all[i + 1] = set->sections[i].policy;
 	for (int nr = 0; nr < SCTAB_NR_LIMIT; nr++) {
 		enum policy_form least = policy_form(set->unnamed, nr), most = least;
+		unsigned count;
+		policy_values(set->unnamed, nr, &count);
+		uint32_t common[POLICY_VALUES_MAX];
+		unsigned kept = common_values(all, set->count + 1, nr, common);
+		bool other_values = false;
 		for (size_t i = 0; i < set->count; i++) {
 			enum policy_form f = policy_form(set->sections[i].policy, nr);
+			unsigned n;
+			policy_values(set->sections[i].policy, nr, &n);
 			least = f < least ? f : least;
 			most = f > most ? f : most;
+			other_values = other_values || n != kept;
 		}
 		policy_set_form(set->common, nr, least);
-		policy_set_form(set->supervised, nr, most > least ? POLICY_ANY : POLICY_REFUSED);
+		policy_set_values(set->common, nr, common, kept);
+		bool differ = most > least || other_values || count != kept;
+		policy_set_form(set->supervised, nr, differ ? POLICY_ANY : POLICY_REFUSED);
 	}
+	free(all);
 	return 0;
 }
 
@@ -109,12 +143,12 @@ struct line {
 static int apply(cibox_policy *policy, const struct line *line, const char *origin,
 		 cibox_error *err)
 {
-	char entry[128];
+	char entry[POLICY_ENTRY_MAX];
 	if (line->len >= sizeof entry)
 		return error_set(err, -EINVAL, "%s:%u: entry too long", origin, line->number);
 	memcpy(entry, line->text, line->len);
 	entry[line->len] = '\0';
-	if (strpbrk(entry, " \t"))
+	if (policy_entry_span(entry, line->len) != line->len)
 		return error_set(err, -EINVAL, "%s:%u: one entry per line, found '%s'", origin,
 				 line->number, entry);
 	int rc = cibox_policy_add(policy, entry, err);

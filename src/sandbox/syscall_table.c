@@ -8,11 +8,14 @@
 #include "sandbox/syscall_table.h"
 
 #include <asm/ioctls.h>
+#include <asm/termbits.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <linux/prctl.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
+#include <linux/sockios.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -207,6 +210,85 @@ static const struct sctab_quiet quiet[] = {
 	  "glibc's probe for nscd before it reads /etc/passwd" },
 };
 
+/*
+ * Names for argument values: what `cibox trace --args` writes and a policy
+ * may use instead of a number. Not every constant, only those programs are
+ * seen to use and those a reviewer should recognise; one name per value, so
+ * that a value is always written the same way.
+ */
+#define SYM(c) { #c, (uint32_t)(c) }
+
+static const struct sctab_symbol clone_flags[] = {
+	SYM(CLONE_VM), SYM(CLONE_FS), SYM(CLONE_FILES), SYM(CLONE_SIGHAND), SYM(CLONE_PIDFD),
+	SYM(CLONE_PTRACE), SYM(CLONE_VFORK), SYM(CLONE_PARENT), SYM(CLONE_THREAD),
+	SYM(CLONE_NEWNS), SYM(CLONE_SYSVSEM), SYM(CLONE_SETTLS), SYM(CLONE_PARENT_SETTID),
+	SYM(CLONE_CHILD_CLEARTID), SYM(CLONE_DETACHED), SYM(CLONE_UNTRACED),
+	SYM(CLONE_CHILD_SETTID), SYM(CLONE_NEWCGROUP), SYM(CLONE_NEWUTS), SYM(CLONE_NEWIPC),
+	SYM(CLONE_NEWUSER), SYM(CLONE_NEWPID), SYM(CLONE_NEWNET), SYM(CLONE_IO),
+	/* The low byte is the signal the parent gets when the child ends. */
+	SYM(SIGHUP), SYM(SIGINT), SYM(SIGQUIT), SYM(SIGKILL), SYM(SIGUSR1), SYM(SIGUSR2),
+	SYM(SIGPIPE), SYM(SIGALRM), SYM(SIGTERM), SYM(SIGCHLD), SYM(SIGCONT), SYM(SIGSTOP),
+};
+
+static const struct sctab_symbol families[] = {
+	SYM(AF_UNIX), SYM(AF_INET), SYM(AF_INET6), SYM(AF_NETLINK), SYM(AF_PACKET),
+	SYM(AF_KEY), SYM(AF_BLUETOOTH), SYM(AF_ALG), SYM(AF_VSOCK), SYM(AF_XDP), SYM(AF_CAN),
+	SYM(AF_TIPC),
+};
+
+static const struct sctab_symbol ioctl_requests[] = {
+	SYM(TCGETS), SYM(TCSETS), SYM(TCSETSW), SYM(TCSETSF), SYM(TCGETS2), SYM(TCSETS2),
+	SYM(TCSBRK), SYM(TCXONC), SYM(TCFLSH), SYM(TIOCEXCL), SYM(TIOCNXCL), SYM(TIOCSCTTY),
+	SYM(TIOCGPGRP), SYM(TIOCSPGRP), SYM(TIOCOUTQ), SYM(TIOCSTI), SYM(TIOCGWINSZ),
+	SYM(TIOCSWINSZ), SYM(TIOCMGET), SYM(TIOCMSET), SYM(FIONREAD), SYM(TIOCLINUX),
+	SYM(TIOCCONS), SYM(FIONBIO), SYM(TIOCNOTTY), SYM(TIOCSETD), SYM(TIOCGETD),
+	SYM(TIOCGSID), SYM(TIOCGPTN), SYM(TIOCSPTLCK), SYM(TIOCGPTPEER), SYM(FIONCLEX),
+	SYM(FIOCLEX), SYM(FIOASYNC), SYM(FIOQSIZE), SYM(FICLONE), SYM(FICLONERANGE),
+	SYM(FIDEDUPERANGE), SYM(FIGETBSZ), SYM(FIBMAP), SYM(FS_IOC_GETFLAGS),
+	SYM(FS_IOC_SETFLAGS), SYM(BLKGETSIZE64), SYM(SIOCGIFCONF),
+	SYM(SIOCGIFFLAGS), SYM(SIOCGIFINDEX), SYM(SIOCGIFHWADDR), SYM(SIOCGIFNAME),
+	SYM(SIOCGIFMTU), SYM(SIOCGIFADDR),
+};
+
+static const struct sctab_symbol prctl_options[] = {
+	SYM(PR_SET_PDEATHSIG), SYM(PR_GET_PDEATHSIG), SYM(PR_GET_DUMPABLE), SYM(PR_SET_DUMPABLE),
+	SYM(PR_GET_KEEPCAPS), SYM(PR_SET_KEEPCAPS), SYM(PR_SET_NAME), SYM(PR_GET_NAME),
+	SYM(PR_GET_SECCOMP), SYM(PR_SET_SECCOMP), SYM(PR_CAPBSET_READ), SYM(PR_CAPBSET_DROP),
+	SYM(PR_GET_SECUREBITS), SYM(PR_SET_SECUREBITS), SYM(PR_SET_TIMERSLACK),
+	SYM(PR_GET_TIMERSLACK), SYM(PR_MCE_KILL), SYM(PR_SET_MM), SYM(PR_SET_CHILD_SUBREAPER),
+	SYM(PR_GET_CHILD_SUBREAPER), SYM(PR_SET_NO_NEW_PRIVS), SYM(PR_GET_NO_NEW_PRIVS),
+	SYM(PR_GET_TID_ADDRESS), SYM(PR_SET_THP_DISABLE), SYM(PR_GET_THP_DISABLE),
+	SYM(PR_CAP_AMBIENT), SYM(PR_GET_SPECULATION_CTRL), SYM(PR_SET_SPECULATION_CTRL),
+	SYM(PR_SET_IO_FLUSHER), SYM(PR_SET_SYSCALL_USER_DISPATCH), SYM(PR_SCHED_CORE),
+	SYM(PR_SET_PTRACER), SYM(PR_SET_VMA),
+};
+
+#define SYMBOLS(t) (t), sizeof (t) / sizeof (t)[0]
+
+static const struct sctab_argument arguments[] = {
+	{ "clone", 0, "flag", true, CSIGNAL, SYMBOLS(clone_flags) },
+	{ "socket", 0, "family", false, 0, SYMBOLS(families) },
+	{ "socketpair", 0, "family", false, 0, SYMBOLS(families) },
+	{ "ioctl", 1, "request", false, 0, SYMBOLS(ioctl_requests) },
+	{ "prctl", 0, "option", false, 0, SYMBOLS(prctl_options) },
+};
+_Static_assert(sizeof arguments / sizeof arguments[0] <= SCTAB_ARGUMENT_MAX,
+	       "a policy keeps room for SCTAB_ARGUMENT_MAX syscalls with values");
+
+const struct sctab_argument *sctab_arguments(size_t *count)
+{
+	*count = sizeof arguments / sizeof arguments[0];
+	return arguments;
+}
+
+const struct sctab_argument *sctab_argument_find(const char *syscall)
+{
+	for (size_t i = 0; i < sizeof arguments / sizeof arguments[0]; i++)
+		if (strcmp(arguments[i].syscall, syscall) == 0)
+			return &arguments[i];
+	return NULL;
+}
+
 const struct sctab_quiet *sctab_quiet_find(const char *syscall)
 {
 	for (size_t i = 0; i < sizeof quiet / sizeof quiet[0]; i++)
@@ -275,6 +357,10 @@ uint64_t sctab_digest(void)
 		h = fnv1a(h, quiet[i].syscall, strlen(quiet[i].syscall) + 1);
 		h = fnv1a(h, &quiet[i].error, sizeof quiet[i].error);
 		h = hash_alternative(h, &quiet[i].when);
+	}
+	for (size_t i = 0; i < sizeof arguments / sizeof arguments[0]; i++) {
+		h = fnv1a(h, arguments[i].syscall, strlen(arguments[i].syscall) + 1);
+		h = fnv1a(h, &arguments[i].arg, sizeof arguments[i].arg);
 	}
 	return h;
 }

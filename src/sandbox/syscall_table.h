@@ -9,6 +9,7 @@
 #define CIBOX_SANDBOX_SYSCALL_TABLE_H
 
 #include <seccomp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,9 +39,10 @@ struct sctab_group {
 
 /*
  * A call the C library makes only to probe for an optional service, and
- * falls back from when it fails. When a policy refuses its syscall, the
- * filter answers this call with `error` instead of a violation, so that a
- * policy without @network can still look up a user name.
+ * falls back from when it fails. When a policy does not allow this call
+ * (refuses its syscall, or lists values without its own), the filter answers
+ * it with `error` instead of a violation, so that a policy without @network
+ * can still look up a user name.
  */
 struct sctab_quiet {
 	const char *syscall;
@@ -51,6 +53,36 @@ struct sctab_quiet {
 };
 
 const struct sctab_quiet *sctab_quiet_find(const char *syscall);
+
+/* A constant's name, for argument values in policies. */
+struct sctab_symbol {
+	const char *name;
+	uint32_t value;
+};
+
+/*
+ * A syscall whose restricted argument a policy may also list value by value:
+ * `ioctl(TCGETS, FIONREAD)`, `clone(CLONE_VM|...|SIGCHLD)`. The kernel reads
+ * each of these arguments as an int, so a value is 32 bits and is compared
+ * with the low half of the register only. The restriction of the same
+ * syscall reads no other argument, so whether a value fits cibox's safe form
+ * is a question about the value alone.
+ */
+struct sctab_argument {
+	const char *syscall;
+	unsigned arg;       /* which argument, from 0 */
+	const char *what;   /* what a value is, for messages: "request" */
+	bool flags;         /* a value is names joined by '|' (clone's flags) */
+	uint32_t number_bits; /* of flags, the bits that hold a number (clone's exit signal) */
+	const struct sctab_symbol *symbols; /* one name per value */
+	size_t symbol_count;
+};
+
+/* At most this many syscalls take argument values (a policy keeps room for each). */
+#define SCTAB_ARGUMENT_MAX 8
+
+const struct sctab_argument *sctab_arguments(size_t *count);
+const struct sctab_argument *sctab_argument_find(const char *syscall);
 
 /* A syscall no default group holds, and why: what `cibox policy check` warns of.
  * `form` is "" for the call itself or "(*)" for its unrestricted form. */

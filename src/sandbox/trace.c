@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sandbox/arg_value.h"
 #include "sandbox/policy.h"
 #include "sandbox/syscall_table.h"
 
@@ -22,26 +23,58 @@ struct usage {
 	unsigned thread_count;
 };
 
+/* One argument value of one syscall, with --args. */
+struct value_usage {
+	int nr;
+	uint32_t value;
+	struct usage u;
+};
+
+/* How often threads of one name called one recorded value. */
+struct thread_value {
+	size_t index; /* in trace.values */
+	uint32_t calls;
+};
+
 /* The calls of the threads of one name, for per-thread sections. */
 struct thread_usage {
 	char name[NAME_MAX_LEN];
 	uint32_t calls[SCTAB_NR_LIMIT];
+	struct thread_value *values;
+	size_t value_count;
 };
 
 struct trace {
 	char *base;
+	char *kernel; /* the base, less the syscalls whose values are recorded */
+	bool record_args;
 	struct usage used[SCTAB_NR_LIMIT];
 	struct thread_usage *threads;
 	size_t thread_count;
+	struct value_usage *values;
+	size_t value_count;
 };
 
-trace *trace_new(const char *base)
+trace *trace_new(const char *base, bool record_args)
 {
 	trace *t = calloc(1, sizeof *t);
-	if (t && !(t->base = strdup(base))) {
-		free(t);
-		t = NULL;
+	if (!t)
+		return NULL;
+	t->record_args = record_args;
+	size_t count;
+	const struct sctab_argument *args = sctab_arguments(&count);
+	size_t len = strlen(base) + 1;
+	for (size_t i = 0; record_args && i < count; i++)
+		len += strlen(args[i].syscall) + 2;
+	t->base = strdup(base);
+	t->kernel = malloc(len);
+	if (!t->base || !t->kernel) {
+		trace_free(t);
+		return NULL;
 	}
+	strcpy(t->kernel, base);
+	for (size_t i = 0; record_args && i < count; i++)
+		strcat(strcat(t->kernel, ",-"), args[i].syscall);
 	return t;
 }
 
@@ -49,9 +82,18 @@ void trace_free(trace *t)
 {
 	if (t) {
 		free(t->base);
+		free(t->kernel);
+		for (size_t i = 0; i < t->thread_count; i++)
+			free(t->threads[i].values);
 		free(t->threads);
+		free(t->values);
 	}
 	free(t);
+}
+
+const char *trace_kernel_policy(const trace *t)
+{
+	return t->kernel;
 }
 
 static struct thread_usage *thread_usage(trace *t, const char *name)
@@ -80,6 +122,44 @@ static void remember(char names[][NAME_MAX_LEN], unsigned *count, const char *na
 	(*count)++;
 }
 
+/* The index of the record of (nr, value), made on first sight; -1 if out of memory. */
+static ssize_t value_usage(trace *t, int nr, uint32_t value)
+{
+	for (size_t i = 0; i < t->value_count; i++)
+		if (t->values[i].nr == nr && t->values[i].value == value)
+			return (ssize_t)i;
+	struct value_usage *grown = realloc(t->values, (t->value_count + 1) * sizeof *grown);
+	if (!grown)
+		return -1;
+	t->values = grown;
+	memset(&grown[t->value_count], 0, sizeof *grown);
+	grown[t->value_count].nr = nr;
+	grown[t->value_count].value = value;
+	return (ssize_t)t->value_count++;
+}
+
+static int count_thread_value(struct thread_usage *th, size_t index)
+{
+	for (size_t i = 0; i < th->value_count; i++)
+		if (th->values[i].index == index) {
+			th->values[i].calls++;
+			return 0;
+		}
+	struct thread_value *grown = realloc(th->values, (th->value_count + 1) * sizeof *grown);
+	if (!grown)
+		return -ENOMEM;
+	th->values = grown;
+	th->values[th->value_count++] = (struct thread_value){ index, 1 };
+	return 0;
+}
+
+/* The argument table's entry for nr when its values are recorded. */
+static const struct sctab_argument *recorded(const trace *t, int nr)
+{
+	const char *name = sctab_name(nr);
+	return t->record_args && name ? sctab_argument_find(name) : NULL;
+}
+
 int trace_observe(trace *t, int nr, const uint64_t args[6], const char *thread,
 		  const char *program)
 {
@@ -95,7 +175,18 @@ int trace_observe(trace *t, int nr, const uint64_t args[6], const char *thread,
 	if (!per_thread)
 		return -ENOMEM;
 	per_thread->calls[nr]++;
-	return 0;
+	const struct sctab_argument *a = recorded(t, nr);
+	if (!a)
+		return 0;
+	/* The kernel reads the low 32 bits, and so does the policy. */
+	ssize_t index = value_usage(t, nr, (uint32_t)args[a->arg]);
+	if (index < 0)
+		return -ENOMEM;
+	struct usage *v = &t->values[index].u;
+	v->calls++;
+	remember(v->programs, &v->program_count, program);
+	remember(v->threads, &v->thread_count, thread);
+	return count_thread_value(per_thread, (size_t)index);
 }
 
 static void write_names(FILE *out, char names[][NAME_MAX_LEN], unsigned count)
@@ -157,28 +248,133 @@ static void write_entry(FILE *out, int nr, const struct usage *u, uint32_t calls
 	fprintf(out, "\n");
 }
 
+static uint32_t thread_value_calls(const struct thread_usage *th, size_t index)
+{
+	for (size_t i = 0; i < th->value_count; i++)
+		if (th->values[i].index == index)
+			return th->values[i].calls;
+	return 0;
+}
+
+static bool every_thread_called_value(const trace *t, size_t index)
+{
+	for (size_t i = 0; i < t->thread_count; i++)
+		if (!thread_value_calls(&t->threads[i], index))
+			return false;
+	return t->thread_count > 0;
+}
+
+/* The recorded values of nr, by value, as indexes into t->values. */
+static size_t values_of(const trace *t, int nr, size_t *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < t->value_count; i++) {
+		if (t->values[i].nr != nr)
+			continue;
+		size_t at = n++;
+		while (at > 0 && t->values[out[at - 1]].value > t->values[i].value) {
+			out[at] = out[at - 1];
+			at--;
+		}
+		out[at] = i;
+	}
+	return n;
+}
+
+static void write_value_entry(FILE *out, const struct sctab_argument *a, const struct value_usage *v,
+			      uint32_t calls)
+{
+	char text[ARGVAL_TEXT_MAX];
+	argval_format(a, v->value, text, sizeof text);
+	fprintf(out, "%s(%s) # ", a->syscall, text);
+	struct usage shown = v->u;
+	if (calls)
+		shown.calls = calls;
+	write_usage(out, &shown);
+	if (!policy_value_fits_restriction(v->nr, v->value))
+		fprintf(out, "; beyond cibox's safe form");
+	fprintf(out, "\n");
+}
+
+enum values_part {
+	VALUES_ALL,    /* every value: a policy without sections */
+	VALUES_COMMON, /* what every thread called: the part before the sections */
+	VALUES_THREAD, /* the rest of what one thread called: its section */
+};
+
+/*
+ * The recorded values of every syscall with values. The part without
+ * sections first takes out what `covered` (the base and the groups written)
+ * allows of these syscalls, so that only the values seen remain. A syscall
+ * with more values than a policy lists falls back to any arguments.
+ */
+static int write_values(const trace *t, const cibox_policy *covered, enum values_part part,
+			const struct thread_usage *thread, FILE *out)
+{
+	size_t count;
+	const struct sctab_argument *args = sctab_arguments(&count);
+	size_t *order = malloc((t->value_count + 1) * sizeof *order);
+	if (!order)
+		return -ENOMEM;
+	for (size_t a = 0; a < count; a++) {
+		int nr = sctab_resolve(args[a].syscall);
+		if (nr < 0)
+			continue;
+		size_t n = values_of(t, nr, order);
+		if (part != VALUES_THREAD && cibox_policy_allows(covered, nr))
+			fprintf(out, "-%s # %s\n", args[a].syscall,
+				n ? "only the values below, traced with --args"
+				  : "never called, traced with --args");
+		if (n > POLICY_VALUES_MAX) {
+			if (part != VALUES_THREAD) {
+				fprintf(out, "%s(*) # %zu values, more than a policy lists; ", args[a].syscall, n);
+				write_usage(out, &t->used[nr]);
+				fprintf(out, "\n");
+			}
+			continue;
+		}
+		for (size_t i = 0; i < n; i++) {
+			const struct value_usage *v = &t->values[order[i]];
+			bool everyone = every_thread_called_value(t, order[i]);
+			uint32_t calls = part == VALUES_THREAD ? thread_value_calls(thread, order[i]) : 0;
+			if (part == VALUES_ALL || (part == VALUES_COMMON && everyone) ||
+			    (part == VALUES_THREAD && calls && !everyone))
+				write_value_entry(out, &args[a], v, calls);
+		}
+	}
+	free(order);
+	return 0;
+}
+
 static int write_per_thread(const trace *t, FILE *out)
 {
 	/* What every traced thread called is for all; the rest goes in sections. */
 	for (int nr = 0; nr < SCTAB_NR_LIMIT; nr++) {
-		bool everyone = t->thread_count > 0 && sctab_name(nr);
+		bool everyone = t->thread_count > 0 && sctab_name(nr) && !recorded(t, nr);
 		for (size_t i = 0; everyone && i < t->thread_count; i++)
 			everyone = t->threads[i].calls[nr] > 0;
 		if (everyone)
 			write_entry(out, nr, &t->used[nr], 0);
 	}
-	for (size_t i = 0; i < t->thread_count; i++) {
+	cibox_policy *base = cibox_policy_new();
+	int rc = base && cibox_policy_add_list(base, t->base, NULL) == 0 ? 0 : -ENOMEM;
+	if (rc == 0 && t->record_args)
+		rc = write_values(t, base, VALUES_COMMON, NULL, out);
+	cibox_policy_free(base);
+	for (size_t i = 0; i < t->thread_count && rc == 0; i++) {
 		const struct thread_usage *th = &t->threads[i];
 		fprintf(out, "\n[%.15s]\n", th->name);
 		for (int nr = 0; nr < SCTAB_NR_LIMIT; nr++) {
 			bool everyone = true;
 			for (size_t j = 0; everyone && j < t->thread_count; j++)
 				everyone = t->threads[j].calls[nr] > 0;
-			if (th->calls[nr] && !everyone && sctab_name(nr))
+			if (th->calls[nr] && !everyone && sctab_name(nr) && !recorded(t, nr))
 				write_entry(out, nr, &t->used[nr], th->calls[nr]);
 		}
+		if (t->record_args)
+			rc = write_values(t, NULL, VALUES_THREAD, th, out);
 	}
-	return ferror(out) ? -EIO : 0;
+	return rc < 0 ? rc : ferror(out) ? -EIO : 0;
 }
 
 int trace_write_policy(const trace *t, const char *command, bool per_thread, FILE *out)
@@ -209,7 +405,7 @@ int trace_write_policy(const trace *t, const char *command, bool per_thread, FIL
 	for (int nr = 0; nr < SCTAB_NR_LIMIT; nr++) {
 		const struct usage *u = &t->used[nr];
 		const char *name = sctab_name(nr);
-		if (!u->calls || !name)
+		if (!u->calls || !name || recorded(t, nr))
 			continue;
 		/* A restricted form the base or a group allows is not enough for a
 		 * call outside it: the trace saw that call because the kernel asked. */
@@ -218,7 +414,8 @@ int trace_write_policy(const trace *t, const char *command, bool per_thread, FIL
 			continue;
 		write_entry(out, nr, u, 0);
 	}
+	int rc = t->record_args ? write_values(t, covered, VALUES_ALL, NULL, out) : 0;
 	cibox_policy_free(base);
 	cibox_policy_free(covered);
-	return ferror(out) ? -EIO : 0;
+	return rc < 0 ? rc : ferror(out) ? -EIO : 0;
 }

@@ -123,6 +123,32 @@ setup() {
 	assert_line_matching "01_fine.sh +passed"
 }
 
+@test "CI_SANDBOX: a stage's policy may list argument values; a bad one is a configuration error" {
+	step test 00_setup_env.sh <<<'export CI_SANDBOX=log-and-abort'
+	step test sandbox.policy <<-'EOF'
+	@default
+	@file-read
+	@file-write
+	@process
+	@signal
+	@ipc
+	@system-info
+	-clone
+	clone(CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD)  # a shell's fork
+	EOF
+	step test 01_fine.sh <<<'echo fine | cat'
+	step test 02_thread.sh <<<'python3 -c "import threading; threading.Thread(target=print).start()"'
+	run "$CIBOX" run
+	assert_status 1
+	assert_line_matching "01_fine.sh +passed"
+	assert_line_matching '^(\[02_thread.sh\] )?ERROR: The syscall "clone" \(syscall number [0-9]+\) is not allowed'
+	printf '@default\nclone(CLONE_VM|CLONE_NOPE)\n' >ci/test/sandbox.policy
+	run "$CIBOX" run
+	assert_status 2
+	assert_one_line
+	assert_line_matching "CI_SANDBOX=log-and-abort: .*sandbox.policy:2: unknown flag 'CLONE_NOPE' for clone"
+}
+
 @test "CI_SANDBOX with a bad mode or no policy is a configuration error" {
 	step test 01_a.sh <<<'true'
 	step test 00_setup_env.sh <<<'export CI_SANDBOX=strict'
@@ -214,4 +240,18 @@ setup() {
 	run "$CIBOX" run --write
 	assert_status 2
 	assert_one_line
+	run "$CIBOX" run --args
+	assert_status 2
+	assert_one_line
+	assert_line_matching "run: --args is how --trace learns; give both"
+}
+
+@test "run --trace --args --write learns values into the stage's policy, which then holds in abort mode" {
+	step test 01_build.sh <<<'echo a | cat >/dev/null; ls -l / >/dev/null'
+	run "$CIBOX" run --trace --args --write
+	assert_status 0
+	grep -q '^-ioctl # ' ci/test/sandbox.policy
+	grep -qE '^clone\(CLONE_CHILD_CLEARTID\|CLONE_CHILD_SETTID\|SIGCHLD\) # ' ci/test/sandbox.policy
+	run "$CIBOX" run --set CI_SANDBOX=abort
+	assert_status 0
 }

@@ -13,6 +13,31 @@ trace_then_enforce() {
 	assert_status 0
 }
 
+# The same with --args: clone, socket, ioctl and prctl learned by value.
+trace_args_then_enforce() {
+	policy=$BATS_TEST_TMPDIR/learned.policy
+	run "$CIBOX" trace --args -o "$policy" -- "$@"
+	assert_status 0
+	grep -q '^-ioctl # ' "$policy"
+	grep -q '^-prctl # ' "$policy"
+	! grep -qE '^(clone|socket|socketpair|ioctl|prctl)(\(\*\))? ' "$policy"
+	run "$CIBOX" sandbox --mode abort --policy "$policy" -- "$@"
+	assert_status 0
+}
+
+# The learned policy less one recorded value of SYSCALL stops CMD, naming SYSCALL.
+refused_without_one_value() {
+	local syscall=$1
+	shift
+	local value
+	value=$(grep -m1 "^$syscall(" "$policy")
+	[ -n "$value" ]
+	grep -vxF "$value" "$policy" >"$BATS_TEST_TMPDIR/less.policy"
+	run "$CIBOX" sandbox --policy "$BATS_TEST_TMPDIR/less.policy" -- "$@"
+	assert_status 159
+	assert_line_matching "^ERROR: The syscall \"$syscall\" \\(syscall number [0-9]+\\) is not allowed"
+}
+
 @test "a shell pipeline, traced, runs under its policy in abort mode" {
 	trace_then_enforce sh -c 'echo a | tr a b | cat; ls / >/dev/null'
 	[ "$output" = b ]
@@ -58,6 +83,81 @@ trace_then_enforce() {
 	printf 'int main(void) { return 0; }\n' >"$BATS_TEST_TMPDIR/proj/hello.c"
 	printf 'hello: hello.c\n\tcc -o hello hello.c\n' >"$BATS_TEST_TMPDIR/proj/Makefile"
 	trace_then_enforce sh -c "cd '$BATS_TEST_TMPDIR/proj' && rm -f hello && make -s && ./hello"
+}
+
+@test "--args: a shell pipeline runs under exactly the values it used, and fails without one" {
+	cmd='echo a | tr a b | cat; ls / >/dev/null; ls -l /dev/null >/dev/null'
+	trace_args_then_enforce sh -c "$cmd"
+	[ "$output" = b ]
+	grep -qE '^ioctl\(TCGETS\) # [0-9]+ calls? by ' "$policy"
+	run "$CIBOX" policy check "$policy"
+	assert_status 0
+	refused_without_one_value ioctl sh -c "$cmd"
+}
+
+@test "--args: python3 with a thread runs under the values it used, and fails without one" {
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	cat >"$BATS_TEST_TMPDIR/script.py" <<-'PY'
+	import json, threading
+	out = []
+	t = threading.Thread(target=lambda: out.append(json.loads("[1, 2]")))
+	t.start(); t.join()
+	print(out[0][1])
+	PY
+	trace_args_then_enforce python3 "$BATS_TEST_TMPDIR/script.py"
+	[ "$output" = 2 ]
+	# A thread's clone, flags by name.
+	grep -qE '^clone\(CLONE_VM\|CLONE_FS\|CLONE_FILES\|CLONE_SIGHAND\|CLONE_THREAD\|' "$policy"
+	refused_without_one_value clone python3 "$BATS_TEST_TMPDIR/script.py"
+}
+
+@test "--args: make building a C program runs under the values it used, and fails without one" {
+	command -v make >/dev/null && command -v cc >/dev/null || skip "make or cc is not installed"
+	mkdir -p "$BATS_TEST_TMPDIR/proj"
+	printf 'int main(void) { return 0; }\n' >"$BATS_TEST_TMPDIR/proj/hello.c"
+	printf 'hello: hello.c\n\tcc -o hello hello.c\n' >"$BATS_TEST_TMPDIR/proj/Makefile"
+	cmd="cd '$BATS_TEST_TMPDIR/proj' && rm -f hello && make -s && ./hello"
+	trace_args_then_enforce sh -c "$cmd"
+	refused_without_one_value clone sh -c "$cmd"
+}
+
+@test "--args: git init, add and commit run under the values they used, and fail without one" {
+	command -v git >/dev/null || skip "git is not installed"
+	script="repo=\$(mktemp -d '$BATS_TEST_TMPDIR/repo.XXXXXX') && git init -q \"\$repo\" &&
+		cd \"\$repo\" && echo hi >f && git add f &&
+		git -c user.name=t -c user.email=t@example.invalid commit -qm one && git status --short"
+	HOME=$BATS_TEST_TMPDIR trace_args_then_enforce sh -c "$script"
+	HOME=$BATS_TEST_TMPDIR refused_without_one_value ioctl sh -c "$script"
+}
+
+# Stressors that need no privilege and no network: cpu, vm (16 MiB), pipe and
+# fork; each forks workers that rename themselves with prctl(PR_SET_NAME).
+@test "--args: stress-ng runs under the values it used, and fails without prctl(PR_SET_NAME)" {
+	command -v stress-ng >/dev/null || skip "stress-ng is not installed (scripts/install-deps)"
+	cd "$BATS_TEST_TMPDIR"
+	stress=(stress-ng --cpu 1 --vm 1 --vm-bytes 16M --pipe 1 --fork 1 --timeout 2s)
+	trace_args_then_enforce "${stress[@]}"
+	assert_line_matching 'successful run completed'
+	grep -qxE 'prctl\(PR_SET_NAME\) # [0-9]+ calls by stress-ng' "$policy"
+	grep -qE '^clone\(CLONE_CHILD_CLEARTID\|CLONE_CHILD_SETTID\|SIGCHLD\) # ' "$policy"
+	grep -v '^prctl(PR_SET_NAME) ' "$policy" >"$BATS_TEST_TMPDIR/less.policy"
+	run "$CIBOX" sandbox --policy "$BATS_TEST_TMPDIR/less.policy" -- "${stress[@]}"
+	assert_status 159
+	assert_line_matching '^ERROR: The syscall "prctl" \(syscall number [0-9]+\) is not allowed'
+}
+
+@test "--args --per-thread: a value only one thread used is in its section, and held there" {
+	policy=$BATS_TEST_TMPDIR/threads.policy
+	run "$CIBOX" trace --args --per-thread -o "$policy" -- "$HELPERS/threads" "$BATS_TEST_TMPDIR"
+	assert_status 0
+	[ "$(sed -n '/^\[net\]$/,/^\[/p' "$policy" | grep -c '^socket(AF_UNIX) ')" -eq 1 ]
+	[ "$(grep -c '^socket' "$policy")" -eq 1 ]
+	run "$CIBOX" sandbox --mode abort --policy "$policy" -- "$HELPERS/threads" "$BATS_TEST_TMPDIR"
+	assert_status 0
+	[ "$output" = "threads done" ]
+	run "$CIBOX" sandbox --policy "$policy" -- "$HELPERS/threads" "$BATS_TEST_TMPDIR" --swap
+	assert_status 159
+	assert_line_matching '^ERROR: The syscall "socket" \(syscall number [0-9]+\) is not allowed by the syscall sandbox in thread "disk"\. Please report\.$'
 }
 
 @test "trace writes to standard output without -o, and passes the exit status on" {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <linux/prctl.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -129,6 +130,106 @@ static void socket_families_and_ioctl_requests(void **state)
 	release(&c);
 }
 
+static void listed_values_allow_exactly_those(void **state)
+{
+	(void)state;
+	struct compiled c = compile("@default,-ioctl,ioctl(TCGETS, FIONREAD)", SCMP_ACT_TRAP, false,
+				    false);
+	assert_int_equal(ask(&c, "ioctl", 1, TCGETS, 0, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(ask(&c, "ioctl", 1, FIONREAD, 0, 0), SECCOMP_RET_ALLOW);
+	/* In cibox's safe form, but not listed. */
+	assert_int_equal(ask(&c, "ioctl", 1, TIOCGWINSZ, 0, 0), SECCOMP_RET_TRAP);
+	assert_int_equal(ask(&c, "ioctl", 1, TIOCSTI, 0, 0), SECCOMP_RET_TRAP);
+	/* The kernel reads the low 32 bits: upper ones neither pass nor fail a call. */
+	assert_int_equal(ask(&c, "ioctl", 1, (0xdeadULL << 32) | TCGETS, 0, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(ask(&c, "ioctl", 1, (0xdeadULL << 32) | TIOCSTI, 0, 0), SECCOMP_RET_TRAP);
+	assert_int_equal(ask(&c, "ioctl", 1, (uint64_t)TCGETS << 32, 0, 0), SECCOMP_RET_TRAP);
+	release(&c);
+
+	/* clone's flags are one exact value each, not a mask. */
+	const uint64_t fork_flags = CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD;
+	c = compile("@default,clone(CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID|SIGCHLD)", SCMP_ACT_TRAP,
+		    false, false);
+	assert_int_equal(ask(&c, "clone", fork_flags, 0, 0, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(ask(&c, "clone", (1ULL << 40) | fork_flags, 0, 0, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(ask(&c, "clone", SIGCHLD, 0, 0, 0), SECCOMP_RET_TRAP);
+	assert_int_equal(ask(&c, "clone", fork_flags | CLONE_NEWUSER, 0, 0, 0), SECCOMP_RET_TRAP);
+	release(&c);
+}
+
+static void values_add_to_the_safe_form(void **state)
+{
+	(void)state;
+	struct compiled c = compile("@default,ioctl(TIOCSTI),prctl(PR_SET_MM)", SCMP_ACT_TRAP, false,
+				    false);
+	assert_int_equal(ask(&c, "ioctl", 1, TCGETS, 0, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(ask(&c, "ioctl", 1, TIOCSTI, 0, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(ask(&c, "ioctl", 1, TIOCLINUX, 0, 0), SECCOMP_RET_TRAP);
+	assert_int_equal(ask(&c, "prctl", PR_SET_NAME, 0, 0, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(ask(&c, "prctl", PR_SET_MM, 0, 0, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(ask(&c, "prctl", PR_SET_SECCOMP, 0, 0, 0), SECCOMP_RET_TRAP);
+	release(&c);
+}
+
+/* The supervisor judges per-thread calls in user space: it must answer
+ * exactly what the kernel's filter answers. */
+static void user_space_agrees_with_the_filter(void **state)
+{
+	(void)state;
+	struct compiled c = compile("@default,@network,-ioctl,ioctl(TCGETS, 0x5413),-socket,"
+				    "socket(AF_INET6, AF_NETLINK),prctl(PR_SET_VMA),"
+				    "clone(CLONE_VM|CLONE_VFORK|SIGCHLD)",
+				    SCMP_ACT_TRAP, false, false);
+	static const char *const names[] = { "ioctl", "socket", "prctl", "clone" };
+	static const uint64_t values[] = { TCGETS, TIOCGWINSZ, TIOCSTI, AF_UNIX, AF_INET, AF_INET6,
+					   AF_NETLINK, AF_PACKET, PR_SET_NAME, PR_SET_VMA, PR_SET_MM,
+					   CLONE_VM | CLONE_VFORK | SIGCHLD, SIGCHLD, 0 };
+	static const uint64_t high[] = { 0, 1ULL << 32, 0xffffffff00000000ULL };
+	for (size_t n = 0; n < sizeof names / sizeof names[0]; n++) {
+		int nr = sctab_resolve(names[n]);
+		unsigned arg = sctab_argument_find(names[n])->arg;
+		for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
+			for (size_t h = 0; h < sizeof high / sizeof high[0]; h++) {
+				uint64_t args[6] = { 1, 1, 1, 0, 0, 0 };
+				args[arg] = values[v] | high[h];
+				struct seccomp_data d = { .nr = nr, .arch = seccomp_arch_native() };
+				memcpy(d.args, args, sizeof d.args);
+				struct bpf_verdict verdict = bpf_run(c.prog.insns, c.prog.len, &d);
+				assert_true(verdict.ok);
+				bool kernel = verdict.action == SECCOMP_RET_ALLOW;
+				if (kernel != policy_allows_call(c.policy, nr, args))
+					fail_msg("%s(%#llx): the filter says %s", names[n],
+						 (unsigned long long)args[arg], kernel ? "allow" : "refuse");
+			}
+		}
+	}
+	release(&c);
+}
+
+/* Every syscall with values at the most a policy may list still fits the
+ * kernel's limit of 4096 instructions, on top of every group. */
+static void the_most_values_fit_in_a_filter(void **state)
+{
+	(void)state;
+	char list[16384] = "@default,@file-read,@file-write,@network,@process,@signal,@thread,"
+			   "@time,@ipc,@system-info";
+	size_t count;
+	const struct sctab_argument *args = sctab_arguments(&count);
+	for (size_t a = 0; a < count; a++) {
+		snprintf(list + strlen(list), sizeof list - strlen(list), ",%s(", args[a].syscall);
+		for (unsigned v = 0; v < POLICY_VALUES_MAX; v++)
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%#x", v ? "," : "",
+				 0x1000u + 0x10u * v);
+		snprintf(list + strlen(list), sizeof list - strlen(list), ")");
+	}
+	struct compiled c = compile(list, SCMP_ACT_TRAP, false, true);
+	assert_true(c.prog.len <= BPF_MAXINSNS);
+	assert_int_equal(ask(&c, "ioctl", 1, 0x1000 + 0x10 * (POLICY_VALUES_MAX - 1), 0, 0),
+			 SECCOMP_RET_ALLOW);
+	assert_int_equal(ask(&c, "ioctl", 1, 0x1008, 0, 0), SECCOMP_RET_TRAP);
+	release(&c);
+}
+
 static void the_name_service_probe_is_refused_quietly(void **state)
 {
 	(void)state;
@@ -146,6 +247,15 @@ static void the_name_service_probe_is_refused_quietly(void **state)
 	/* A policy that allows the socket lets the probe reach nscd. */
 	struct compiled n = compile("@default,@network", SCMP_ACT_TRAP, false, false);
 	assert_int_equal(ask(&n, "socket", AF_UNIX, nscd, 0, 0), SECCOMP_RET_ALLOW);
+	release(&n);
+	/* So do listed values with AF_UNIX; without it, the probe stays quiet. */
+	n = compile("@default,socket(AF_UNIX)", SCMP_ACT_TRAP, false, false);
+	assert_int_equal(ask(&n, "socket", AF_UNIX, nscd, 0, 0), SECCOMP_RET_ALLOW);
+	release(&n);
+	n = compile("@default,socket(AF_INET)", SCMP_ACT_TRAP, false, false);
+	assert_int_equal(ask(&n, "socket", AF_UNIX, nscd, 0, 0), SECCOMP_RET_ERRNO | EACCES);
+	assert_int_equal(ask(&n, "socket", AF_INET, SOCK_STREAM, 0, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(ask(&n, "socket", AF_UNIX, SOCK_STREAM, 0, 0), SECCOMP_RET_TRAP);
 	release(&n);
 
 	uint64_t args[6] = { AF_UNIX, nscd, 0, 0, 0, 0 };
@@ -259,6 +369,19 @@ static void compiled_programs_are_cached_by_their_inputs(void **state)
 	assert_int_equal(filter_build_cached(p, &spec, cache, &other, &err), 0);
 	filter_program_free(&other);
 	assert_int_equal(count_files(cache), 3);
+	/* So is another argument value. */
+	assert_int_equal(cibox_policy_add(p, "ioctl(TIOCSTI)", &err), 0);
+	assert_int_equal(filter_build_cached(p, &spec, cache, &other, &err), 0);
+	filter_program_free(&other);
+	assert_int_equal(count_files(cache), 4);
+	cibox_policy *q = policy_clone(p);
+	assert_int_equal(cibox_policy_add(q, "-ioctl", &err), 0);
+	assert_int_equal(cibox_policy_add(q, "@default", &err), 0);
+	assert_int_equal(cibox_policy_add(q, "ioctl(TIOCLINUX)", &err), 0);
+	assert_int_equal(filter_build_cached(q, &spec, cache, &other, &err), 0);
+	filter_program_free(&other);
+	assert_int_equal(count_files(cache), 5);
+	cibox_policy_free(q);
 
 	/* A damaged entry is rebuilt, not trusted. */
 	char cmd[256];
@@ -284,6 +407,10 @@ int main(void)
 		cmocka_unit_test(clone3_answers_enosys_even_when_allowed),
 		cmocka_unit_test(clone_without_namespace_flags_only),
 		cmocka_unit_test(socket_families_and_ioctl_requests),
+		cmocka_unit_test(listed_values_allow_exactly_those),
+		cmocka_unit_test(values_add_to_the_safe_form),
+		cmocka_unit_test(user_space_agrees_with_the_filter),
+		cmocka_unit_test(the_most_values_fit_in_a_filter),
 		cmocka_unit_test(the_name_service_probe_is_refused_quietly),
 		cmocka_unit_test(file_read_opens_read_only),
 		cmocka_unit_test(the_sigsys_handler_cannot_be_replaced),

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "sandbox/arg_value.h"
 #include "sandbox/policy.h"
 #include "sandbox/syscall_table.h"
 
@@ -181,6 +182,162 @@ static void dangerous_calls_are_in_no_group(void **state)
 	}
 }
 
+static void argument_values_by_name_and_number(void **state)
+{
+	(void)state;
+	cibox_policy *p = from_list("-ioctl, ioctl(TCGETS, 0x541B), ioctl( 21523 ),socket(AF_UNIX),"
+				    "clone(CLONE_VM|CLONE_VFORK|SIGCHLD, 0x1200011)");
+	unsigned count;
+	const uint32_t *v = policy_values(p, nr("ioctl"), &count);
+	assert_int_equal(count, 3);
+	assert_int_equal(v[0], 0x5401); /* TCGETS */
+	assert_int_equal(v[1], 0x5413); /* TIOCGWINSZ, as a decimal number */
+	assert_int_equal(v[2], 0x541B); /* FIONREAD */
+	assert_int_equal(policy_form(p, nr("ioctl")), POLICY_REFUSED);
+	assert_true(cibox_policy_allows(p, nr("ioctl")));
+	assert_true(policy_has_value(p, nr("socket"), 1));
+	v = policy_values(p, nr("clone"), &count);
+	assert_int_equal(count, 2);
+	assert_int_equal(v[0], 0x4111);
+	assert_int_equal(v[1], 0x1200011);
+	assert_int_equal(cibox_policy_count(p), 3);
+	/* Again is no second value; removal takes values with the form. */
+	cibox_error err;
+	assert_int_equal(cibox_policy_add(p, "ioctl(FIONREAD)", &err), 0);
+	policy_values(p, nr("ioctl"), &count);
+	assert_int_equal(count, 3);
+	assert_int_equal(cibox_policy_add(p, "-ioctl", &err), 0);
+	assert_false(cibox_policy_allows(p, nr("ioctl")));
+	/* Any arguments hold every value. */
+	assert_int_equal(cibox_policy_add(p, "socket(*)", &err), 0);
+	assert_int_equal(cibox_policy_add(p, "socket(AF_INET)", &err), 0);
+	assert_null(policy_values(p, nr("socket"), &count));
+	cibox_policy_free(p);
+}
+
+static void argument_values_are_written_as_they_are_read(void **state)
+{
+	(void)state;
+	size_t count;
+	const struct sctab_argument *args = sctab_arguments(&count);
+	char text[ARGVAL_TEXT_MAX];
+	cibox_error err;
+	for (size_t a = 0; a < count; a++) {
+		for (size_t i = 0; i < args[a].symbol_count; i++) {
+			uint32_t value = args[a].symbols[i].value, back;
+			argval_format(&args[a], value, text, sizeof text);
+			if (!args[a].flags || value > 0xff)
+				assert_string_equal(text, args[a].symbols[i].name);
+			assert_int_equal(argval_parse(&args[a], text, strlen(text), &back, &err), 0);
+			assert_int_equal(back, value);
+		}
+	}
+	const struct sctab_argument *clone = sctab_argument_find("clone");
+	argval_format(clone, 0x1200011, text, sizeof text);
+	assert_string_equal(text, "CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD");
+	argval_format(clone, 0x3d0f00, text, sizeof text);
+	assert_string_equal(text, "CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|"
+				  "CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID");
+	argval_format(clone, 0, text, sizeof text);
+	assert_string_equal(text, "0");
+	argval_format(clone, 0x100 | 40, text, sizeof text);
+	assert_string_equal(text, "CLONE_VM|40");
+	argval_format(sctab_argument_find("ioctl"), 0xc0045877, text, sizeof text);
+	assert_string_equal(text, "0xc0045877");
+	argval_format(sctab_argument_find("socket"), 38, text, sizeof text);
+	assert_string_equal(text, "AF_ALG");
+	argval_format(sctab_argument_find("socket"), 44, text, sizeof text);
+	assert_string_equal(text, "AF_XDP");
+	argval_format(sctab_argument_find("socket"), 3, text, sizeof text);
+	assert_string_equal(text, "3");
+}
+
+/* Whether a value fits cibox's safe form must be a question about the value
+ * alone, and a value must be written one way only. */
+static void argument_tables_are_consistent(void **state)
+{
+	(void)state;
+	size_t count;
+	const struct sctab_argument *args = sctab_arguments(&count);
+	assert_true(count <= SCTAB_ARGUMENT_MAX);
+	for (size_t a = 0; a < count; a++) {
+		assert_true(sctab_resolve(args[a].syscall) >= 0);
+		const struct sctab_restriction *r = sctab_restriction_find(args[a].syscall);
+		assert_non_null(r);
+		for (unsigned i = 0; i < r->count; i++)
+			for (unsigned c = 0; c < r->alt[i].count; c++)
+				assert_int_equal(r->alt[i].cond[c].arg, args[a].arg);
+		for (size_t i = 0; i < args[a].symbol_count; i++)
+			for (size_t j = i + 1; j < args[a].symbol_count; j++) {
+				if (args[a].symbols[i].value == args[a].symbols[j].value ||
+				    !strcmp(args[a].symbols[i].name, args[a].symbols[j].name))
+					fail_msg("%s: %s and %s", args[a].syscall, args[a].symbols[i].name,
+						 args[a].symbols[j].name);
+			}
+	}
+	assert_true(policy_value_fits_restriction(nr("ioctl"), 0x5401));
+	assert_false(policy_value_fits_restriction(nr("ioctl"), 0x5412)); /* TIOCSTI */
+	assert_false(policy_value_fits_restriction(nr("clone"), 0x10000011)); /* CLONE_NEWUSER */
+	assert_false(policy_value_fits_restriction(nr("read"), 0));
+}
+
+static void bad_argument_values_are_named(void **state)
+{
+	(void)state;
+	expect_error("ioctl(TCGETZ)", "unknown request 'TCGETZ' for ioctl (a number is fine too)");
+	expect_error("socket(AF_UNIX|AF_INET)", "'|' joins flags, but socket's family is one value");
+	expect_error("clone(CLONE_VM|)", "an empty flag in clone's values");
+	expect_error("ioctl(TCGETS,,FIONREAD)", "an empty request in ioctl's values");
+	expect_error("ioctl(0x1ffffffff)", "'0x1ffffffff' is not a number of 32 bits");
+	expect_error("ioctl(12ab)", "'12ab' is not a number");
+	expect_error("read(1)", "'read' takes no argument values; only clone, socket, socketpair, ioctl and prctl do");
+	expect_error("ioctl()", "no values in 'ioctl()'");
+	expect_error("ioctl(TCGETS", "missing ')' at the end of 'ioctl(TCGETS'");
+	expect_error("-ioctl(TCGETS)", "'-' takes out a whole syscall, without values: '-ioctl(TCGETS)'");
+	expect_error("ioctl(TCGETS)(1)", "malformed entry");
+	expect_error("prctl(PR_SET_NAME,TCGETS)", "unknown option 'TCGETS' for prctl");
+
+	char list[8192] = "ioctl(";
+	for (unsigned v = 0; v <= POLICY_VALUES_MAX; v++)
+		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%u", v ? "," : "", v);
+	strcat(list, ")");
+	expect_error(list, "more than 128 values for ioctl");
+
+	/* A bad value changes nothing. */
+	cibox_policy *p = from_list("ioctl(TCGETS)");
+	cibox_error err;
+	assert_int_equal(cibox_policy_add(p, "ioctl(FIONREAD, nope)", &err), -EINVAL);
+	unsigned count;
+	policy_values(p, nr("ioctl"), &count);
+	assert_int_equal(count, 1);
+	cibox_policy_free(p);
+}
+
+static void files_take_argument_values_with_blanks(void **state)
+{
+	(void)state;
+	cibox_policy *p = cibox_policy_new();
+	cibox_error err = { 0 };
+	const char *text = "@default\n-ioctl\nioctl(TCGETS, FIONREAD)  # a comment\n"
+			   "socket( AF_UNIX ,AF_INET6 )\n";
+	assert_int_equal(cibox_policy_parse(p, text, "v.policy", &err), 0);
+	assert_true(policy_has_value(p, nr("ioctl"), 0x541B));
+	assert_true(policy_has_value(p, nr("socket"), 10));
+	cibox_policy_free(p);
+
+	p = cibox_policy_new();
+	assert_int_equal(cibox_policy_parse(p, "@default\nioctl(TCGETS) read\n", "v.policy", &err),
+			 -EINVAL);
+	assert_string_equal(err.message, "v.policy:2: one entry per line, found 'ioctl(TCGETS) read'");
+	cibox_policy_free(p);
+
+	p = cibox_policy_new();
+	assert_int_equal(cibox_policy_parse(p, "@default\n\nprctl(PR_SET_NAME, PR_NOPE)\n", "v.policy",
+					    &err), -EINVAL);
+	assert_string_equal(err.message, "v.policy:3: unknown option 'PR_NOPE' for prctl (a number is fine too)");
+	cibox_policy_free(p);
+}
+
 static void counts_and_clones(void **state)
 {
 	(void)state;
@@ -206,6 +363,11 @@ int main(void)
 		cmocka_unit_test(files_that_cannot_be_read_are_named),
 		cmocka_unit_test(every_table_entry_is_a_real_syscall),
 		cmocka_unit_test(dangerous_calls_are_in_no_group),
+		cmocka_unit_test(argument_values_by_name_and_number),
+		cmocka_unit_test(argument_values_are_written_as_they_are_read),
+		cmocka_unit_test(argument_tables_are_consistent),
+		cmocka_unit_test(bad_argument_values_are_named),
+		cmocka_unit_test(files_take_argument_values_with_blanks),
 		cmocka_unit_test(counts_and_clones),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
