@@ -17,8 +17,11 @@
 #include "util/strbuf.h"
 
 /*
- * The shell of a run. Step paths come on fd $3, one a line; each is sourced
- * with errexit and pipefail, and when it returns "0" goes out on fd $4. A
+ * The shell of a run. Step paths come on the named pipe $3, one a line; each
+ * is sourced with errexit and pipefail, and when it returns "0" goes out on
+ * the named pipe $4. Named pipes in the run folder, not inherited descriptors,
+ * because a container engine's daemon cannot hand descriptors into its
+ * container while every engine can reach the run folder. A
  * failing command ends the shell, and with it the stage. A step that calls
  * `exit` ends the shell too: the EXIT trap then leaves the state in $1 for a
  * new shell (which gets it as $2). bash prints each variable of `declare -p`
@@ -40,7 +43,8 @@ static const char driver_script[] =
 	"  builtin unset -f __cibox_leave\n"
 	"  { builtin declare -f; builtin declare -Fx; } >&4\n"
 	"}\n"
-	"__cibox_state=$1 __cibox_in=$3 __cibox_out=$4\n"
+	"__cibox_state=$1\n"
+	"exec {__cibox_in}<\"$3\" {__cibox_out}>\"$4\" || exit 125\n"
 	"if [ -n \"$2\" ]; then builtin source \"$2\" || exit 125; fi\n"
 	"set --\n"
 	"trap '[ $? -eq 0 ] && __cibox_leave' EXIT\n"
@@ -193,37 +197,58 @@ struct shell {
 	int status;
 };
 
-static int shell_start(struct ci_plan *plan, ci_engine *engine, char **envp, const char *state_in,
-		       const char *state_out, struct shell *sh, cibox_error *err)
+/* The shell's two named pipes, made fresh for each shell of the run: `dir`/NN.steps
+ * and `dir`/NN.done. */
+static int make_channel(const char *dir, size_t n, const char *what, char **path, cibox_error *err)
 {
-	int control[2], done[2], output[2];
-	if (pipe2(control, O_CLOEXEC) < 0)
-		return error_set(err, -errno, "pipe: %s", strerror(errno));
-	if (pipe2(done, O_CLOEXEC) < 0 || pipe2(output, O_CLOEXEC) < 0) {
-		int rc = error_set(err, -errno, "pipe: %s", strerror(errno));
-		close(control[0]), close(control[1]);
-		return rc;
+	if (asprintf(path, "%s/%02zu.%s", dir, n, what) < 0) {
+		*path = NULL;
+		return error_set(err, -ENOMEM, "out of memory");
 	}
-	/* Copies without close-on-exec, for the shell to find by number. */
-	int in = fcntl(control[0], F_DUPFD, 10), out = fcntl(done[1], F_DUPFD, 10);
-	char in_text[16], out_text[16];
-	snprintf(in_text, sizeof in_text, "%d", in);
-	snprintf(out_text, sizeof out_text, "%d", out);
+	unlink(*path);
+	if (mkfifo(*path, 0600) < 0)
+		return error_set(err, -errno, "%s: %s", *path, strerror(errno));
+	return 0;
+}
+
+static int shell_start(struct ci_plan *plan, ci_engine *engine, char **envp, const char *state_in,
+		       const char *state_out, const char *dir, size_t n, struct shell *sh,
+		       cibox_error *err)
+{
+	char *steps = NULL, *done = NULL;
+	int output[2] = { -1, -1 };
+	int rc = make_channel(dir, n, "steps", &steps, err);
+	if (rc == 0)
+		rc = make_channel(dir, n, "done", &done, err);
+	/* Read and write: opening cannot wait for the shell, and the steps pipe
+	 * ends when this end closes. Reading "done" without blocking sees no
+	 * hang-up before the shell has opened it. */
+	sh->control = rc < 0 ? -1 : open(steps, O_RDWR | O_CLOEXEC);
+	sh->done = sh->control < 0 ? -1 : open(done, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (rc == 0 && sh->done < 0)
+		rc = error_set(err, -errno, "%s: %s", sh->control < 0 ? steps : done, strerror(errno));
+	if (rc == 0 && pipe2(output, O_CLOEXEC) < 0)
+		rc = error_set(err, -errno, "pipe: %s", strerror(errno));
 	char *argv[] = { "bash", "--noprofile", "--norc", "-c", (char *)driver_script, "cibox",
-			 (char *)state_out, (char *)state_in, in_text, out_text, NULL };
+			 (char *)state_out, (char *)state_in, steps, done, NULL };
 	struct engine_command cmd = { argv, envp, plan->root, output[1] };
-	int rc = in < 0 || out < 0 ? error_set(err, -errno, "fcntl: %s", strerror(errno))
-				   : engine_spawn(engine, &cmd, &sh->pid, err);
-	close(in), close(out);
-	close(control[0]), close(done[1]), close(output[1]);
+	if (rc == 0)
+		rc = engine_spawn(engine, &cmd, &sh->pid, err);
+	if (output[1] >= 0)
+		close(output[1]);
+	free(steps);
+	free(done);
 	if (rc < 0) {
-		close(control[1]), close(done[0]), close(output[0]);
+		if (output[0] >= 0)
+			close(output[0]);
+		if (sh->control >= 0)
+			close(sh->control);
+		if (sh->done >= 0)
+			close(sh->done);
+		sh->control = sh->done = -1;
 		return rc;
 	}
-	fcntl(done[0], F_SETFL, O_NONBLOCK);
 	fcntl(output[0], F_SETFL, O_NONBLOCK);
-	sh->control = control[1];
-	sh->done = done[0];
 	sh->output = output[0];
 	sh->exited = false;
 	return 0;
@@ -427,7 +452,7 @@ int runner_run(struct ci_plan *plan, ci_engine *engine, const struct runner_opti
 				break;
 			}
 			rc = shell_start(plan, engine, *state_in ? no_env : envlist_vector(&plan->env),
-					 state_in, state_out, &sh, err);
+					 state_in, state_out, dir.buf, i + 1, &sh, err);
 			if (rc < 0)
 				break;
 		}
