@@ -9,8 +9,10 @@
 
 #include "util/error.h"
 
-static int host_spawn(const struct engine_command *cmd, pid_t *pid, cibox_error *err)
+static int host_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid,
+		      cibox_error *err)
 {
+	(void)engine;
 	pid_t child = fork();
 	if (child < 0)
 		return error_set(err, -errno, "fork: %s", strerror(errno));
@@ -36,5 +38,5 @@ static int host_spawn(const struct engine_command *cmd, pid_t *pid, cibox_error 
 	return 0;
 }
 
-const struct engine_ops engine_host = { "host", host_spawn, false };
-const struct engine_ops engine_ns = { "ns", host_spawn, true };
+const struct engine_ops engine_host = { "host", host_spawn, false, false };
+const struct engine_ops engine_ns = { "ns", host_spawn, true, false };

@@ -19,9 +19,13 @@
 /*
  * The shell of a run. Step paths come on the named pipe $3, one a line; each
  * is sourced with errexit and pipefail, and when it returns "0" goes out on
- * the named pipe $4. Named pipes in the run folder, not inherited descriptors,
- * because a container engine's daemon cannot hand descriptors into its
- * container while every engine can reach the run folder. A
+ * the named pipe $4. The steps' output goes to the named pipe $5, which is
+ * also the shell's standard output and error as the engine started it: a
+ * container engine relays those through its own processes, later than "0"
+ * arrives, while the shell's own writes to $5 are there before it. Named
+ * pipes in the run folder, not inherited descriptors, because a container
+ * engine's daemon cannot hand descriptors into its container while every
+ * engine can reach the run folder. A
  * failing command ends the shell, and with it the stage. A step that calls
  * `exit` ends the shell too: the EXIT trap then leaves the state in $1 for a
  * new shell (which gets it as $2). bash prints each variable of `declare -p`
@@ -44,7 +48,7 @@ static const char driver_script[] =
 	"  { builtin declare -f; builtin declare -Fx; } >&4\n"
 	"}\n"
 	"__cibox_state=$1\n"
-	"exec {__cibox_in}<\"$3\" {__cibox_out}>\"$4\" || exit 125\n"
+	"exec {__cibox_in}<\"$3\" {__cibox_out}>\"$4\" >\"$5\" 2>&1 || exit 125\n"
 	"if [ -n \"$2\" ]; then builtin source \"$2\" || exit 125; fi\n"
 	"set --\n"
 	"trap '[ $? -eq 0 ] && __cibox_leave' EXIT\n"
@@ -197,8 +201,8 @@ struct shell {
 	int status;
 };
 
-/* The shell's two named pipes, made fresh for each shell of the run: `dir`/NN.steps
- * and `dir`/NN.done. */
+/* The shell's named pipes, made fresh for each shell of the run: `dir`/NN.steps,
+ * `dir`/NN.done and `dir`/NN.output. */
 static int make_channel(const char *dir, size_t n, const char *what, char **path, cibox_error *err)
 {
 	if (asprintf(path, "%s/%02zu.%s", dir, n, what) < 0) {
@@ -215,11 +219,13 @@ static int shell_start(struct ci_plan *plan, ci_engine *engine, char **envp, con
 		       const char *state_out, const char *dir, size_t n, struct shell *sh,
 		       cibox_error *err)
 {
-	char *steps = NULL, *done = NULL;
+	char *steps = NULL, *done = NULL, *output_path = NULL;
 	int output[2] = { -1, -1 };
 	int rc = make_channel(dir, n, "steps", &steps, err);
 	if (rc == 0)
 		rc = make_channel(dir, n, "done", &done, err);
+	if (rc == 0)
+		rc = make_channel(dir, n, "output", &output_path, err);
 	/* Read and write: opening cannot wait for the shell, and the steps pipe
 	 * ends when this end closes. Reading "done" without blocking sees no
 	 * hang-up before the shell has opened it. */
@@ -227,10 +233,12 @@ static int shell_start(struct ci_plan *plan, ci_engine *engine, char **envp, con
 	sh->done = sh->control < 0 ? -1 : open(done, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (rc == 0 && sh->done < 0)
 		rc = error_set(err, -errno, "%s: %s", sh->control < 0 ? steps : done, strerror(errno));
-	if (rc == 0 && pipe2(output, O_CLOEXEC) < 0)
-		rc = error_set(err, -errno, "pipe: %s", strerror(errno));
+	/* The reading end first, so that opening the writing end does not wait. */
+	if (rc == 0 && ((output[0] = open(output_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 ||
+			(output[1] = open(output_path, O_WRONLY | O_CLOEXEC)) < 0))
+		rc = error_set(err, -errno, "%s: %s", output_path, strerror(errno));
 	char *argv[] = { "bash", "--noprofile", "--norc", "-c", (char *)driver_script, "cibox",
-			 (char *)state_out, (char *)state_in, steps, done, NULL };
+			 (char *)state_out, (char *)state_in, steps, done, output_path, NULL };
 	struct engine_command cmd = { argv, envp, plan->root, output[1] };
 	if (rc == 0)
 		rc = engine_spawn(engine, &cmd, &sh->pid, err);
@@ -238,6 +246,7 @@ static int shell_start(struct ci_plan *plan, ci_engine *engine, char **envp, con
 		close(output[1]);
 	free(steps);
 	free(done);
+	free(output_path);
 	if (rc < 0) {
 		if (output[0] >= 0)
 			close(output[0]);
@@ -248,7 +257,6 @@ static int shell_start(struct ci_plan *plan, ci_engine *engine, char **envp, con
 		sh->control = sh->done = -1;
 		return rc;
 	}
-	fcntl(output[0], F_SETFL, O_NONBLOCK);
 	sh->output = output[0];
 	sh->exited = false;
 	return 0;
