@@ -1,6 +1,7 @@
 #include "ci/engine.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +104,14 @@ int engine_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid
 	int rc = engine->ops->spawn(engine, &wrapped, pid, err);
 	free(argv);
 	return rc;
+}
+
+void engine_interrupt(ci_engine *engine, pid_t pid)
+{
+	if (engine->ops->interrupt)
+		engine->ops->interrupt(engine, pid);
+	else
+		kill(-pid, SIGINT);
 }
 
 void engine_close(ci_engine *engine)

@@ -33,6 +33,9 @@ struct engine_ops {
 	/* The run's shell starts in a container of image CI_IMAGE_NAME_TAG, set up
 	 * first by engine_oci_prepare (ci/engine_oci.h). */
 	bool container;
+	/* Sends SIGINT to the running step and all it started, not to the shell;
+	 * NULL: to the process group `pid` leads. */
+	void (*interrupt)(ci_engine *engine, pid_t pid);
 };
 
 /* "ns", "podman", "docker" or "host"; an unknown name is -EINVAL naming the
@@ -51,6 +54,8 @@ int engine_set_sandbox(ci_engine *engine, const char *mode, const char *policy, 
 int engine_set_trace(ci_engine *engine, const char *policy_out, const char *title,
 		     cibox_error *err);
 int engine_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid, cibox_error *err);
+/* Interrupts what the shell `pid`, which engine_spawn started, is running. */
+void engine_interrupt(ci_engine *engine, pid_t pid);
 void engine_close(ci_engine *engine);
 
 extern const struct engine_ops engine_host;

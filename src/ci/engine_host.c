@@ -38,5 +38,5 @@ static int host_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t
 	return 0;
 }
 
-const struct engine_ops engine_host = { "host", host_spawn, false, false };
-const struct engine_ops engine_ns = { "ns", host_spawn, true, false };
+const struct engine_ops engine_host = { "host", host_spawn, false, false, NULL };
+const struct engine_ops engine_ns = { "ns", host_spawn, true, false, NULL };

@@ -117,6 +117,7 @@ struct oci_run {
 	struct words flags;
 	char *image;
 	struct words names; /* of the containers started */
+	char overlay_work[PATH_MAX]; /* overlayfs's work folder, or "" */
 };
 
 static int capture(char *const argv[], struct strbuf *out);
@@ -135,6 +136,9 @@ static void oci_release(void *state)
 		capture(argv, &ignored);
 		strbuf_release(&ignored);
 	}
+	/* The work folder's contents are overlayfs's, left without permissions. */
+	if (*run->overlay_work)
+		fs_remove_tree(run->overlay_work);
 	words_free(&run->names);
 	words_free(&run->flags);
 	free(run->image);
@@ -258,9 +262,10 @@ static int add_mounts(struct oci_run *run, const struct ci_plan *plan,
 	if (options->in_place) {
 		add_bind(&run->flags, plan->root, plan->root);
 	} else {
-		char upper[PATH_MAX], work[PATH_MAX];
+		char upper[PATH_MAX], *work = run->overlay_work;
 		if (ns_upper_dir(plan, upper, sizeof upper) < 0 ||
-		    snprintf(work, sizeof work, "%s/overlay-work", plan->run_dir) >= (int)sizeof work)
+		    snprintf(work, sizeof run->overlay_work, "%s/overlay-work", plan->run_dir) >=
+			    (int)sizeof run->overlay_work)
 			return error_set(err, -ENAMETOOLONG, "run folder path too long");
 		if ((rc = make_dir(upper, err)) < 0 || (rc = make_dir(work, err)) < 0)
 			return rc;
@@ -451,5 +456,24 @@ static int oci_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t 
 	return rc;
 }
 
-const struct engine_ops engine_podman = { "podman", oci_spawn, false, true };
-const struct engine_ops engine_docker = { "docker", oci_spawn, false, true };
+/* The engine's process would pass SIGINT to the container's first process,
+ * the shell, which as a namespace's init ignores it: instead every other
+ * process in the container gets it, so the step ends as it would on the host,
+ * and the shell with it (errexit). The container then ends by itself; ending
+ * the engine's process instead could leave the engine's records locked. */
+static void oci_interrupt(ci_engine *engine, pid_t pid)
+{
+	struct oci_run *run = engine_state(engine);
+	if (!run || !run->names.n || run->names.oom) {
+		kill(-pid, SIGINT);
+		return;
+	}
+	struct strbuf ignored = STRBUF_INIT;
+	char *argv[] = { run->program, "exec", run->names.v[run->names.n - 1], "bash", "-c",
+			 "kill -INT -1", NULL };
+	capture(argv, &ignored);
+	strbuf_release(&ignored);
+}
+
+const struct engine_ops engine_podman = { "podman", oci_spawn, false, true, oci_interrupt };
+const struct engine_ops engine_docker = { "docker", oci_spawn, false, true, oci_interrupt };

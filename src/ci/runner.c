@@ -278,8 +278,8 @@ static void shell_stop(struct shell *sh)
 
 /* Runs one step in the shell; returns 0 with its outcome recorded, or a
  * negative errno. The shell may end (the step failed, or called exit). */
-static int run_step(struct shell *sh, struct ci_step *step, const struct runner_options *o,
-		    bool *interrupted, cibox_error *err)
+static int run_step(ci_engine *engine, struct shell *sh, struct ci_step *step,
+		    const struct runner_options *o, bool *interrupted, cibox_error *err)
 {
 	int log_fd = open(step->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (log_fd < 0)
@@ -327,7 +327,7 @@ static int run_step(struct shell *sh, struct ci_step *step, const struct runner_
 			for (ssize_t i = 0; i < n; i++)
 				if (sigs[i] == 'I' && !*interrupted) {
 					*interrupted = true;
-					kill(-sh->pid, SIGINT);
+					engine_interrupt(engine, sh->pid);
 					deadline = now() + 2;
 				}
 		}
@@ -465,7 +465,7 @@ int runner_run(struct ci_plan *plan, ci_engine *engine, const struct runner_opti
 				break;
 		}
 		struct ci_step *s = &plan->steps[i];
-		rc = run_step(&sh, s, o, &interrupted, err);
+		rc = run_step(engine, &sh, s, o, &interrupted, err);
 		if (rc < 0)
 			break;
 		if (s->status == STEP_INTERRUPTED || interrupted) {

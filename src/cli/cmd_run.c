@@ -286,6 +286,9 @@ int cmd_run(int argc, char **argv)
 		struct oci_options oci = { args.in_place };
 		if (engine_oci_prepare(engine, &plan, &oci, &err) < 0) {
 			cli_error("run: %s", err.message);
+			/* Nothing ran: no run folder to show for it. */
+			if (!args.out)
+				fs_remove_tree(plan.run_dir);
 			status = err.code == -EOPNOTSUPP ? CLI_ENVIRONMENT
 				 : err.code == -ENOMEM	 ? CLI_FAILED
 							 : CLI_USAGE;
