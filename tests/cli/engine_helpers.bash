@@ -211,6 +211,15 @@ test_bad_image() {
 	assert_status 2
 	assert_one_line
 	assert_line_matching "CI_IMAGE_NAME_TAG: $ENGINE has no image 'localhost/no-such-image:1'"
+	mkdir -p "$BATS_TEST_TMPDIR/nobash/etc"
+	echo cibox >"$BATS_TEST_TMPDIR/nobash/etc/hostname"
+	tar --numeric-owner --owner=0 --group=0 -C "$BATS_TEST_TMPDIR/nobash" -c . |
+		"$ENGINE" import - localhost/cibox-nobash:1 >/dev/null
+	run "$CIBOX" run --engine "$ENGINE" --set CI_IMAGE_NAME_TAG=localhost/cibox-nobash:1
+	"$ENGINE" rmi -f localhost/cibox-nobash:1 >/dev/null
+	assert_status 2
+	assert_one_line
+	assert_line_matching "image 'localhost/cibox-nobash:1' has no bash, which runs the steps"
 	no_run_folder
 }
 

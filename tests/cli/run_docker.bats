@@ -44,7 +44,7 @@ setup() { engine_setup; }
 	test_interrupt
 }
 
-@test "docker: no CI_IMAGE_NAME_TAG, or an image docker lacks, is one line and status 2" {
+@test "docker: no CI_IMAGE_NAME_TAG, an image docker lacks or one without bash is one line and status 2" {
 	need_engine
 	test_bad_image
 }

@@ -44,7 +44,7 @@ setup() { engine_setup; }
 	test_interrupt
 }
 
-@test "podman: no CI_IMAGE_NAME_TAG, or an image podman lacks, is one line and status 2" {
+@test "podman: no CI_IMAGE_NAME_TAG, an image podman lacks or one without bash is one line and status 2" {
 	need_engine
 	test_bad_image
 }
