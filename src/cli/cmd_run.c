@@ -28,8 +28,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: cibox run [STAGE] [--env NAME|PATH] [--set VAR=VALUE]... [--out DIR]\n"
 		"                 [--engine ns|podman|docker|host] [--in-place] [--keep-uid]\n"
-		"                 [--export DIR]\n"
-		"                 [--trace [--write]] [-q]\n\n"
+		"                 [--export DIR] [--trace [--write]] [-q]\n\n"
 		"Runs the steps of ci/STAGE/ (default: test) in name order, as CI runs them.\n\n"
 		"  --env NAME|PATH  the configuration ci/STAGE/00_setup_env_NAME.sh, or a file;\n"
 		"                   FILE_ENV in the environment does the same\n"
