@@ -1,6 +1,7 @@
 #include "ci/engine.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,9 +11,12 @@ struct ci_engine {
 	const struct engine_ops *ops;
 	char *wrapper[8]; /* cibox itself around the run's shell: sandbox or trace */
 	size_t wrapper_len;
+	void *state;
+	void (*release)(void *state);
 };
 
-static const struct engine_ops *const engines[] = { &engine_ns, &engine_host };
+static const struct engine_ops *const engines[] = { &engine_ns, &engine_podman, &engine_docker,
+						    &engine_host };
 
 int engine_open(const char *name, ci_engine **engine, cibox_error *err)
 {
@@ -25,7 +29,7 @@ int engine_open(const char *name, ci_engine **engine, cibox_error *err)
 		(*engine)->ops = engines[i];
 		return 0;
 	}
-	return error_set(err, -EINVAL, "unknown engine '%s' (engines: ns, host)", name);
+	return error_set(err, -EINVAL, "unknown engine '%s' (engines: ns, podman, docker, host)", name);
 }
 
 const char *engine_name(const ci_engine *engine)
@@ -36,6 +40,24 @@ const char *engine_name(const ci_engine *engine)
 bool engine_whole_run_in_jail(const ci_engine *engine)
 {
 	return engine->ops->whole_run_in_jail;
+}
+
+bool engine_in_container(const ci_engine *engine)
+{
+	return engine->ops->container;
+}
+
+void engine_set_state(ci_engine *engine, void *state, void (*release)(void *state))
+{
+	if (engine->release)
+		engine->release(engine->state);
+	engine->state = state;
+	engine->release = release;
+}
+
+void *engine_state(const ci_engine *engine)
+{
+	return engine->state;
 }
 
 static int set_wrapper(ci_engine *engine, const char *const *words, size_t n, cibox_error *err)
@@ -71,7 +93,7 @@ int engine_set_trace(ci_engine *engine, const char *policy_out, const char *titl
 int engine_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid, cibox_error *err)
 {
 	if (!engine->wrapper_len)
-		return engine->ops->spawn(cmd, pid, err);
+		return engine->ops->spawn(engine, cmd, pid, err);
 	size_t n = 0;
 	while (cmd->argv[n])
 		n++;
@@ -82,14 +104,25 @@ int engine_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid
 	memcpy(argv + engine->wrapper_len, cmd->argv, n * sizeof *argv);
 	struct engine_command wrapped = *cmd;
 	wrapped.argv = argv;
-	int rc = engine->ops->spawn(&wrapped, pid, err);
+	int rc = engine->ops->spawn(engine, &wrapped, pid, err);
 	free(argv);
 	return rc;
 }
 
+void engine_interrupt(ci_engine *engine, pid_t pid)
+{
+	if (engine->ops->interrupt)
+		engine->ops->interrupt(engine, pid);
+	else
+		kill(-pid, SIGINT);
+}
+
 void engine_close(ci_engine *engine)
 {
-	for (size_t i = 0; engine && i < engine->wrapper_len; i++)
+	if (!engine)
+		return;
+	for (size_t i = 0; i < engine->wrapper_len; i++)
 		free(engine->wrapper[i]);
+	engine_set_state(engine, NULL, NULL);
 	free(engine);
 }

@@ -10,8 +10,10 @@
 
 #include "util/error.h"
 
-static int host_spawn(const struct engine_command *cmd, pid_t *pid, cibox_error *err)
+static int host_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid,
+		      cibox_error *err)
 {
+	(void)engine;
 	/* posix_spawn rather than fork: the child shares cibox's memory until it
 	 * execs, so no page tables are copied for a process that lives a moment. */
 	posix_spawn_file_actions_t actions;
@@ -49,5 +51,5 @@ static int host_spawn(const struct engine_command *cmd, pid_t *pid, cibox_error 
 	return 0;
 }
 
-const struct engine_ops engine_host = { "host", host_spawn, false };
-const struct engine_ops engine_ns = { "ns", host_spawn, true };
+const struct engine_ops engine_host = { "host", host_spawn, false, false, NULL };
+const struct engine_ops engine_ns = { "ns", host_spawn, true, false, NULL };

@@ -17,16 +17,22 @@
 #include "util/strbuf.h"
 
 /*
- * The shell of a run. It gets every step's path as arguments; a step's
- * number comes on fd $3, one a line (bash reads a pipe a byte at a time, so
- * a number costs less than a path); the step is sourced with errexit and
- * pipefail, and when it returns "0" goes out on fd $4. A failing command
- * ends the shell, and with it the stage. A step that calls `exit` ends the
- * shell too: the EXIT trap then leaves the state in $1 for a new shell
- * (which gets it as $2). bash prints each variable of `declare -p` on one
- * line, writing newlines and other control characters as $'...', so the
- * lines of readonly variables and bash's own arrays can be dropped by a line
- * filter whatever the values hold.
+ * The shell of a run. It gets every step's path as arguments after its named
+ * pipes. A step's number comes on the named pipe $3, one a line (bash reads a
+ * pipe a byte at a time, so a number costs less than a path); the step is
+ * sourced with errexit and pipefail, and when it returns "0" goes out on the
+ * named pipe $4. The steps' output goes to the named pipe $5, which is also
+ * the shell's standard output and error as the engine started it: a container
+ * engine relays those through its own processes, later than "0" arrives,
+ * while the shell's own writes to $5 are there before it. Named pipes in the
+ * run folder, not inherited descriptors, because a container engine's daemon
+ * cannot hand descriptors into its container while every engine can reach
+ * the run folder. A failing command ends the shell, and with it the stage. A
+ * step that calls `exit` ends the shell too: the EXIT trap then leaves the
+ * state in $1 for a new shell (which gets it as $2). bash prints each
+ * variable of `declare -p` on one line, writing newlines and other control
+ * characters as $'...', so the lines of readonly variables and bash's own
+ * arrays can be dropped by a line filter whatever the values hold.
  */
 static const char driver_script[] =
 	"__cibox_leave() {\n"
@@ -42,9 +48,10 @@ static const char driver_script[] =
 	"  builtin unset -f __cibox_leave\n"
 	"  { builtin declare -f; builtin declare -Fx; } >&4\n"
 	"}\n"
-	"__cibox_state=$1 __cibox_in=$3 __cibox_out=$4\n"
+	"__cibox_state=$1\n"
+	"exec {__cibox_in}<\"$3\" {__cibox_out}>\"$4\" >\"$5\" 2>&1 || exit 125\n"
 	"if [ -n \"$2\" ]; then builtin source \"$2\" || exit 125; fi\n"
-	"builtin shift 4\n"
+	"builtin shift 5\n"
 	"__cibox_steps=(\"$@\")\n"
 	"set --\n"
 	"trap '[ $? -eq 0 ] && __cibox_leave' EXIT\n"
@@ -198,47 +205,73 @@ struct shell {
 	int status;
 };
 
-static int shell_start(struct ci_plan *plan, ci_engine *engine, char **envp, const char *state_in,
-		       const char *state_out, struct shell *sh, cibox_error *err)
+/* The shell's named pipes, made fresh for each shell of the run: `dir`/NN.steps,
+ * `dir`/NN.done and `dir`/NN.output. */
+static int make_channel(const char *dir, size_t n, const char *what, char **path, cibox_error *err)
 {
-	int control[2], done[2], output[2];
-	if (pipe2(control, O_CLOEXEC) < 0)
-		return error_set(err, -errno, "pipe: %s", strerror(errno));
-	if (pipe2(done, O_CLOEXEC) < 0 || pipe2(output, O_CLOEXEC) < 0) {
-		int rc = error_set(err, -errno, "pipe: %s", strerror(errno));
-		close(control[0]), close(control[1]);
-		return rc;
+	if (asprintf(path, "%s/%02zu.%s", dir, n, what) < 0) {
+		*path = NULL;
+		return error_set(err, -ENOMEM, "out of memory");
 	}
-	/* Copies without close-on-exec, for the shell to find by number. */
-	int in = fcntl(control[0], F_DUPFD, 10), out = fcntl(done[1], F_DUPFD, 10);
-	char in_text[16], out_text[16];
-	snprintf(in_text, sizeof in_text, "%d", in);
-	snprintf(out_text, sizeof out_text, "%d", out);
-	enum { FIXED_ARGS = 10 };
+	unlink(*path);
+	if (mkfifo(*path, 0600) < 0)
+		return error_set(err, -errno, "%s: %s", *path, strerror(errno));
+	return 0;
+}
+
+static int shell_start(struct ci_plan *plan, ci_engine *engine, char **envp, const char *state_in,
+		       const char *state_out, const char *dir, size_t n, struct shell *sh,
+		       cibox_error *err)
+{
+	char *steps = NULL, *done = NULL, *output_path = NULL;
+	int output[2] = { -1, -1 };
+	int rc = make_channel(dir, n, "steps", &steps, err);
+	if (rc == 0)
+		rc = make_channel(dir, n, "done", &done, err);
+	if (rc == 0)
+		rc = make_channel(dir, n, "output", &output_path, err);
+	/* Read and write: opening cannot wait for the shell, and the steps pipe
+	 * ends when this end closes. Reading "done" without blocking sees no
+	 * hang-up before the shell has opened it. */
+	sh->control = rc < 0 ? -1 : open(steps, O_RDWR | O_CLOEXEC);
+	sh->done = sh->control < 0 ? -1 : open(done, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (rc == 0 && sh->done < 0)
+		rc = error_set(err, -errno, "%s: %s", sh->control < 0 ? steps : done, strerror(errno));
+	/* The reading end first, so that opening the writing end does not wait. */
+	if (rc == 0 && ((output[0] = open(output_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 ||
+			(output[1] = open(output_path, O_WRONLY | O_CLOEXEC)) < 0))
+		rc = error_set(err, -errno, "%s: %s", output_path, strerror(errno));
+	enum { FIXED_ARGS = 11 };
 	char **argv = calloc(FIXED_ARGS + plan->nsteps + 1, sizeof *argv);
 	if (argv) {
 		char *fixed[FIXED_ARGS] = { "bash", "--noprofile", "--norc", "-c", (char *)driver_script,
-					    "cibox", (char *)state_out, (char *)state_in, in_text,
-					    out_text };
+					    "cibox", (char *)state_out, (char *)state_in, steps, done,
+					    output_path };
 		memcpy(argv, fixed, sizeof fixed);
 		for (size_t i = 0; i < plan->nsteps; i++)
 			argv[FIXED_ARGS + i] = plan->steps[i].path;
+	} else if (rc == 0) {
+		rc = error_set(err, -ENOMEM, "out of memory");
 	}
 	struct engine_command cmd = { argv, envp, plan->root, output[1] };
-	int rc = !argv			? error_set(err, -ENOMEM, "out of memory")
-		 : in < 0 || out < 0 ? error_set(err, -errno, "fcntl: %s", strerror(errno))
-				     : engine_spawn(engine, &cmd, &sh->pid, err);
+	if (rc == 0)
+		rc = engine_spawn(engine, &cmd, &sh->pid, err);
 	free(argv);
-	close(in), close(out);
-	close(control[0]), close(done[1]), close(output[1]);
+	if (output[1] >= 0)
+		close(output[1]);
+	free(steps);
+	free(done);
+	free(output_path);
 	if (rc < 0) {
-		close(control[1]), close(done[0]), close(output[0]);
+		if (output[0] >= 0)
+			close(output[0]);
+		if (sh->control >= 0)
+			close(sh->control);
+		if (sh->done >= 0)
+			close(sh->done);
+		sh->control = sh->done = -1;
 		return rc;
 	}
-	fcntl(done[0], F_SETFL, O_NONBLOCK);
-	fcntl(output[0], F_SETFL, O_NONBLOCK);
-	sh->control = control[1];
-	sh->done = done[0];
 	sh->output = output[0];
 	sh->exited = false;
 	return 0;
@@ -260,7 +293,7 @@ static void shell_stop(struct shell *sh)
 
 /* Runs one step in the shell; returns 0 with its outcome recorded, or a
  * negative errno. The shell may end (the step failed, or called exit). */
-static int run_step(struct shell *sh, struct ci_step *step, size_t number,
+static int run_step(ci_engine *engine, struct shell *sh, struct ci_step *step, size_t number,
 		    const struct runner_options *o, bool *interrupted, cibox_error *err)
 {
 	int log_fd = open(step->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -309,7 +342,7 @@ static int run_step(struct shell *sh, struct ci_step *step, size_t number,
 			for (ssize_t i = 0; i < n; i++)
 				if (sigs[i] == 'I' && !*interrupted) {
 					*interrupted = true;
-					kill(-sh->pid, SIGINT);
+					engine_interrupt(engine, sh->pid);
 					deadline = now() + 2;
 				}
 		}
@@ -442,12 +475,12 @@ int runner_run(struct ci_plan *plan, ci_engine *engine, const struct runner_opti
 				break;
 			}
 			rc = shell_start(plan, engine, *state_in ? no_env : envlist_vector(&plan->env),
-					 state_in, state_out, &sh, err);
+					 state_in, state_out, dir.buf, i + 1, &sh, err);
 			if (rc < 0)
 				break;
 		}
 		struct ci_step *s = &plan->steps[i];
-		rc = run_step(&sh, s, i, o, &interrupted, err);
+		rc = run_step(engine, &sh, s, i, o, &interrupted, err);
 		if (rc < 0)
 			break;
 		if (s->status == STEP_INTERRUPTED || interrupted) {

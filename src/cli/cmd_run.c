@@ -9,6 +9,7 @@
 
 #include "ci/config.h"
 #include "ci/engine.h"
+#include "ci/engine_oci.h"
 #include "ci/ns.h"
 #include "ci/report.h"
 #include "ci/runner.h"
@@ -26,8 +27,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: cibox run [STAGE] [--env NAME|PATH] [--set VAR=VALUE]... [--out DIR]\n"
-		"                 [--engine ns|host] [--in-place] [--keep-uid] [--export DIR]\n"
-		"                 [--trace [--args] [--write]] [-q]\n\n"
+		"                 [--engine ns|podman|docker|host] [--in-place] [--keep-uid]\n"
+		"                 [--export DIR] [--trace [--args] [--write]] [-q]\n\n"
 		"Runs the steps of ci/STAGE/ (default: test) in name order, as CI runs them.\n\n"
 		"  --env NAME|PATH  the configuration ci/STAGE/00_setup_env_NAME.sh, or a file;\n"
 		"                   FILE_ENV in the environment does the same\n"
@@ -36,10 +37,13 @@ static void usage(FILE *out)
 		"  --engine NAME    where steps run: ns (default), a rootless jail around the whole\n"
 		"                   run: the tree overlaid so it never changes, caches bound, loopback\n"
 		"                   only unless CI_NETWORK=host, root CI_IMAGE or the host's read-only;\n"
+		"                   podman, docker: the same in a container of CI_IMAGE_NAME_TAG;\n"
 		"                   host, directly on this machine\n"
-		"  --in-place       ns: steps write through to the tree instead of the run folder\n"
+		"  --in-place       ns, podman, docker: steps write through to the tree instead of\n"
+		"                   the run folder\n"
 		"  --keep-uid       ns: keep your uid inside instead of becoming root there\n"
-		"  --export DIR     ns: copy what the steps changed in the tree into DIR afterwards\n"
+		"  --export DIR     ns, podman, docker: copy what the steps changed in the tree into\n"
+		"                   DIR afterwards\n"
 		"  --trace          learn the syscall policy the steps need (into the run folder) and\n"
 		"                   show how it differs from ci/STAGE/sandbox.policy\n"
 		"  --args           with --trace: learn clone, socket, ioctl and prctl by argument value\n"
@@ -48,7 +52,8 @@ static void usage(FILE *out)
 		"The environment: the caller's, then the configuration, then ci/STAGE/00_setup_env.sh,\n"
 		"then each --set. CI_SANDBOX=MODE runs every step under ci/STAGE/sandbox.policy (or\n"
 		"CI_SANDBOX_POLICY). Exit status: 0 all steps passed, 1 a step failed, 2 usage or\n"
-		"configuration error, 3 this machine cannot host the jail, 130 interrupted.\n");
+		"configuration error, 3 this machine cannot host the jail or the engine, 130\n"
+		"interrupted.\n");
 }
 
 struct run_args {
@@ -265,12 +270,34 @@ int cmd_run(int argc, char **argv)
 		status = CLI_USAGE;
 		goto out;
 	}
-	if ((args.in_place || args.keep_uid || args.export_dir) && !engine_whole_run_in_jail(engine)) {
-		cli_error("run: --in-place, --keep-uid and --export are for the ns engine");
+	bool jail = engine_whole_run_in_jail(engine), container = engine_in_container(engine);
+	if (((args.in_place || args.export_dir) && !jail && !container) || (args.keep_uid && !jail)) {
+		cli_error("run: --in-place and --export are for the ns, podman and docker engines, "
+			  "--keep-uid for ns");
 		status = CLI_USAGE;
 		goto out;
 	}
-	if (engine_whole_run_in_jail(engine)) {
+	/* The syscall sandbox and the tracer are this cibox around the shell,
+	 * which a container's image does not have. */
+	if (container && (args.trace || envlist_get(&plan.env, "CI_SANDBOX"))) {
+		cli_error("run: --trace and CI_SANDBOX need the ns or host engine");
+		status = CLI_USAGE;
+		goto out;
+	}
+	if (container) {
+		struct oci_options oci = { args.in_place };
+		if (engine_oci_prepare(engine, &plan, &oci, &err) < 0) {
+			cli_error("run: %s", err.message);
+			/* Nothing ran: no run folder to show for it. */
+			if (!args.out)
+				fs_remove_tree(plan.run_dir);
+			status = err.code == -EOPNOTSUPP ? CLI_ENVIRONMENT
+				 : err.code == -ENOMEM	 ? CLI_FAILED
+							 : CLI_USAGE;
+			goto out;
+		}
+	}
+	if (jail) {
 		struct ns_options ns = { args.in_place, args.keep_uid, args.export_dir,
 					 args.write ? plan.stage_dir : NULL };
 		if (ns_enter(&plan, &ns, &err) < 0) {

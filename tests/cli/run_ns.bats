@@ -196,7 +196,7 @@ setup() {
 	assert_one_line
 	run "$CIBOX" run --engine nope
 	assert_status 2
-	assert_line_matching "unknown engine 'nope' \(engines: ns, host\)"
+	assert_line_matching "unknown engine 'nope' \(engines: ns, podman, docker, host\)"
 }
 
 @test "a machine without user namespaces gets exit 3 and how to enable them" {

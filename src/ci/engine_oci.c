@@ -1,0 +1,479 @@
+#include "ci/engine_oci.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ci/cache.h"
+#include "ci/ns.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/strbuf.h"
+
+extern char **environ;
+
+/* What differs between the engines' command lines. */
+struct oci_flavour {
+	const char *program;
+	const char *install;  /* the Debian packages that bring it */
+	const char *no_image; /* how `image inspect` says it lacks an image */
+	/* The tree's overlay as one option: "%1$s" the tree, "%2$s" the upper
+	 * folder, "%3$s" overlayfs's work folder. */
+	const char *overlay_option;
+	const char *overlay_format;
+	/* podman starts the container itself, as the caller: runc sets the
+	 * container's limits from inside it and may not raise them above the
+	 * caller's, which podman's defaults (a million open files) are. */
+	bool caller_limits;
+	/* crun, podman's usual runtime, cannot create containers under the
+	 * hybrid cgroup layout (cgroup v1 controllers beside the unified tree)
+	 * some kernels boot with; runc can, so podman gets runc when installed. */
+	bool prefer_runc;
+	/* docker refuses a hostname of its own in the host's network. */
+	bool hostname_in_host_network;
+};
+
+static const struct oci_flavour podman = {
+	"podman", "podman runc", "image not known", "-v", "%1$s:%1$s:O,upperdir=%2$s,workdir=%3$s",
+	true, true, true,
+};
+
+/* docker's daemon mounts a local volume of type overlay, the tree its lower
+ * layer. */
+static const struct oci_flavour docker = {
+	"docker", "docker.io", "No such image", "--mount",
+	"type=volume,dst=%1$s,volume-driver=local,volume-opt=type=overlay,volume-opt=device=overlay,"
+	"\"volume-opt=o=lowerdir=%1$s,upperdir=%2$s,workdir=%3$s\"",
+	false, false, false,
+};
+
+/* A growing argument vector, NULL-terminated; an allocation failure is kept
+ * until the owner checks `oom`. */
+struct words {
+	char **v;
+	size_t n, cap;
+	bool oom;
+};
+
+static void words_add(struct words *w, const char *word)
+{
+	if (w->oom)
+		return;
+	if (w->n + 2 > w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 32;
+		char **v = realloc(w->v, cap * sizeof *v);
+		if (!v) {
+			w->oom = true;
+			return;
+		}
+		w->v = v;
+		w->cap = cap;
+	}
+	if (!(w->v[w->n] = strdup(word))) {
+		w->oom = true;
+		return;
+	}
+	w->v[++w->n] = NULL;
+}
+
+__attribute__((format(printf, 2, 3)))
+static void words_addf(struct words *w, const char *fmt, ...)
+{
+	char *word;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&word, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		w->oom = true;
+		return;
+	}
+	words_add(w, word);
+	free(word);
+}
+
+static void words_free(struct words *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->v[i]);
+	free(w->v);
+	*w = (struct words){ 0 };
+}
+
+/* What every shell of a run starts with: program run FLAGS --name NAME
+ * [--env NAME]... IMAGE. */
+struct oci_run {
+	const struct oci_flavour *flavour;
+	char program[PATH_MAX];
+	struct words flags;
+	char *image;
+	struct words names; /* of the containers started */
+	char overlay_work[PATH_MAX]; /* overlayfs's work folder, or "" */
+};
+
+static int capture(char *const argv[], struct strbuf *out);
+
+/* A container whose shell was killed (the run interrupted) stays in the
+ * engine's records, as running, once its monitor is gone too: it is removed
+ * here. Others removed themselves (--rm) and are not found. */
+static void oci_release(void *state)
+{
+	struct oci_run *run = state;
+	if (!run)
+		return;
+	for (size_t i = 0; i < run->names.n; i++) {
+		struct strbuf ignored = STRBUF_INIT;
+		char *argv[] = { run->program, "rm", "-f", run->names.v[i], NULL };
+		capture(argv, &ignored);
+		strbuf_release(&ignored);
+	}
+	/* The work folder's contents are overlayfs's, left without permissions. */
+	if (*run->overlay_work)
+		fs_remove_tree(run->overlay_work);
+	words_free(&run->names);
+	words_free(&run->flags);
+	free(run->image);
+	free(run);
+}
+
+static bool find_program(const char *name, const char *extra_dirs, char *buf, size_t size)
+{
+	const char *path = getenv("PATH");
+	struct strbuf dirs = STRBUF_INIT;
+	strbuf_addf(&dirs, "%s:%s", path && *path ? path : "/usr/bin:/bin", extra_dirs);
+	bool found = false;
+	for (char *dir = dirs.buf, *next; !dirs.oom && dir && !found; dir = next) {
+		next = strchr(dir, ':');
+		if (next)
+			*next++ = '\0';
+		found = *dir && snprintf(buf, size, "%s/%s", dir, name) < (int)size &&
+			access(buf, X_OK) == 0;
+	}
+	strbuf_release(&dirs);
+	return found;
+}
+
+/* Runs argv, both its output streams into `out`; its exit status, 128 + N
+ * for signal N, or a negative errno. */
+static int capture(char *const argv[], struct strbuf *out)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int rc = -errno;
+		close(fds[0]), close(fds[1]);
+		return rc;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(fds[1], 1) < 0 || dup2(fds[1], 2) < 0)
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	strbuf_read_fd(out, fds[0]);
+	close(fds[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+/* The last line that says something, for a one-line error. */
+static const char *last_line(struct strbuf *text)
+{
+	while (text->len && (text->buf[text->len - 1] == '\n' || text->buf[text->len - 1] == ' '))
+		text->buf[--text->len] = '\0';
+	char *line = strrchr(text->buf, '\n');
+	return line ? line + 1 : text->len ? text->buf : "(it printed nothing)";
+}
+
+/* Commas and colons separate the fields of a mount option. */
+static int check_path(const char *what, const char *path, cibox_error *err)
+{
+	if (strpbrk(path, ",:\""))
+		return error_set(err, -EINVAL, "%s %s holds ',', ':' or '\"', which a container mount cannot",
+				 what, path);
+	return 0;
+}
+
+static void add_bind(struct words *w, const char *source, const char *target)
+{
+	words_add(w, "--mount");
+	words_addf(w, "type=bind,source=%s,destination=%s", source, target);
+}
+
+/* The caller's limits, the process limit no higher than the kernel's number
+ * of process ids: podman lowers its own to that. */
+static void add_limits(struct words *w)
+{
+	struct rlimit files, procs;
+	if (getrlimit(RLIMIT_NOFILE, &files) == 0) {
+		words_add(w, "--ulimit");
+		words_addf(w, "nofile=%llu:%llu", (unsigned long long)files.rlim_cur,
+			   (unsigned long long)files.rlim_max);
+	}
+	unsigned long long pid_max = 32768;
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
+	if (f) {
+		if (fscanf(f, "%llu", &pid_max) != 1)
+			pid_max = 32768;
+		fclose(f);
+	}
+	if (getrlimit(RLIMIT_NPROC, &procs) == 0) {
+		unsigned long long cur = procs.rlim_cur, max = procs.rlim_max;
+		if (procs.rlim_cur == RLIM_INFINITY || cur > pid_max)
+			cur = pid_max;
+		if (procs.rlim_max == RLIM_INFINITY || max > pid_max)
+			max = pid_max;
+		words_add(w, "--ulimit");
+		words_addf(w, "nproc=%llu:%llu", cur, max);
+	}
+}
+
+static int make_dir(const char *path, cibox_error *err)
+{
+	int rc = fs_make_folders(path, 0755);
+	return rc < 0 ? error_set(err, rc, "%s: %s", path, strerror(-rc)) : 0;
+}
+
+/* The mounts, in the order ns makes them: the tree, the run folder, the caches. */
+static int add_mounts(struct oci_run *run, const struct ci_plan *plan,
+		      const struct oci_options *options, cibox_error *err)
+{
+	int rc = check_path("the work tree", plan->root, err);
+	if (rc == 0)
+		rc = check_path("the run folder", plan->run_dir, err);
+	if (rc < 0)
+		return rc;
+	if (options->in_place) {
+		add_bind(&run->flags, plan->root, plan->root);
+	} else {
+		char upper[PATH_MAX], *work = run->overlay_work;
+		if (ns_upper_dir(plan, upper, sizeof upper) < 0 ||
+		    snprintf(work, sizeof run->overlay_work, "%s/overlay-work", plan->run_dir) >=
+			    (int)sizeof run->overlay_work)
+			return error_set(err, -ENAMETOOLONG, "run folder path too long");
+		if ((rc = make_dir(upper, err)) < 0 || (rc = make_dir(work, err)) < 0)
+			return rc;
+		words_add(&run->flags, run->flavour->overlay_option);
+		words_addf(&run->flags, run->flavour->overlay_format, plan->root, upper, work);
+	}
+	add_bind(&run->flags, plan->run_dir, plan->run_dir);
+
+	struct cache_mount *mounts;
+	size_t count;
+	rc = cache_prepare(plan->root, plan->config, &plan->env, &mounts, &count, err);
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		if ((rc = check_path(mounts[i].var, mounts[i].target, err)) == 0 &&
+		    (rc = check_path("the cache", mounts[i].folder, err)) == 0)
+			add_bind(&run->flags, mounts[i].folder, mounts[i].target);
+	}
+	cache_mounts_free(mounts, count);
+	return rc;
+}
+
+static int add_flags(struct oci_run *run, const struct ci_plan *plan,
+		     const struct oci_options *options, cibox_error *err)
+{
+	const struct oci_flavour *f = run->flavour;
+	const char *network = envlist_get(&plan->env, "CI_NETWORK");
+	bool host_network = network && strcmp(network, "host") == 0;
+	if (network && *network && !host_network && strcmp(network, "none") != 0)
+		return error_set(err, -EINVAL, "CI_NETWORK: '%s' is neither host nor none", network);
+	/* The image is never pulled: only what the engine already has runs. */
+	const char *always[] = { "--rm", "--pull", "never", "--network", host_network ? "host" : "none" };
+	for (size_t i = 0; i < sizeof always / sizeof always[0]; i++)
+		words_add(&run->flags, always[i]);
+	if (!host_network || f->hostname_in_host_network) {
+		words_add(&run->flags, "--hostname");
+		words_add(&run->flags, "cibox");
+	}
+	char runc[PATH_MAX];
+	if (f->prefer_runc && find_program("runc", "/usr/sbin:/sbin:/usr/local/sbin", runc, sizeof runc)) {
+		words_add(&run->flags, "--runtime");
+		words_add(&run->flags, runc);
+	}
+	if (f->caller_limits)
+		add_limits(&run->flags);
+	words_add(&run->flags, "--workdir");
+	words_add(&run->flags, plan->root);
+	return add_mounts(run, plan, options, err);
+}
+
+/* The image is there, and a container of it starts and has bash. */
+static int check_engine(const struct oci_run *run, const char *image, cibox_error *err)
+{
+	const char *name = run->flavour->program;
+	struct strbuf out = STRBUF_INIT;
+	char *inspect[] = { (char *)run->program, "image", "inspect", "--format", "{{.Id}}",
+			    (char *)image, NULL };
+	int rc = capture(inspect, &out);
+	if (rc != 0) {
+		const char *line = last_line(&out);
+		rc = rc > 0 && strstr(out.buf, run->flavour->no_image)
+			     ? error_set(err, -EINVAL,
+					 "CI_IMAGE_NAME_TAG: %s has no image '%s' (see %s images; the README's "
+					 "Engines section tells how to import one)",
+					 name, image, name)
+			     : error_set(err, -EOPNOTSUPP, "engine %s does not work here: %s", name, line);
+		strbuf_release(&out);
+		return rc;
+	}
+	strbuf_reset(&out);
+	struct words argv = { 0 };
+	words_add(&argv, run->program);
+	words_add(&argv, "run");
+	for (size_t i = 0; i < run->flags.n; i++)
+		words_add(&argv, run->flags.v[i]);
+	const char *probe[] = { image, "bash", "-c", "true" };
+	for (size_t i = 0; i < sizeof probe / sizeof probe[0]; i++)
+		words_add(&argv, probe[i]);
+	rc = argv.oom ? -ENOMEM : capture(argv.v, &out);
+	words_free(&argv);
+	if (rc == 127 && strstr(out.buf, "bash"))
+		rc = error_set(err, -EINVAL, "CI_IMAGE_NAME_TAG: image '%s' has no bash, which runs the steps",
+			       image);
+	else if (rc != 0 && rc != -ENOMEM) {
+		bool ids = strstr(out.buf, "subuid") || strstr(out.buf, "newuidmap") ||
+			   strstr(out.buf, "insufficient UIDs");
+		rc = error_set(err, -EOPNOTSUPP, "engine %s cannot start a container here: %s%s", name,
+			       last_line(&out),
+			       ids ? " (rootless: the user needs ranges in /etc/subuid and /etc/subgid)"
+				   : " (try the ns engine)");
+	}
+	strbuf_release(&out);
+	return rc == -ENOMEM ? error_set(err, rc, "out of memory") : rc;
+}
+
+int engine_oci_prepare(ci_engine *engine, const struct ci_plan *plan,
+		       const struct oci_options *options, cibox_error *err)
+{
+	struct oci_run *run = calloc(1, sizeof *run);
+	if (!run)
+		return error_set(err, -ENOMEM, "out of memory");
+	run->flavour = strcmp(engine_name(engine), "docker") == 0 ? &docker : &podman;
+	const char *name = run->flavour->program;
+	const char *image = envlist_get(&plan->env, "CI_IMAGE_NAME_TAG");
+	int rc = 0;
+	if (!image || !*image)
+		rc = error_set(err, -EINVAL,
+			       "engine %s: the configuration sets no CI_IMAGE_NAME_TAG, the image to run in",
+			       name);
+	else if (!find_program(name, "", run->program, sizeof run->program))
+		rc = error_set(err, -EOPNOTSUPP,
+			       "engine %s: no %s in PATH; install it (apt-get install %s) or use --engine ns",
+			       name, name, run->flavour->install);
+	else if (!(run->image = strdup(image)))
+		rc = error_set(err, -ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = add_flags(run, plan, options, err);
+	if (rc == 0 && run->flags.oom)
+		rc = error_set(err, -ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = check_engine(run, image, err);
+	if (rc < 0) {
+		oci_release(run);
+		return rc;
+	}
+	engine_set_state(engine, run, oci_release);
+	return 0;
+}
+
+/* The container gets the command's environment by name (--env NAME takes the
+ * value from the engine's own environment, so values never show on a command
+ * line); the engine itself runs in the caller's environment with the
+ * command's over it. */
+static int oci_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid,
+		     cibox_error *err)
+{
+	struct oci_run *run = engine_state(engine);
+	if (!run)
+		return error_set(err, -EINVAL, "engine %s: not prepared", engine_name(engine));
+	struct words argv = { 0 };
+	envlist env = ENVLIST_INIT;
+	words_add(&argv, run->program);
+	words_add(&argv, "run");
+	for (size_t i = 0; i < run->flags.n; i++)
+		words_add(&argv, run->flags.v[i]);
+	words_addf(&run->names, "cibox-%ld-%zu", (long)getpid(), run->names.n + 1);
+	words_add(&argv, "--name");
+	words_add(&argv, run->names.oom ? "" : run->names.v[run->names.n - 1]);
+	int rc = run->names.oom ? -ENOMEM : envlist_add_vector(&env, environ);
+	for (char *const *e = cmd->envp; rc == 0 && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		if (!eq || (rc = envlist_put(&env, *e)) < 0)
+			continue;
+		words_add(&argv, "--env");
+		words_addf(&argv, "%.*s", (int)(eq - *e), *e);
+	}
+	words_add(&argv, run->image);
+	for (char *const *a = cmd->argv; *a; a++)
+		words_add(&argv, *a);
+	char **envp = envlist_vector(&env);
+	if (rc < 0 || argv.oom || !envp) {
+		words_free(&argv);
+		envlist_free(&env);
+		return error_set(err, -ENOMEM, "out of memory");
+	}
+	pid_t child = fork();
+	if (child == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		setpgid(0, 0);
+		int null = open("/dev/null", O_RDONLY);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(cmd->output_fd, 1) < 0 ||
+		    dup2(cmd->output_fd, 2) < 0 || chdir(cmd->cwd) < 0)
+			_exit(126);
+		execve(argv.v[0], argv.v, envp);
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	rc = child < 0 ? error_set(err, -errno, "fork: %s", strerror(errno)) : 0;
+	if (child > 0) {
+		setpgid(child, child);
+		*pid = child;
+	}
+	words_free(&argv);
+	envlist_free(&env);
+	return rc;
+}
+
+/* The engine's process would pass SIGINT to the container's first process,
+ * the shell, which as a namespace's init ignores it: instead every other
+ * process in the container gets it, so the step ends as it would on the host,
+ * and the shell with it (errexit). The container then ends by itself; ending
+ * the engine's process instead could leave the engine's records locked. */
+static void oci_interrupt(ci_engine *engine, pid_t pid)
+{
+	struct oci_run *run = engine_state(engine);
+	if (!run || !run->names.n || run->names.oom) {
+		kill(-pid, SIGINT);
+		return;
+	}
+	struct strbuf ignored = STRBUF_INIT;
+	char *argv[] = { run->program, "exec", run->names.v[run->names.n - 1], "bash", "-c",
+			 "kill -INT -1", NULL };
+	capture(argv, &ignored);
+	strbuf_release(&ignored);
+}
+
+const struct engine_ops engine_podman = { "podman", oci_spawn, false, true, oci_interrupt };
+const struct engine_ops engine_docker = { "docker", oci_spawn, false, true, oci_interrupt };

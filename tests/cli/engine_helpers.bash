@@ -1,0 +1,261 @@
+# The podman and docker engines' tests: one body for both, run_podman.bats and
+# run_docker.bats declare them. ENGINE names the engine.
+#
+# The image: a root assembled from this machine's own bash, coreutils and
+# their libraries, imported into the engine under IMAGE (no registry needed,
+# a second to make). Its files belong to root, so that rootless podman
+# without /etc/subuid ranges maps them (to the caller) and can use it.
+# podman keeps its images, containers and run-time files in a temporary
+# folder of its own, removed after the test file, so the tests change nothing
+# outside it. A short path: rootless podman's container monitor waits 20
+# seconds for each container's end under a long one (bats' folders).
+load runner_helpers
+
+IMAGE=localhost/cibox-test:1
+
+# Commands the steps and the runner use inside the container.
+IMAGE_COMMANDS="bash sh cat rm mkdir ls hostname tail cut tr sort grep env sleep id touch"
+
+make_rootfs() { # folder
+	local root=$1 cmd path lib
+	mkdir -p "$root/usr/bin" "$root/tmp" "$root/etc"
+	ln -s usr/bin "$root/bin"
+	chmod 1777 "$root/tmp"
+	for cmd in $IMAGE_COMMANDS; do
+		path=$(type -P "$cmd") || continue
+		cp -L "$path" "$root/usr/bin/"
+		for lib in $(ldd "$path" | grep -o '/[^ ]*'); do
+			mkdir -p "$root$(dirname "$lib")"
+			cp -Ln "$lib" "$root$lib"
+		done
+	done
+}
+
+# podman's configuration for the tests: storage and run-time files in PODMAN_DIR.
+podman_env() {
+	export PODMAN_DIR
+	PODMAN_DIR=$(mktemp -d /tmp/cibox-pm.XXXXXX)
+	local dir=$PODMAN_DIR
+	mkdir -p "$dir/run-user"
+	chmod 700 "$dir/run-user"
+	cat >"$dir/storage.conf" <<-EOF
+	[storage]
+	driver = "overlay"
+	graphroot = "$dir/root"
+	runroot = "$dir/run"
+	EOF
+	cat >"$dir/containers.conf" <<-EOF
+	[engine]
+	tmp_dir = "$dir/tmp"
+	volume_path = "$dir/volumes"
+	events_logger = "none"
+	EOF
+	export CONTAINERS_STORAGE_CONF="$dir/storage.conf" CONTAINERS_CONF="$dir/containers.conf"
+	export XDG_RUNTIME_DIR="$dir/run-user" XDG_CONFIG_HOME="$dir/config" XDG_DATA_HOME="$dir/data"
+}
+
+# Imports a folder as an image, its files root's. podman as root keeps a cache
+# of the layers it copied in /var/lib/containers/cache whatever its storage, so
+# it imports with a /var/lib of its own; it keeps the archive in TMPDIR
+# (/var/tmp) while it reads it.
+engine_import() { # folder image
+	if [ "$ENGINE" = podman ] && [ "$(id -u)" -eq 0 ]; then
+		tar --numeric-owner --owner=0 --group=0 -C "$1" -c . | TMPDIR=$PODMAN_DIR/tmp \
+			unshare --mount sh -c 'mount -t tmpfs tmpfs /var/lib && exec podman import - "$0"' "$2"
+	elif [ "$ENGINE" = podman ]; then
+		tar --numeric-owner --owner=0 --group=0 -C "$1" -c . | TMPDIR=$PODMAN_DIR/tmp podman import - "$2"
+	else
+		tar --numeric-owner --owner=0 --group=0 -C "$1" -c . | "$ENGINE" import - "$2"
+	fi
+}
+
+# setup_file: the engine and the image, or why not (in $BATS_FILE_TMPDIR/skip).
+engine_setup_file() {
+	local why=$BATS_FILE_TMPDIR/skip
+	if ! command -v "$ENGINE" >/dev/null; then
+		echo "$ENGINE is not installed" >"$why"
+		return 0
+	fi
+	if [ "$ENGINE" = podman ]; then
+		podman_env
+	elif ! docker version >/dev/null 2>&1; then
+		echo "no docker daemon answers here (docker version fails)" >"$why"
+		return 0
+	fi
+	make_rootfs "$BATS_FILE_TMPDIR/rootfs"
+	if ! engine_import "$BATS_FILE_TMPDIR/rootfs" "$IMAGE" >"$BATS_FILE_TMPDIR/import.log" 2>&1; then
+		echo "$ENGINE cannot import an image here: $(tail -n 1 "$BATS_FILE_TMPDIR/import.log")" >"$why"
+	fi
+}
+
+# teardown_file: the image goes; rootless podman's pause process, which holds
+# its user namespace, ends; podman's folder goes (overlayfs leaves folders
+# without permissions in it).
+engine_teardown_file() {
+	"$ENGINE" rmi -f "$IMAGE" >/dev/null 2>&1 || true
+	[ -n "${PODMAN_DIR:-}" ] || return 0
+	[ -f "$PODMAN_DIR/tmp/pause.pid" ] && kill "$(cat "$PODMAN_DIR/tmp/pause.pid")" 2>/dev/null
+	chmod -R u+rwX "$PODMAN_DIR" 2>/dev/null
+	rm -rf "$PODMAN_DIR"
+	return 0
+}
+
+need_engine() {
+	[ ! -e "$BATS_FILE_TMPDIR/skip" ] || skip "$(cat "$BATS_FILE_TMPDIR/skip")"
+}
+
+engine_setup() {
+	setup_runner
+	export XDG_CACHE_HOME="$BATS_TEST_TMPDIR/cache"
+	new_project
+	echo original >kept
+	echo doomed >deleted
+	step test 00_setup_env.sh <<<"export CI_IMAGE_NAME_TAG=\${CI_IMAGE_NAME_TAG:-$IMAGE}"
+}
+
+# No container of a run is left, running or stopped.
+no_container_left() {
+	[ -z "$("$ENGINE" ps -aq --filter name=cibox-)" ]
+}
+
+test_tree_unchanged_export() {
+	step test 01_build.sh <<-'EOF'
+	echo changed >kept
+	rm deleted
+	mkdir -p out && echo built >out/artifact
+	[ "$(cat kept)" = changed ] && [ ! -e deleted ]
+	made_here=yes
+	EOF
+	step test 02_next.sh <<-'EOF'
+	# a later step sees what the earlier one did, in the same shell
+	[ "$(cat out/artifact)" = built ] && [ ! -e deleted ] && [ "$made_here" = yes ]
+	EOF
+	run "$CIBOX" run --engine "$ENGINE" --export "$BATS_TEST_TMPDIR/results"
+	assert_status 0
+	assert_line_matching "engine $ENGINE$"
+	[ "$(cat kept)" = original ] && [ "$(cat deleted)" = doomed ] && [ ! -e out ]
+	[ "$(cat "$BATS_TEST_TMPDIR/results/out/artifact")" = built ]
+	[ "$(cat "$BATS_TEST_TMPDIR/results/kept")" = changed ]
+	[ ! -e "$BATS_TEST_TMPDIR/results/deleted" ]
+	[ "$(cat "$(run_dir)/tree/kept")" = changed ]
+	no_container_left
+}
+
+test_in_place() {
+	step test 01_build.sh <<<'echo changed >kept'
+	run "$CIBOX" run --engine "$ENGINE" --in-place
+	assert_status 0
+	[ "$(cat kept)" = changed ]
+}
+
+test_hostname_loopback() {
+	step test 01_look.sh <<-'EOF'
+	[ "$(hostname)" = cibox ]
+	[ "$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ')" = lo ]
+	echo looked
+	EOF
+	run "$CIBOX" run --engine "$ENGINE"
+	assert_status 0
+	assert_line_matching "^\[01_look.sh\] looked$"
+}
+
+test_host_network() {
+	step test 00_setup_env.sh <<<"export CI_IMAGE_NAME_TAG=$IMAGE CI_NETWORK=host"
+	step test 01_look.sh <<<'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | sort | tr "\n" " "; echo'
+	run "$CIBOX" run --engine "$ENGINE"
+	assert_status 0
+	assert_line_matching "$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | sort | tr '\n' ' ')"
+}
+
+test_cache() {
+	echo v1 >deps.lock
+	step test 00_setup_env.sh <<-EOF
+	export CI_IMAGE_NAME_TAG=$IMAGE
+	export DEPENDS_DIR=\${DEPENDS_DIR:-/tmp/depends}
+	export CI_CACHE_KEY="deps.lock"
+	EOF
+	step test 01_cache.sh <<-'EOF'
+	n=$(cat "$DEPENDS_DIR/count" 2>/dev/null || echo 0)
+	echo $((n + 1)) >"$DEPENDS_DIR/count"
+	echo "count $((n + 1))"
+	EOF
+	run "$CIBOX" run --engine "$ENGINE"
+	assert_line_matching "count 1"
+	run "$CIBOX" run --engine "$ENGINE"
+	assert_line_matching "count 2"
+	echo v2 >deps.lock
+	run "$CIBOX" run --engine "$ENGINE"
+	assert_line_matching "count 1"
+}
+
+test_failing_step() {
+	step test 01_fail.sh <<<'echo about to fail; false'
+	step test 02_never.sh <<<'echo never'
+	run "$CIBOX" run --engine "$ENGINE"
+	assert_status 1
+	assert_line_matching "step 01_fail.sh failed with exit status 1"
+	assert_line_matching "^\[01_fail.sh\] about to fail$"
+	refute_line_matching "never$"
+	no_container_left
+}
+
+test_interrupt() {
+	marker=$((RANDOM + 100000))
+	step test 01_wait.sh <<<"sleep $marker.5"
+	"$CIBOX" run --engine "$ENGINE" -q &
+	pid=$!
+	for _ in $(seq 100); do pgrep -f "sleep $marker.5" >/dev/null && break; sleep 0.1; done
+	pgrep -f "sleep $marker.5" >/dev/null
+	kill -INT "$pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 130 ]
+	run pgrep -f "sleep $marker"
+	assert_status 1
+	no_container_left
+}
+
+test_bad_image() {
+	step test 01_a.sh <<<'true'
+	run "$CIBOX" run --engine "$ENGINE" --set CI_IMAGE_NAME_TAG=
+	assert_status 2
+	assert_one_line
+	assert_line_matching "engine $ENGINE: the configuration sets no CI_IMAGE_NAME_TAG"
+	run "$CIBOX" run --engine "$ENGINE" --set CI_IMAGE_NAME_TAG=localhost/no-such-image:1
+	assert_status 2
+	assert_one_line
+	assert_line_matching "CI_IMAGE_NAME_TAG: $ENGINE has no image 'localhost/no-such-image:1'"
+	mkdir -p "$BATS_TEST_TMPDIR/nobash/etc"
+	echo cibox >"$BATS_TEST_TMPDIR/nobash/etc/hostname"
+	engine_import "$BATS_TEST_TMPDIR/nobash" localhost/cibox-nobash:1 >/dev/null
+	run "$CIBOX" run --engine "$ENGINE" --set CI_IMAGE_NAME_TAG=localhost/cibox-nobash:1
+	"$ENGINE" rmi -f localhost/cibox-nobash:1 >/dev/null
+	assert_status 2
+	assert_one_line
+	assert_line_matching "image 'localhost/cibox-nobash:1' has no bash, which runs the steps"
+	no_run_folder
+}
+
+# The ns engine's options and the tracer are not for containers.
+test_jail_only_options() {
+	step test 01_a.sh <<<'true'
+	run "$CIBOX" run --engine "$ENGINE" --keep-uid
+	assert_status 2
+	assert_one_line
+	run "$CIBOX" run --engine "$ENGINE" --trace
+	assert_status 2
+	assert_one_line
+	assert_line_matching "--trace and CI_SANDBOX need the ns or host engine"
+}
+
+# Without the engine's program in PATH: one line, status 3.
+test_not_installed() {
+	step test 01_a.sh <<<'true'
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	# what cibox reads the configuration with
+	ln -s "$(type -P bash)" "$(type -P env)" "$BATS_TEST_TMPDIR/bin/"
+	PATH=$BATS_TEST_TMPDIR/bin run "$CIBOX" run --engine "$ENGINE"
+	assert_status 3
+	assert_one_line
+	assert_line_matching "engine $ENGINE: no $ENGINE in PATH; install it"
+}

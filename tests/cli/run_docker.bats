@@ -1,0 +1,70 @@
+#!/usr/bin/env bats
+# The docker engine: the same run as podman's, through the docker command line
+# (tests/cli/engine_helpers.bash); skipped, with the reason, where no docker
+# daemon answers.
+ENGINE=docker
+load engine_helpers
+
+setup_file() { engine_setup_file; }
+teardown_file() { engine_teardown_file; }
+setup() { engine_setup; }
+
+@test "docker: a step that writes and deletes files leaves the tree unchanged; --export takes the results out" {
+	need_engine
+	test_tree_unchanged_export
+}
+
+@test "docker: --in-place writes through to the tree" {
+	need_engine
+	test_in_place
+}
+
+@test "docker: hostname cibox, loopback only" {
+	need_engine
+	test_hostname_loopback
+}
+
+@test "docker: CI_NETWORK=host shares the host's network" {
+	need_engine
+	test_host_network
+}
+
+@test "docker: a cache persists across runs and starts afresh when a key file changes" {
+	need_engine
+	test_cache
+}
+
+@test "docker: a failing step ends the run with status 1, its container gone" {
+	need_engine
+	test_failing_step
+}
+
+@test "docker: SIGINT ends the step, the run (130) and its container" {
+	need_engine
+	test_interrupt
+}
+
+@test "docker: no CI_IMAGE_NAME_TAG, an image docker lacks or one without bash is one line and status 2" {
+	need_engine
+	test_bad_image
+}
+
+@test "docker: --keep-uid and --trace are usage errors" {
+	need_engine
+	test_jail_only_options
+}
+
+@test "docker: without docker in PATH, one line and status 3" {
+	test_not_installed
+}
+
+@test "docker: without a docker daemon, one line naming the daemon and status 3" {
+	command -v docker >/dev/null || skip "docker is not installed"
+	! docker version >/dev/null 2>&1 || skip "a docker daemon answers here"
+	step test 01_a.sh <<<'true'
+	run "$CIBOX" run --engine docker
+	assert_status 3
+	assert_one_line
+	assert_line_matching "engine docker does not work here: .*daemon"
+	no_run_folder
+}

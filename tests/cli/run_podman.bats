@@ -1,0 +1,59 @@
+#!/usr/bin/env bats
+# The podman engine: the run's shell in one container of CI_IMAGE_NAME_TAG,
+# with the ns engine's semantics (tests/cli/engine_helpers.bash). Rootful as
+# root; rootless in the unprivileged pass, without /etc/subuid ranges.
+ENGINE=podman
+load engine_helpers
+
+setup_file() { engine_setup_file; }
+teardown_file() { engine_teardown_file; }
+setup() { engine_setup; }
+
+@test "podman: a step that writes and deletes files leaves the tree unchanged; --export takes the results out" {
+	need_engine
+	test_tree_unchanged_export
+}
+
+@test "podman: --in-place writes through to the tree" {
+	need_engine
+	test_in_place
+}
+
+@test "podman: hostname cibox, loopback only" {
+	need_engine
+	test_hostname_loopback
+}
+
+@test "podman: CI_NETWORK=host shares the host's network" {
+	need_engine
+	test_host_network
+}
+
+@test "podman: a cache persists across runs and starts afresh when a key file changes" {
+	need_engine
+	test_cache
+}
+
+@test "podman: a failing step ends the run with status 1, its container gone" {
+	need_engine
+	test_failing_step
+}
+
+@test "podman: SIGINT ends the step, the run (130) and its container" {
+	need_engine
+	test_interrupt
+}
+
+@test "podman: no CI_IMAGE_NAME_TAG, an image podman lacks or one without bash is one line and status 2" {
+	need_engine
+	test_bad_image
+}
+
+@test "podman: --keep-uid and --trace are usage errors" {
+	need_engine
+	test_jail_only_options
+}
+
+@test "podman: without podman in PATH, one line and status 3" {
+	test_not_installed
+}
