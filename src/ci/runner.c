@@ -203,7 +203,18 @@ struct shell {
 	int output;  /* the steps' standard output and error */
 	bool exited;
 	int status;
+	char *channels[3]; /* the named pipes, removed when the shell has ended */
 };
+
+static void remove_channels(struct shell *sh)
+{
+	for (size_t i = 0; i < 3; i++) {
+		if (sh->channels[i])
+			unlink(sh->channels[i]);
+		free(sh->channels[i]);
+		sh->channels[i] = NULL;
+	}
+}
 
 /* The shell's named pipes, made fresh for each shell of the run: `dir`/NN.steps,
  * `dir`/NN.done and `dir`/NN.output. */
@@ -259,10 +270,9 @@ static int shell_start(struct ci_plan *plan, ci_engine *engine, char **envp, con
 	free(argv);
 	if (output[1] >= 0)
 		close(output[1]);
-	free(steps);
-	free(done);
-	free(output_path);
+	sh->channels[0] = steps, sh->channels[1] = done, sh->channels[2] = output_path;
 	if (rc < 0) {
+		remove_channels(sh);
 		if (output[0] >= 0)
 			close(output[0]);
 		if (sh->control >= 0)
@@ -289,6 +299,7 @@ static void shell_stop(struct shell *sh)
 	while (!sh->exited)
 		sh->exited = reap(sh->pid, &sh->status) || waitpid(sh->pid, &sh->status, 0) == sh->pid ||
 			     errno == ECHILD;
+	remove_channels(sh);
 }
 
 /* Runs one step in the shell; returns 0 with its outcome recorded, or a
