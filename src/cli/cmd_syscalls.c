@@ -29,7 +29,33 @@ static void print_groups_of(const char *name)
 		printf("-");
 }
 
-static void print_syscall(const char *entry, bool show_groups)
+/* What a policy may list for the syscall by value, and the names it knows. */
+static void print_values(const char *name)
+{
+	const struct sctab_argument *a = sctab_argument_find(name);
+	if (!a)
+		return;
+	printf("%30s values: %s(V, ...) allows only the listed %s values (argument %u)%s;\n"
+	       "%30s V is a number or one of:",
+	       "", name, a->what, a->arg + 1, a->flags ? ", names joined by |" : "", "");
+	int column = 80;
+	for (size_t i = 0; i < a->symbol_count; i++) {
+		int width = (int)strlen(a->symbols[i].name) + 2;
+		if (i > 0)
+			printf(",");
+		if (column + width > 80) {
+			printf("\n%31s", "");
+			column = 31;
+		} else if (i > 0) {
+			printf(" ");
+		}
+		printf("%s", a->symbols[i].name);
+		column += width;
+	}
+	printf("\n");
+}
+
+static void print_syscall(const char *entry, bool show_groups, bool detail)
 {
 	char name[64];
 	size_t len = strcspn(entry, "(");
@@ -47,10 +73,13 @@ static void print_syscall(const char *entry, bool show_groups)
 	if (r && !any)
 		printf("only: %s", r->summary);
 	printf("\n");
+	if (!detail)
+		return;
 	const struct sctab_quiet *q = sctab_quiet_find(name);
-	if (q && show_groups)
+	if (q)
 		printf("%30s when refused, %s answers %s (%s)\n", "", q->call, strerrorname_np(q->error),
 		       q->why);
+	print_values(name);
 }
 
 int cmd_syscalls(int argc, char **argv)
@@ -81,7 +110,7 @@ int cmd_syscalls(int argc, char **argv)
 	if (strcmp(what, "--all") == 0) {
 		for (int nr = 0; nr <= sctab_max_known(); nr++)
 			if (sctab_name(nr))
-				print_syscall(sctab_name(nr), true);
+				print_syscall(sctab_name(nr), true, false);
 		return CLI_OK;
 	}
 	if (what[0] == '@') {
@@ -92,13 +121,13 @@ int cmd_syscalls(int argc, char **argv)
 		}
 		printf("# %s: %s\n", group->name, group->summary);
 		for (const char *const *e = group->entries; *e; e++)
-			print_syscall(*e, false);
+			print_syscall(*e, false, false);
 		return CLI_OK;
 	}
 	if (sctab_resolve(what) < 0) {
 		cli_error("syscalls: unknown syscall '%s'", what);
 		return CLI_USAGE;
 	}
-	print_syscall(what, true);
+	print_syscall(what, true, true);
 	return CLI_OK;
 }

@@ -22,6 +22,18 @@ load helpers
 	assert_line_matching "^ +56  clone +@process,@thread +only: no namespace flags"
 }
 
+@test "syscalls NAME names the values a policy may list, and the quiet refusal" {
+	run "$CIBOX" syscalls ioctl
+	assert_status 0
+	assert_line_matching "values: ioctl\(V, ...\) allows only the listed request values \(argument 2\)"
+	assert_line_matching "(^| )TCGETS,"
+	run "$CIBOX" syscalls socket
+	assert_line_matching "when refused, socket\(AF_UNIX, SOCK_STREAM\|SOCK_CLOEXEC\|SOCK_NONBLOCK, 0\) answers EACCES"
+	assert_line_matching "AF_UNIX, AF_INET,"
+	run "$CIBOX" syscalls getpid
+	refute_line_matching "values:"
+}
+
 @test "dangerous syscalls belong to no group" {
 	for name in ptrace bpf mount umount2 unshare setns io_uring_setup io_uring_enter \
 		process_vm_readv process_vm_writev perf_event_open userfaultfd keyctl add_key \
