@@ -464,6 +464,14 @@ static _Noreturn void run_init(pid_t command, int status_fd)
 	}
 }
 
+static bool has_overlay(const jail_plan *plan)
+{
+	for (size_t i = 0; i < plan->count; i++)
+		if (plan->ops[i].kind == JAIL_OVERLAY)
+			return true;
+	return false;
+}
+
 /* overlayfs leaves folders of mode 0 in its work folder; they are its scratch,
  * not results, and would otherwise stop the run folder being removed. */
 static void remove_overlay_work(const jail_plan *plan)
@@ -527,7 +535,7 @@ int jail_enter(const jail_plan *plan, cibox_error *err)
 	 * can clean up after overlayfs. */
 	close(status_pipe[0]);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (unshare(CLONE_NEWNS) < 0)
+	if (has_overlay(plan) && unshare(CLONE_NEWNS) < 0)
 		return unavailable(err, "cannot create the jail's mount namespace", errno,
 				   "this kernel or machine refuses mount namespaces");
 	if ((rc = build_root(plan, err)) < 0)
