@@ -203,6 +203,9 @@ struct shell {
 	int output;  /* the steps' standard output and error */
 	bool exited;
 	int status;
+	/* The shell's end of a pipe closed: polling it would return at once,
+	 * again and again, until the engine's process is reaped. */
+	bool done_hung_up, output_hung_up;
 	char *channels[3]; /* the named pipes, removed when the shell has ended */
 };
 
@@ -284,6 +287,7 @@ static int shell_start(struct ci_plan *plan, ci_engine *engine, char **envp, con
 	}
 	sh->output = output[0];
 	sh->exited = false;
+	sh->done_hung_up = sh->output_hung_up = false;
 	return 0;
 }
 
@@ -326,8 +330,9 @@ static int run_step(ci_engine *engine, struct shell *sh, struct ci_step *step, s
 	int rc = 0;
 	double deadline = 0;
 	while (sent > 0 && !returned && !sh->exited) {
-		struct pollfd fds[3] = { { signal_pipe[0], POLLIN, 0 }, { sh->output, POLLIN, 0 },
-					 { sh->done, POLLIN, 0 } };
+		struct pollfd fds[3] = { { signal_pipe[0], POLLIN, 0 },
+					 { sh->output_hung_up ? -1 : sh->output, POLLIN, 0 },
+					 { sh->done_hung_up ? -1 : sh->done, POLLIN, 0 } };
 		int timeout = deadline > 0 ? (int)((deadline - now()) * 1000) + 1 : -1;
 		if (deadline > 0 && timeout <= 0) {
 			/* It ignored SIGINT: it and everything it started go now. */
@@ -358,10 +363,12 @@ static int run_step(ci_engine *engine, struct shell *sh, struct ci_step *step, s
 				}
 		}
 		if (fds[1].revents & (POLLIN | POLLHUP))
-			pump(sh->output, &out);
+			sh->output_hung_up = !pump(sh->output, &out) && (fds[1].revents & POLLHUP);
 		if (fds[2].revents & POLLIN) {
 			char buf[16];
 			returned = read(sh->done, buf, sizeof buf) > 0;
+		} else if (fds[2].revents & POLLHUP) {
+			sh->done_hung_up = true;
 		}
 		sh->exited = reap(sh->pid, &sh->status);
 		if (!returned && !sh->exited && now() >= next_tick) {
