@@ -189,11 +189,21 @@ int trace_observe(trace *t, int nr, const uint64_t args[6], const char *thread,
 	return count_thread_value(per_thread, (size_t)index);
 }
 
+/* Text the traced programs chose (their file and thread names) inside a
+ * comment: a newline there would end the comment and start an entry. */
+static void write_comment_text(FILE *out, const char *text, char instead)
+{
+	for (const unsigned char *c = (const unsigned char *)text; *c; c++)
+		fputc(*c < ' ' || *c == 0x7f ? instead : *c, out);
+}
+
 static void write_names(FILE *out, char names[][NAME_MAX_LEN], unsigned count)
 {
 	unsigned shown = count < PROGRAMS_SHOWN ? count : PROGRAMS_SHOWN;
-	for (unsigned i = 0; i < shown; i++)
-		fprintf(out, "%s%s", i ? ", " : "", names[i]);
+	for (unsigned i = 0; i < shown; i++) {
+		fputs(i ? ", " : "", out);
+		write_comment_text(out, names[i], '?');
+	}
 	if (count > shown)
 		fprintf(out, " and %u more", count - shown);
 }
@@ -228,8 +238,7 @@ static bool group_fully_used(const trace *t, const cibox_policy *base, const cha
 static void write_header(const trace *t, const char *command, FILE *out)
 {
 	fprintf(out, "# Learned by cibox trace from: ");
-	for (const char *c = command; *c; c++) /* one comment line, whatever the command */
-		fputc((unsigned char)*c < ' ' ? ' ' : *c, out);
+	write_comment_text(out, command, ' '); /* a script's lines on one line */
 	fprintf(out, "\n# Each entry says how often it was called and by which programs.\n");
 	fprintf(out, "%s # what every program needs, allowed without asking\n", t->base);
 }
@@ -377,9 +386,31 @@ static int write_per_thread(const trace *t, FILE *out)
 	return rc < 0 ? rc : ferror(out) ? -EIO : 0;
 }
 
+/* Whether a thread name reads back as a section: policy_set.c takes 1 to 15
+ * characters without brackets, and the policy reader drops what follows '#'
+ * and the blanks around a line. */
+static bool names_a_section(const char *name)
+{
+	size_t len = strlen(name);
+	if (len == 0 || len > 15 || name[0] == ' ' || name[len - 1] == ' ' || name[0] == '\t' ||
+	    name[len - 1] == '\t')
+		return false;
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		if (*c < ' ' || *c == 0x7f || *c == '#' || *c == '[' || *c == ']')
+			return false;
+	return true;
+}
+
 int trace_write_policy(const trace *t, const char *command, bool per_thread, FILE *out)
 {
 	write_header(t, command, out);
+	for (size_t i = 0; per_thread && i < t->thread_count; i++)
+		if (!names_a_section(t->threads[i].name)) {
+			fprintf(out, "# No sections: thread '");
+			write_comment_text(out, t->threads[i].name, '?');
+			fprintf(out, "' has a name a section cannot hold.\n");
+			per_thread = false;
+		}
 	if (per_thread)
 		return write_per_thread(t, out);
 

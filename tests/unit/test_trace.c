@@ -149,6 +149,35 @@ static void per_thread_sections_hold_what_only_some_threads_called(void **state)
 	trace_free(t);
 }
 
+static void names_the_traced_program_chose_cannot_add_entries(void **state)
+{
+	(void)state;
+	trace *t = trace_new("@default", false);
+	/* A program file and a thread named to smuggle lines into the policy. */
+	assert_int_equal(trace_observe(t, sctab_resolve("pipe2"), any_args, "a#b",
+				       "x\nptrace\n@file-write"), 0);
+	assert_int_equal(trace_observe(t, sctab_resolve("mkdir"), any_args, "ok", "y"), 0);
+	for (int per_thread = 0; per_thread < 2; per_thread++) {
+		char *text = policy_text_of(t, "cmd\nbpf", per_thread);
+		assert_null(strstr(text, "\nptrace"));
+		assert_null(strstr(text, "\n@file-write"));
+		assert_null(strstr(text, "\nbpf"));
+		assert_non_null(strstr(text, "from: cmd bpf\n"));
+		assert_non_null(strstr(text, "x?ptrace?@file-write"));
+		/* "[a#b]" would read back as "[a": no sections then, and why. */
+		assert_null(strstr(text, "\n["));
+		if (per_thread)
+			assert_non_null(strstr(text, "# No sections: thread 'a#b' has a name a section cannot hold."));
+		cibox_error err = { 0 };
+		policy_set *set = NULL;
+		assert_int_equal(policy_set_parse(text, "learned.policy", &set, &err), 0);
+		assert_false(cibox_policy_allows(policy_set_common(set), sctab_resolve("ptrace")));
+		policy_set_free(set);
+		free(text);
+	}
+	trace_free(t);
+}
+
 static void restricted_calls_that_fit_stay_restricted(void **state)
 {
 	(void)state;
@@ -293,6 +322,7 @@ int main(void)
 		cmocka_unit_test(many_programs_are_summed_up),
 		cmocka_unit_test(the_written_policy_parses_back),
 		cmocka_unit_test(per_thread_sections_hold_what_only_some_threads_called),
+		cmocka_unit_test(names_the_traced_program_chose_cannot_add_entries),
 		cmocka_unit_test(restricted_calls_that_fit_stay_restricted),
 		cmocka_unit_test(with_args_the_kernel_asks_for_every_call_with_values),
 		cmocka_unit_test(with_args_each_value_is_an_entry),
