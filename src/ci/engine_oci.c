@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ci/cache.h"
@@ -132,7 +134,9 @@ static void oci_release(void *state)
 		return;
 	for (size_t i = 0; i < run->names.n; i++) {
 		struct strbuf ignored = STRBUF_INIT;
-		char *argv[] = { run->program, "rm", "-f", run->names.v[i], NULL };
+		/* -v: docker's overlay is an anonymous volume, which --rm would
+		 * have removed with the container. */
+		char *argv[] = { run->program, "rm", "-f", "-v", run->names.v[i], NULL };
 		capture(argv, &ignored);
 		strbuf_release(&ignored);
 	}
@@ -397,6 +401,23 @@ int engine_oci_prepare(ci_engine *engine, const struct ci_plan *plan,
  * value from the engine's own environment, so values never show on a command
  * line); the engine itself runs in the caller's environment with the
  * command's over it. */
+/* Variables podman and docker read for themselves: where their files, their
+ * daemon and their helpers are. */
+static bool steers_engine(const char *name, size_t len)
+{
+	static const char *const exact[] = { "PATH", "HOME", "TMPDIR", "USER", "LOGNAME" };
+	static const char *const prefixes[] = { "XDG_", "CONTAINERS_", "CONTAINER_", "DOCKER_",
+						"PODMAN_", "REGISTRY_AUTH_FILE", "BUILDAH_",
+						"STORAGE_" };
+	for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
+		if (strlen(exact[i]) == len && strncmp(name, exact[i], len) == 0)
+			return true;
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+		if (len >= strlen(prefixes[i]) && strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
 static int oci_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid,
 		     cibox_error *err)
 {
@@ -409,16 +430,30 @@ static int oci_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t 
 	words_add(&argv, "run");
 	for (size_t i = 0; i < run->flags.n; i++)
 		words_add(&argv, run->flags.v[i]);
-	words_addf(&run->names, "cibox-%ld-%zu", (long)getpid(), run->names.n + 1);
+	/* Unique beyond this pid namespace: the engine's store may be shared. */
+	uint32_t nonce = 0;
+	if (getrandom(&nonce, sizeof nonce, 0) != sizeof nonce)
+		nonce = (uint32_t)time(NULL) ^ (uint32_t)getpid();
+	words_addf(&run->names, "cibox-%ld-%08x-%zu", (long)getpid(), (unsigned)nonce,
+		   run->names.n + 1);
 	words_add(&argv, "--name");
 	words_add(&argv, run->names.oom ? "" : run->names.v[run->names.n - 1]);
 	int rc = run->names.oom ? -ENOMEM : envlist_add_vector(&env, environ);
 	for (char *const *e = cmd->envp; rc == 0 && *e; e++) {
 		const char *eq = strchr(*e, '=');
-		if (!eq || (rc = envlist_put(&env, *e)) < 0)
+		if (!eq)
 			continue;
 		words_add(&argv, "--env");
-		words_addf(&argv, "%.*s", (int)(eq - *e), *e);
+		/* What steers the engine's own client stays the caller's; the
+		 * container gets the configuration's value on the command line. */
+		if (steers_engine(*e, (size_t)(eq - *e))) {
+			words_add(&argv, *e);
+			continue;
+		}
+		/* Others travel by name through the client's environment, where
+		 * no other process can read them. */
+		if ((rc = envlist_put(&env, *e)) == 0)
+			words_addf(&argv, "%.*s", (int)(eq - *e), *e);
 	}
 	words_add(&argv, run->image);
 	for (char *const *a = cmd->argv; *a; a++)

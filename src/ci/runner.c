@@ -517,6 +517,14 @@ int runner_run(struct ci_plan *plan, ci_engine *engine, const struct runner_opti
 	int ignored;
 	reap(-1, &ignored);
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	/* SIGINT or SIGTERM after the last step returned still ends the run as
+	 * interrupted, as the caller asked. */
+	char sigs[64];
+	ssize_t n;
+	while (rc == 0 && plan->status == RUN_PASSED &&
+	       (n = read(signal_pipe[0], sigs, sizeof sigs)) > 0)
+		if (memchr(sigs, 'I', (size_t)n))
+			plan->status = RUN_INTERRUPTED;
 	restore_signals(old);
 	plan->seconds = now() - start;
 	strbuf_release(&dir);

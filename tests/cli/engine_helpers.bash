@@ -148,6 +148,19 @@ test_in_place() {
 	[ "$(cat kept)" = changed ]
 }
 
+# A configuration's TMPDIR or HOME is for the steps, not for the engine's client.
+test_engine_client_keeps_its_environment() {
+	step test 00_setup_env.sh <<-EOF
+	export CI_IMAGE_NAME_TAG=$IMAGE
+	export TMPDIR=/nonexistent/tmp HOME=/nonexistent/home SECRET_TOKEN='a b'
+	EOF
+	step test 01_look.sh <<<'echo "$TMPDIR $HOME $SECRET_TOKEN"'
+	run "$CIBOX" run --engine "$ENGINE"
+	assert_status 0
+	assert_line_matching '^\[01_look.sh\] /nonexistent/tmp /nonexistent/home a b$'
+	no_container_left
+}
+
 test_hostname_loopback() {
 	step test 01_look.sh <<-'EOF'
 	[ "$(hostname)" = cibox ]

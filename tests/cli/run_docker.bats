@@ -19,6 +19,11 @@ setup() { engine_setup; }
 	test_in_place
 }
 
+@test "docker: a configuration's TMPDIR and HOME reach the steps, not the engine" {
+	need_engine
+	test_engine_client_keeps_its_environment
+}
+
 @test "docker: hostname cibox, loopback only" {
 	need_engine
 	test_hostname_loopback
