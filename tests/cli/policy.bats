@@ -23,6 +23,18 @@ load helpers
 	[ "${#lines[@]}" -eq 6 ]
 }
 
+@test "check finds what loading would refuse: a second section for a thread, brackets in a name" {
+	printf '@default\n[a]\n@network\n[a]\n@file-read\n' >"$BATS_TEST_TMPDIR/twice.policy"
+	run "$CIBOX" policy check "$BATS_TEST_TMPDIR/twice.policy"
+	assert_status 1
+	assert_one_line
+	assert_line_matching "twice.policy:4: a second section for thread 'a'$"
+	printf '@default\n[abc]]\n' >"$BATS_TEST_TMPDIR/brackets.policy"
+	run "$CIBOX" policy check "$BATS_TEST_TMPDIR/brackets.policy"
+	assert_status 1
+	assert_line_matching "brackets.policy:2: a section names a thread"
+}
+
 @test "check of a file that cannot be read is one line, status 2" {
 	run "$CIBOX" policy check "$BATS_TEST_TMPDIR/missing.policy"
 	assert_status 2
