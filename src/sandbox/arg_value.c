@@ -15,6 +15,8 @@ static bool parse_number(const char *s, size_t len, uint32_t *out)
 		base = 16;
 		s += 2;
 		len -= 2;
+	} else if (len > 1 && s[0] == '0') {
+		return false; /* 010: C reads eight, a person may read ten */
 	}
 	uint64_t n = 0;
 	for (size_t i = 0; i < len; i++) {
@@ -68,10 +70,13 @@ static int parse_term(const struct sctab_argument *a, const char *s, size_t len,
 	if (isdigit((unsigned char)s[0])) {
 		if (!parse_number(s, len, out))
 			return error_set(err, -EINVAL,
-					 "'%.*s' is not a number of 32 bits (decimal or 0x hexadecimal)",
+					 "'%.*s' is not a number of 32 bits (decimal without a leading 0, "
+					 "or 0x hexadecimal)",
 					 (int)len, s);
 		return 0;
 	}
+	if (s[0] == '-')
+		return error_set(err, -EINVAL, "'%.*s': values are not negative", (int)len, s);
 	const struct sctab_symbol *sym = by_name(a, s, len);
 	if (!sym)
 		return error_set(err, -EINVAL, "unknown %s '%.*s' for %s (a number is fine too)", a->what,

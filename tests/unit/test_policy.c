@@ -290,6 +290,8 @@ static void bad_argument_values_are_named(void **state)
 	expect_error("ioctl(TCGETS,,FIONREAD)", "an empty request in ioctl's values");
 	expect_error("ioctl(0x1ffffffff)", "'0x1ffffffff' is not a number of 32 bits");
 	expect_error("ioctl(12ab)", "'12ab' is not a number");
+	expect_error("ioctl(010)", "'010' is not a number of 32 bits (decimal without a leading 0");
+	expect_error("socket(-1)", "'-1': values are not negative");
 	expect_error("read(1)", "'read' takes no argument values; only clone, socket, socketpair, ioctl and prctl do");
 	expect_error("ioctl()", "no values in 'ioctl()'");
 	expect_error("ioctl(TCGETS", "missing ')' at the end of 'ioctl(TCGETS'");
