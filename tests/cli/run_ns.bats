@@ -10,6 +10,11 @@ setup() {
 	echo doomed >deleted
 }
 
+# What the steps' shell and the commands below need.
+shell_policy() {
+	printf '%s\n' @default @file-read @file-write @process @signal @ipc @system-info
+}
+
 @test "a step that writes and deletes files leaves the tree unchanged; --export takes the results out" {
 	step test 01_build.sh <<-'EOF'
 	echo changed >kept
@@ -103,16 +108,7 @@ setup() {
 
 @test "CI_SANDBOX=log-and-abort: a forbidden syscall fails the step, naming syscall, thread and step" {
 	step test 00_setup_env.sh <<<'export CI_SANDBOX=log-and-abort'
-	step test sandbox.policy <<-'EOF'
-	@default
-	@file-read
-	@file-write
-	@process
-	@signal
-	@ipc
-	@system-info
-	@network
-	EOF
+	{ shell_policy; echo @network; } | step test sandbox.policy
 	step test 01_fine.sh <<<'echo fine | cat'
 	# chroot, in no group: root of the jail may make it, the policy may not
 	step test 02_escape.sh <<<'/usr/sbin/chroot / true'
@@ -125,17 +121,8 @@ setup() {
 
 @test "CI_SANDBOX: a stage's policy may list argument values; a bad one is a configuration error" {
 	step test 00_setup_env.sh <<<'export CI_SANDBOX=log-and-abort'
-	step test sandbox.policy <<-'EOF'
-	@default
-	@file-read
-	@file-write
-	@process
-	@signal
-	@ipc
-	@system-info
-	-clone
-	clone(CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD)  # a shell's fork
-	EOF
+	{ shell_policy; echo '-clone'; echo 'clone(CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD)  # a shell'"'"'s fork'; } |
+		step test sandbox.policy
 	step test 01_fine.sh <<<'echo fine | cat'
 	step test 02_thread.sh <<<'python3 -c "import threading; threading.Thread(target=print).start()"'
 	run "$CIBOX" run
