@@ -50,6 +50,7 @@ static const char driver_script[] =
 	"}\n"
 	"__cibox_state=$1\n"
 	"exec {__cibox_in}<\"$3\" {__cibox_out}>\"$4\" >\"$5\" 2>&1 || exit 125\n"
+	"builtin printf 'r\\n' >&\"$__cibox_out\"\n"
 	"if [ -n \"$2\" ]; then builtin source \"$2\" || exit 125; fi\n"
 	"builtin shift 5\n"
 	"__cibox_steps=(\"$@\")\n"
@@ -206,6 +207,7 @@ struct shell {
 	/* The shell's end of a pipe closed: polling it would return at once,
 	 * again and again, until the engine's process is reaped. */
 	bool done_hung_up, output_hung_up;
+	bool ready; /* it said "r": the engine started it */
 	char *channels[3]; /* the named pipes, removed when the shell has ended */
 };
 
@@ -287,7 +289,7 @@ static int shell_start(struct ci_plan *plan, ci_engine *engine, char **envp, con
 	}
 	sh->output = output[0];
 	sh->exited = false;
-	sh->done_hung_up = sh->output_hung_up = false;
+	sh->done_hung_up = sh->output_hung_up = sh->ready = false;
 	return 0;
 }
 
@@ -366,7 +368,9 @@ static int run_step(ci_engine *engine, struct shell *sh, struct ci_step *step, s
 			sh->output_hung_up = !pump(sh->output, &out) && (fds[1].revents & POLLHUP);
 		if (fds[2].revents & POLLIN) {
 			char buf[16];
-			returned = read(sh->done, buf, sizeof buf) > 0;
+			ssize_t got = read(sh->done, buf, sizeof buf);
+			sh->ready = sh->ready || (got > 0 && memchr(buf, 'r', (size_t)got));
+			returned = got > 0 && memchr(buf, '0', (size_t)got);
 		} else if (fds[2].revents & POLLHUP) {
 			sh->done_hung_up = true;
 		}
@@ -385,6 +389,13 @@ static int run_step(ci_engine *engine, struct shell *sh, struct ci_step *step, s
 		return rc;
 	if (sent <= 0 && !sh->exited)
 		return error_set(err, -EPIPE, "the run's shell stopped reading steps");
+	if (sh->exited && !sh->ready && !*interrupted)
+		return error_set(err, -EOPNOTSUPP,
+				 "engine %s could not start the run's shell (exit status %d); "
+				 "what it said is above and in %s",
+				 engine_name(engine),
+				 WIFSIGNALED(sh->status) ? 128 + WTERMSIG(sh->status) : WEXITSTATUS(sh->status),
+				 step->log);
 	if (*interrupted)
 		proctree_kill_descendants(getpid());
 

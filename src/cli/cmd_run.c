@@ -314,7 +314,7 @@ int cmd_run(int argc, char **argv)
 		       plan.project, plan.stage, plan.config, plan.engine, plan.run_dir);
 	if (runner_run(&plan, engine, &options, &err) < 0) {
 		cli_error("run: %s", err.message);
-		status = CLI_FAILED;
+		status = err.code == -EOPNOTSUPP ? CLI_ENVIRONMENT : CLI_FAILED;
 		goto out;
 	}
 	if (report_write(&plan, &err) < 0)

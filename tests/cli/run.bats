@@ -408,6 +408,21 @@ value' ]
 	[ "$(grep -c basic-test <<<"$output")" -eq 1 ]
 }
 
+@test "a run's shell the engine cannot start is status 3, with what the engine said" {
+	new_project
+	step test 01_a.sh <<<'true'
+	# Stands in for an engine that fails before the shell runs, as podman does
+	# when its runtime refuses the container.
+	mkdir "$BATS_TEST_TMPDIR/bin"
+	printf '#!/bin/sh\necho "runtime: cannot create the container" >&2\nexit 125\n' \
+		>"$BATS_TEST_TMPDIR/bin/bash"
+	chmod +x "$BATS_TEST_TMPDIR/bin/bash"
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" run "$CIBOX" run --engine host
+	assert_status 3
+	assert_line_matching "runtime: cannot create the container"
+	assert_line_matching "^cibox: run: engine host could not start the run's shell \(exit status 125\); what it said is above and in .*/01_.*\.log$"
+}
+
 # --- bad input: one clear line, exit 2 ---
 
 @test "an unknown stage names the stages there are" {
