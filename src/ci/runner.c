@@ -424,6 +424,17 @@ static int run_step(ci_engine *engine, struct shell *sh, struct ci_step *step, s
 	return 0;
 }
 
+/* Whether SIGINT or SIGTERM came while no step was running. */
+static bool interrupt_pending(void)
+{
+	char sigs[64];
+	ssize_t n;
+	bool pending = false;
+	while ((n = read(signal_pipe[0], sigs, sizeof sigs)) > 0)
+		pending = pending || memchr(sigs, 'I', (size_t)n);
+	return pending;
+}
+
 static int install_signals(struct sigaction old[3], cibox_error *err)
 {
 	if (pipe2(signal_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
@@ -434,6 +445,12 @@ static int install_signals(struct sigaction old[3], cibox_error *err)
 	sigaction(SIGINT, &sa, &old[0]);
 	sigaction(SIGTERM, &sa, &old[1]);
 	sigaction(SIGCHLD, &sa, &old[2]);
+	/* A caller may have held them back until they could be handled. */
+	sigset_t stop_signals;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &stop_signals, NULL);
 	return 0;
 }
 
@@ -489,6 +506,12 @@ int runner_run(struct ci_plan *plan, ci_engine *engine, const struct runner_opti
 	struct shell sh = { .control = -1, .done = -1, .output = -1, .exited = true };
 	plan->status = RUN_PASSED;
 	for (size_t i = 0; i < plan->nsteps && rc == 0; i++) {
+		/* A signal held back while the engine was prepared, or one that came
+		 * between steps: the next step does not start. */
+		if (interrupt_pending()) {
+			plan->status = RUN_INTERRUPTED;
+			break;
+		}
 		if (sh.exited) {
 			shell_stop(&sh);
 			/* The shell before left its state (a step ended it with exit 0). */
@@ -530,12 +553,8 @@ int runner_run(struct ci_plan *plan, ci_engine *engine, const struct runner_opti
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
 	/* SIGINT or SIGTERM after the last step returned still ends the run as
 	 * interrupted, as the caller asked. */
-	char sigs[64];
-	ssize_t n;
-	while (rc == 0 && plan->status == RUN_PASSED &&
-	       (n = read(signal_pipe[0], sigs, sizeof sigs)) > 0)
-		if (memchr(sigs, 'I', (size_t)n))
-			plan->status = RUN_INTERRUPTED;
+	if (rc == 0 && plan->status == RUN_PASSED && interrupt_pending())
+		plan->status = RUN_INTERRUPTED;
 	restore_signals(old);
 	plan->seconds = now() - start;
 	strbuf_release(&dir);

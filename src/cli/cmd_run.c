@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,9 +285,18 @@ int cmd_run(int argc, char **argv)
 		status = CLI_USAGE;
 		goto out;
 	}
+	sigset_t stop_signals, old_mask;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
 	if (container) {
+		/* Preparing takes a probe container's time: SIGINT or SIGTERM then
+		 * waits for the runner, which ends the run as interrupted, with its
+		 * report, instead of leaving half a run folder. */
+		sigprocmask(SIG_BLOCK, &stop_signals, &old_mask);
 		struct oci_options oci = { args.in_place };
 		if (engine_oci_prepare(engine, &plan, &oci, &err) < 0) {
+			sigprocmask(SIG_SETMASK, &old_mask, NULL);
 			cli_error("run: %s", err.message);
 			/* Nothing ran: no run folder to show for it. */
 			if (!args.out)

@@ -228,6 +228,22 @@ test_interrupt() {
 	no_container_left
 }
 
+# SIGTERM while the engine is being prepared (its probe container) still ends
+# the run as interrupted, with a report, and no step ran.
+test_sigterm_while_preparing() {
+	step test 01_never.sh <<<'touch ran'
+	"$CIBOX" run --engine "$ENGINE" -q &
+	pid=$!
+	sleep 0.1
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 130 ]
+	[ ! -e ran ]
+	[ "$(jq -r .status "$(run_dir)/summary.json")" = interrupted ]
+	no_container_left
+}
+
 test_bad_image() {
 	step test 01_a.sh <<<'true'
 	run "$CIBOX" run --engine "$ENGINE" --set CI_IMAGE_NAME_TAG=

@@ -49,6 +49,11 @@ setup() { engine_setup; }
 	test_interrupt
 }
 
+@test "docker: SIGTERM while the engine is prepared ends the run as interrupted (130), with its report" {
+	need_engine
+	test_sigterm_while_preparing
+}
+
 @test "docker: no CI_IMAGE_NAME_TAG, an image docker lacks or one without bash is one line and status 2" {
 	need_engine
 	test_bad_image
