@@ -424,6 +424,23 @@ static int run_step(ci_engine *engine, struct shell *sh, struct ci_step *step, s
 	return 0;
 }
 
+/* Reaps children until none is left or `seconds` have passed. As a
+ * subreaper, every descendant becomes a child once its parent has gone. */
+static void wait_for_children(double seconds)
+{
+	double end = now() + seconds;
+	while (now() < end) {
+		int status;
+		pid_t got = waitpid(-1, &status, WNOHANG);
+		if (got < 0 && errno == ECHILD)
+			return;
+		if (got == 0) {
+			struct timespec pause = { 0, 10 * 1000 * 1000 };
+			nanosleep(&pause, NULL);
+		}
+	}
+}
+
 /* Whether SIGINT or SIGTERM came while no step was running. */
 static bool interrupt_pending(void)
 {
@@ -547,6 +564,10 @@ int runner_run(struct ci_plan *plan, ci_engine *engine, const struct runner_opti
 	shell_stop(&sh);
 	free(state_in);
 	free(state_out);
+	/* A container engine's monitor removes the container's run-time state
+	 * after the shell has ended: ending it first would leave that behind. */
+	if (engine_in_container(engine))
+		wait_for_children(5.0);
 	proctree_kill_descendants(getpid());
 	int ignored;
 	reap(-1, &ignored);
