@@ -36,49 +36,28 @@ static bool read_stat(pid_t pid, struct proc *out)
 	return true;
 }
 
-static size_t list_processes(struct proc **out)
+/* A growing list of pids; an allocation failure drops the pid, and the
+ * caller's next pass finds it again. */
+struct pids {
+	pid_t *v;
+	size_t count, cap;
+};
+
+static void pids_add(struct pids *p, pid_t pid)
 {
-	size_t count = 0, cap = 0;
-	struct proc *procs = NULL;
-	DIR *dir = opendir("/proc");
-	if (!dir)
-		return 0;
-	struct dirent *d;
-	while ((d = readdir(dir))) {
-		if (!isdigit((unsigned char)d->d_name[0]))
-			continue;
-		if (count == cap) {
-			cap = cap ? cap * 2 : 256;
-			struct proc *grown = realloc(procs, cap * sizeof *procs);
-			if (!grown)
-				break;
-			procs = grown;
-		}
-		if (read_stat((pid_t)atoi(d->d_name), &procs[count]))
-			count++;
+	if (p->count == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 32;
+		pid_t *grown = realloc(p->v, cap * sizeof *grown);
+		if (!grown)
+			return;
+		p->v = grown, p->cap = cap;
 	}
-	closedir(dir);
-	*out = procs;
-	return count;
+	p->v[p->count++] = pid;
 }
 
-static bool descends_from(const struct proc *procs, size_t count, pid_t pid, pid_t ancestor)
-{
-	for (size_t depth = 0; depth < count && pid > 1; depth++) {
-		pid_t parent = -1;
-		for (size_t i = 0; i < count; i++)
-			if (procs[i].pid == pid)
-				parent = procs[i].ppid;
-		if (parent == ancestor)
-			return true;
-		pid = parent;
-	}
-	return false;
-}
-
-/* Appends the children of every thread of `pid`, from the kernel's
+/* Adds the children of every thread of `pid`, from the kernel's
  * /proc/PID/task/TID/children lists. */
-static void add_children(pid_t pid, pid_t **list, size_t *count, size_t *cap)
+static void add_children(pid_t pid, struct pids *out)
 {
 	char path[320];
 	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
@@ -94,71 +73,83 @@ static void add_children(pid_t pid, pid_t **list, size_t *count, size_t *cap)
 		if (!f)
 			continue; /* the thread is gone */
 		int child;
-		while (fscanf(f, "%d", &child) == 1) {
-			if (*count == *cap) {
-				size_t grown_cap = *cap ? *cap * 2 : 32;
-				pid_t *grown = realloc(*list, grown_cap * sizeof *grown);
-				if (!grown)
-					break;
-				*list = grown, *cap = grown_cap;
-			}
-			(*list)[(*count)++] = child;
-		}
+		while (fscanf(f, "%d", &child) == 1)
+			pids_add(out, child);
 		fclose(f);
 	}
 	closedir(tasks);
 }
 
-static int kill_by_children(pid_t ancestor)
+static void descendants_by_children(pid_t ancestor, struct pids *out)
 {
-	int signalled = 0;
-	for (;;) {
-		pid_t *list = NULL;
-		size_t count = 0, cap = 0;
-		add_children(ancestor, &list, &count, &cap);
-		/* The list grows as it is walked: breadth first over the tree. */
-		for (size_t i = 0; i < count; i++)
-			add_children(list[i], &list, &count, &cap);
-		int alive = 0;
-		for (size_t i = 0; i < count; i++) {
-			struct proc p;
-			if (!read_stat(list[i], &p) || p.zombie)
-				continue;
-			if (kill(list[i], SIGKILL) == 0)
-				signalled++, alive++;
-		}
-		free(list);
-		if (!alive)
-			return signalled;
-	}
+	add_children(ancestor, out);
+	/* The list grows as it is walked: breadth first over the tree. */
+	for (size_t i = 0; i < out->count; i++)
+		add_children(out->v[i], out);
 }
 
-/* Kills what a walk of every process in /proc finds. */
-static int kill_by_scan(pid_t ancestor)
+/* For kernels without CONFIG_PROC_CHILDREN: every process on the machine,
+ * each followed up its parents. */
+static void descendants_by_scan(pid_t ancestor, struct pids *out)
 {
-	int signalled = 0;
-	for (;;) {
-		struct proc *procs = NULL;
-		size_t count = list_processes(&procs);
-		int alive = 0;
-		for (size_t i = 0; i < count; i++) {
-			if (procs[i].zombie || !descends_from(procs, count, procs[i].pid, ancestor))
-				continue;
-			if (kill(procs[i].pid, SIGKILL) == 0)
-				signalled++, alive++;
+	struct proc *procs = NULL;
+	size_t count = 0, cap = 0;
+	DIR *dir = opendir("/proc");
+	struct dirent *d;
+	while (dir && (d = readdir(dir))) {
+		if (!isdigit((unsigned char)d->d_name[0]))
+			continue;
+		if (count == cap) {
+			cap = cap ? cap * 2 : 256;
+			struct proc *grown = realloc(procs, cap * sizeof *procs);
+			if (!grown)
+				break;
+			procs = grown;
 		}
-		free(procs);
-		if (!alive)
-			return signalled;
+		if (read_stat((pid_t)atoi(d->d_name), &procs[count]))
+			count++;
 	}
+	if (dir)
+		closedir(dir);
+	for (size_t i = 0; i < count; i++) {
+		pid_t pid = procs[i].pid;
+		for (size_t depth = 0; depth < count && pid > 1; depth++) {
+			pid_t parent = -1;
+			for (size_t j = 0; j < count; j++)
+				if (procs[j].pid == pid)
+					parent = procs[j].ppid;
+			if (parent == ancestor) {
+				pids_add(out, procs[i].pid);
+				break;
+			}
+			pid = parent;
+		}
+	}
+	free(procs);
 }
 
 int proctree_kill_descendants(pid_t ancestor)
 {
 	/* Reading the few descendants' lists is much cheaper than reading the
-	 * status of every process on the machine, which only kernels without
-	 * CONFIG_PROC_CHILDREN need. */
-	if (access("/proc/thread-self/children", F_OK) == 0)
-		return kill_by_children(ancestor);
-	return kill_by_scan(ancestor);
+	 * status of every process on the machine. */
+	bool children_lists = access("/proc/thread-self/children", F_OK) == 0;
+	int signalled = 0;
+	for (;;) {
+		struct pids found = { 0 };
+		if (children_lists)
+			descendants_by_children(ancestor, &found);
+		else
+			descendants_by_scan(ancestor, &found);
+		int alive = 0;
+		for (size_t i = 0; i < found.count; i++) {
+			struct proc p;
+			if (!read_stat(found.v[i], &p) || p.zombie)
+				continue;
+			if (kill(found.v[i], SIGKILL) == 0)
+				signalled++, alive++;
+		}
+		free(found.v);
+		if (!alive)
+			return signalled;
+	}
 }
