@@ -1,5 +1,6 @@
 #include "sandbox/policy_set.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -186,6 +187,23 @@ static bool is_section(const struct line *l)
 	return l->len >= 2 && l->text[0] == '[' && l->text[l->len - 1] == ']';
 }
 
+static bool section_name_fits(const char *name, size_t len)
+{
+	return len > 0 && len <= THREAD_NAME_MAX && !memchr(name, '[', len) && !memchr(name, ']', len);
+}
+
+bool policy_set_can_name(const char *thread)
+{
+	size_t len = strlen(thread);
+	if (!section_name_fits(thread, len) || isspace((unsigned char)thread[0]) ||
+	    isspace((unsigned char)thread[len - 1]))
+		return false; /* the line reader would trim the blanks */
+	for (const unsigned char *c = (const unsigned char *)thread; *c; c++)
+		if (*c < ' ' || *c == 0x7f || *c == '#') /* '#' starts a comment */
+			return false;
+	return true;
+}
+
 int policy_set_parse(const char *text, const char *origin, policy_set **out, cibox_error *err)
 {
 	policy_set *set = calloc(1, sizeof *set);
@@ -205,8 +223,7 @@ int policy_set_parse(const char *text, const char *origin, policy_set **out, cib
 		if (!is_section(&lines[i]))
 			continue;
 		size_t len = lines[i].len - 2;
-		if (len == 0 || len > THREAD_NAME_MAX || memchr(lines[i].text + 1, '[', len) ||
-		    memchr(lines[i].text + 1, ']', len)) {
+		if (!section_name_fits(lines[i].text + 1, len)) {
 			rc = error_set(err, -EINVAL, "%s:%u: a section names a thread of 1 to %d characters: '%.*s'",
 				       origin, lines[i].number, THREAD_NAME_MAX, (int)lines[i].len, lines[i].text);
 			break;

@@ -17,6 +17,7 @@
 #define CIBOX_SANDBOX_POLICY_SET_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <cibox/sandbox.h>
@@ -38,6 +39,9 @@ const cibox_policy *policy_set_for(const policy_set *set, const char *thread);
 size_t policy_set_sections(const policy_set *set);
 /* The thread name of section i (0 <= i < policy_set_sections). */
 const char *policy_set_section(const policy_set *set, size_t i);
+/* Whether "[thread]" written in a policy file reads back as the section of
+ * exactly that thread (a kernel thread name may hold what a section cannot). */
+bool policy_set_can_name(const char *thread);
 /* The policy of threads without a section of their own. */
 const cibox_policy *policy_set_unnamed(const policy_set *set);
 

@@ -9,6 +9,7 @@
 
 #include "sandbox/arg_value.h"
 #include "sandbox/policy.h"
+#include "sandbox/policy_set.h"
 #include "sandbox/syscall_table.h"
 
 #define PROGRAMS_SHOWN 4
@@ -386,26 +387,11 @@ static int write_per_thread(const trace *t, FILE *out)
 	return rc < 0 ? rc : ferror(out) ? -EIO : 0;
 }
 
-/* Whether a thread name reads back as a section: policy_set.c takes 1 to 15
- * characters without brackets, and the policy reader drops what follows '#'
- * and the blanks around a line. */
-static bool names_a_section(const char *name)
-{
-	size_t len = strlen(name);
-	if (len == 0 || len > 15 || name[0] == ' ' || name[len - 1] == ' ' || name[0] == '\t' ||
-	    name[len - 1] == '\t')
-		return false;
-	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
-		if (*c < ' ' || *c == 0x7f || *c == '#' || *c == '[' || *c == ']')
-			return false;
-	return true;
-}
-
 int trace_write_policy(const trace *t, const char *command, bool per_thread, FILE *out)
 {
 	write_header(t, command, out);
 	for (size_t i = 0; per_thread && i < t->thread_count; i++)
-		if (!names_a_section(t->threads[i].name)) {
+		if (!policy_set_can_name(t->threads[i].name)) {
 			fprintf(out, "# No sections: thread '");
 			write_comment_text(out, t->threads[i].name, '?');
 			fprintf(out, "' has a name a section cannot hold.\n");

@@ -11,6 +11,7 @@
 
 #include "sandbox/arg_value.h"
 #include "sandbox/policy.h"
+#include "sandbox/policy_set.h"
 #include "sandbox/syscall_table.h"
 
 static int nr(const char *name)
@@ -354,6 +355,27 @@ static void counts_and_clones(void **state)
 	cibox_policy_free(p);
 }
 
+/* A thread name is written as a section only where it reads back as itself. */
+static void thread_names_a_section_can_hold(void **state)
+{
+	(void)state;
+	static const char *const fit[] = { "net", "a b", "x", "123456789012345", "msghand" };
+	static const char *const unfit[] = { "", "1234567890123456", "a#b", "[a", "a]", " net",
+					     "net ", "a\tb", "a\nb" };
+	for (size_t i = 0; i < sizeof fit / sizeof fit[0]; i++) {
+		assert_true(policy_set_can_name(fit[i]));
+		char text[64];
+		snprintf(text, sizeof text, "@default\n[%s]\n@network\n", fit[i]);
+		policy_set *set = NULL;
+		cibox_error err = { 0 };
+		assert_int_equal(policy_set_parse(text, "t.policy", &set, &err), 0);
+		assert_string_equal(policy_set_section(set, 0), fit[i]);
+		policy_set_free(set);
+	}
+	for (size_t i = 0; i < sizeof unfit / sizeof unfit[0]; i++)
+		assert_false(policy_set_can_name(unfit[i]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +393,7 @@ int main(void)
 		cmocka_unit_test(bad_argument_values_are_named),
 		cmocka_unit_test(files_take_argument_values_with_blanks),
 		cmocka_unit_test(counts_and_clones),
+		cmocka_unit_test(thread_names_a_section_can_hold),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
