@@ -441,6 +441,21 @@ static void wait_for_children(double seconds)
 	}
 }
 
+static sigset_t interrupt_signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	return set;
+}
+
+void runner_hold_interrupts(sigset_t *old)
+{
+	sigset_t interrupts = interrupt_signals();
+	sigprocmask(SIG_BLOCK, &interrupts, old);
+}
+
 /* Whether SIGINT or SIGTERM came while no step was running. */
 static bool interrupt_pending(void)
 {
@@ -463,11 +478,8 @@ static int install_signals(struct sigaction old[3], cibox_error *err)
 	sigaction(SIGTERM, &sa, &old[1]);
 	sigaction(SIGCHLD, &sa, &old[2]);
 	/* A caller may have held them back until they could be handled. */
-	sigset_t stop_signals;
-	sigemptyset(&stop_signals);
-	sigaddset(&stop_signals, SIGINT);
-	sigaddset(&stop_signals, SIGTERM);
-	sigprocmask(SIG_UNBLOCK, &stop_signals, NULL);
+	sigset_t interrupts = interrupt_signals();
+	sigprocmask(SIG_UNBLOCK, &interrupts, NULL);
 	return 0;
 }
 

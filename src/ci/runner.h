@@ -15,6 +15,7 @@
 #ifndef CIBOX_CI_RUNNER_H
 #define CIBOX_CI_RUNNER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -29,6 +30,11 @@ struct runner_options {
 	bool color;
 	bool quiet;  /* no live output */
 };
+
+/* Holds SIGINT and SIGTERM back until runner_run can handle them (it lets
+ * them through itself), for work before a run that should not be cut short,
+ * such as preparing an engine; the mask before goes to `old`. */
+void runner_hold_interrupts(sigset_t *old);
 
 /* Runs plan->steps in plan->run_dir, which must exist, recording each step's
  * outcome and the run's in the plan. Returns 0 when the run could be carried

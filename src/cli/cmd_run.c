@@ -285,15 +285,12 @@ int cmd_run(int argc, char **argv)
 		status = CLI_USAGE;
 		goto out;
 	}
-	sigset_t stop_signals, old_mask;
-	sigemptyset(&stop_signals);
-	sigaddset(&stop_signals, SIGINT);
-	sigaddset(&stop_signals, SIGTERM);
 	if (container) {
 		/* Preparing takes a probe container's time: SIGINT or SIGTERM then
 		 * waits for the runner, which ends the run as interrupted, with its
 		 * report, instead of leaving half a run folder. */
-		sigprocmask(SIG_BLOCK, &stop_signals, &old_mask);
+		sigset_t old_mask;
+		runner_hold_interrupts(&old_mask);
 		struct oci_options oci = { args.in_place };
 		if (engine_oci_prepare(engine, &plan, &oci, &err) < 0) {
 			sigprocmask(SIG_SETMASK, &old_mask, NULL);
