@@ -58,6 +58,11 @@ int engine_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid
 void engine_interrupt(ci_engine *engine, pid_t pid);
 void engine_close(ci_engine *engine);
 
+/* Starts cmd->argv (found in the caller's PATH) as the leader of a process
+ * group of its own, with standard input /dev/null, output to cmd->output_fd
+ * and default signal handling: how every engine starts its process. */
+int engine_start_process(const struct engine_command *cmd, pid_t *pid, cibox_error *err);
+
 extern const struct engine_ops engine_host;
 extern const struct engine_ops engine_ns;
 extern const struct engine_ops engine_podman;

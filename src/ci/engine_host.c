@@ -10,10 +10,8 @@
 
 #include "util/error.h"
 
-static int host_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid,
-		      cibox_error *err)
+int engine_start_process(const struct engine_command *cmd, pid_t *pid, cibox_error *err)
 {
-	(void)engine;
 	/* posix_spawn rather than fork: the child shares cibox's memory until it
 	 * execs, so no page tables are copied for a process that lives a moment. */
 	posix_spawn_file_actions_t actions;
@@ -49,6 +47,13 @@ static int host_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t
 	if (rc)
 		return error_set(err, -rc, "cannot start '%s': %s", cmd->argv[0], strerror(rc));
 	return 0;
+}
+
+static int host_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid,
+		      cibox_error *err)
+{
+	(void)engine;
+	return engine_start_process(cmd, pid, err);
 }
 
 const struct engine_ops engine_host = { "host", host_spawn, false, false, NULL };

@@ -467,28 +467,8 @@ static int oci_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t 
 		envlist_free(&env);
 		return error_set(err, -ENOMEM, "out of memory");
 	}
-	pid_t child = fork();
-	if (child == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGCHLD, SIG_DFL);
-		setpgid(0, 0);
-		int null = open("/dev/null", O_RDONLY);
-		if (null < 0 || dup2(null, 0) < 0 || dup2(cmd->output_fd, 1) < 0 ||
-		    dup2(cmd->output_fd, 2) < 0 || chdir(cmd->cwd) < 0)
-			_exit(126);
-		execve(argv.v[0], argv.v, envp);
-		_exit(errno == ENOENT ? 127 : 126);
-	}
-	rc = child < 0 ? error_set(err, -errno, "fork: %s", strerror(errno)) : 0;
-	if (child > 0) {
-		setpgid(child, child);
-		*pid = child;
-	}
+	struct engine_command started = { argv.v, envp, cmd->cwd, cmd->output_fd };
+	rc = engine_start_process(&started, pid, err);
 	words_free(&argv);
 	envlist_free(&env);
 	return rc;
