@@ -67,8 +67,7 @@ enum policy_form policy_form(const cibox_policy *policy, int nr)
 /* The argument table's entry for syscall nr and its index, or NULL. */
 static const struct sctab_argument *argument_of(int nr, size_t *index)
 {
-	const char *name = sctab_name(nr);
-	const struct sctab_argument *a = name ? sctab_argument_find(name) : NULL;
+	const struct sctab_argument *a = sctab_argument_of(nr);
 	if (a) {
 		size_t count;
 		*index = (size_t)(a - sctab_arguments(&count));
@@ -231,7 +230,7 @@ static int apply_syscall(cibox_policy *policy, const char *entry, bool remove,
 					 entry, name);
 		return apply_values(policy, nr, name, list, list_len, err);
 	}
-	enum policy_form form = any || !sctab_restriction_find(name) ? POLICY_ANY : POLICY_RESTRICTED;
+	enum policy_form form = any || !sctab_restriction_of(nr) ? POLICY_ANY : POLICY_RESTRICTED;
 	if (form > policy->form[nr])
 		policy->form[nr] = form;
 	if (form == POLICY_ANY && values)
@@ -453,8 +452,7 @@ static bool alternative_holds(const struct sctab_alternative *alt, const uint64_
 
 bool policy_fits_restriction(int nr, const uint64_t args[6])
 {
-	const char *name = sctab_name(nr);
-	const struct sctab_restriction *r = name ? sctab_restriction_find(name) : NULL;
+	const struct sctab_restriction *r = sctab_restriction_of(nr);
 	for (unsigned i = 0; r && i < r->count; i++)
 		if (alternative_holds(&r->alt[i], args))
 			return true;

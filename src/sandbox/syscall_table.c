@@ -18,6 +18,7 @@
 #include <linux/sockios.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -325,6 +326,39 @@ const struct sctab_restriction *sctab_restriction_find(const char *syscall)
 	return NULL;
 }
 
+/* The tables' native numbers, looked up once: a policy holds numbers, and
+ * asks for every entry it reads. */
+#define COUNT(table) (sizeof table / sizeof table[0])
+static int argument_nr[COUNT(arguments)];
+static int restriction_nr[COUNT(restrictions)];
+static pthread_once_t numbers_once = PTHREAD_ONCE_INIT;
+
+static void numbers_load(void)
+{
+	for (size_t i = 0; i < COUNT(arguments); i++)
+		argument_nr[i] = sctab_resolve(arguments[i].syscall);
+	for (size_t i = 0; i < COUNT(restrictions); i++)
+		restriction_nr[i] = sctab_resolve(restrictions[i].syscall);
+}
+
+const struct sctab_argument *sctab_argument_of(int nr)
+{
+	pthread_once(&numbers_once, numbers_load);
+	for (size_t i = 0; nr >= 0 && i < COUNT(arguments); i++)
+		if (argument_nr[i] == nr)
+			return &arguments[i];
+	return NULL;
+}
+
+const struct sctab_restriction *sctab_restriction_of(int nr)
+{
+	pthread_once(&numbers_once, numbers_load);
+	for (size_t i = 0; nr >= 0 && i < COUNT(restrictions); i++)
+		if (restriction_nr[i] == nr)
+			return &restrictions[i];
+	return NULL;
+}
+
 static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
 {
 	const unsigned char *p = data;
@@ -372,25 +406,41 @@ int sctab_resolve(const char *name)
 	return nr >= 0 && nr < SCTAB_NR_LIMIT ? nr : -1;
 }
 
-/* Names are resolved once, under a lock, so that later lookups (also from a
- * signal handler, after set-up has warmed the table) never allocate. */
-static char *names[SCTAB_NR_LIMIT];
+/* libseccomp finds a name by number with a scan of its whole table, so names
+ * are looked up one at a time, when first asked for: a sandbox's start asks
+ * for a few dozen. sctab_max_known fills the whole table, after which lookups
+ * (also from a signal handler) never allocate. */
+static _Atomic(const char *) names[SCTAB_NR_LIMIT];
+static const char no_name[] = "";
 static int max_known = -1;
 static pthread_once_t names_once = PTHREAD_ONCE_INIT;
 
+static const char *name_lookup(int nr)
+{
+	const char *name = atomic_load(&names[nr]);
+	if (name)
+		return name;
+	char *found = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+	const char *expected = NULL;
+	if (atomic_compare_exchange_strong(&names[nr], &expected, found ? found : no_name))
+		return found ? found : no_name;
+	free(found); /* another thread was first */
+	return expected;
+}
+
 static void names_load(void)
 {
-	for (int nr = 0; nr < SCTAB_NR_LIMIT; nr++) {
-		names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
-		if (names[nr])
+	for (int nr = 0; nr < SCTAB_NR_LIMIT; nr++)
+		if (name_lookup(nr) != no_name)
 			max_known = nr;
-	}
 }
 
 const char *sctab_name(int nr)
 {
-	pthread_once(&names_once, names_load);
-	return nr >= 0 && nr < SCTAB_NR_LIMIT ? names[nr] : NULL;
+	if (nr < 0 || nr >= SCTAB_NR_LIMIT)
+		return NULL;
+	const char *name = name_lookup(nr);
+	return name == no_name ? NULL : name;
 }
 
 int sctab_max_known(void)

@@ -83,6 +83,7 @@ struct sctab_argument {
 
 const struct sctab_argument *sctab_arguments(size_t *count);
 const struct sctab_argument *sctab_argument_find(const char *syscall);
+const struct sctab_argument *sctab_argument_of(int nr); /* by native number */
 
 /* A syscall no default group holds, and why: what `cibox policy check` warns of.
  * `form` is "" for the call itself or "(*)" for its unrestricted form. */
@@ -97,6 +98,7 @@ const struct sctab_danger *sctab_dangers(size_t *count);
 const struct sctab_group *sctab_groups(size_t *count);
 const struct sctab_group *sctab_group_find(const char *name);
 const struct sctab_restriction *sctab_restriction_find(const char *syscall);
+const struct sctab_restriction *sctab_restriction_of(int nr); /* by native number */
 
 /* The native number of a syscall name, or -1 if this architecture lacks it. */
 int sctab_resolve(const char *name);
