@@ -120,9 +120,14 @@ static int parse(int argc, char **argv, struct sandbox_args *a)
 	return 0;
 }
 
-static int enter_jail(void *context, cibox_error *err)
+static pid_t spawn_jail(void *context, cibox_error *err)
 {
-	return jail_enter(context, err);
+	return jail_spawn(context, err);
+}
+
+static int enter_jail(void *context, int status_fd, cibox_error *err)
+{
+	return jail_init(context, status_fd, err);
 }
 
 static int run(struct sandbox_args *a)
@@ -149,6 +154,7 @@ static int run(struct sandbox_args *a)
 		jail_plan_keep_uid(a->jail, a->keep_uid);
 		if (getcwd(cwd, sizeof cwd))
 			jail_plan_set_cwd(a->jail, cwd, &err);
+		options.spawn = spawn_jail;
 		options.prepare = enter_jail;
 		options.prepare_context = a->jail;
 	}

@@ -37,11 +37,18 @@ struct jail_plan {
 	char *cwd;
 	bool share_network;
 	bool keep_uid;
+	uid_t uid; /* the caller's, mapped into the jail */
+	gid_t gid;
 };
 
 jail_plan *jail_plan_new(void)
 {
-	return calloc(1, sizeof(jail_plan));
+	jail_plan *plan = calloc(1, sizeof(jail_plan));
+	if (plan) {
+		plan->uid = getuid();
+		plan->gid = getgid();
+	}
+	return plan;
 }
 
 void jail_plan_free(jail_plan *plan)
@@ -180,8 +187,10 @@ static int write_file(const char *path, const char *text)
 	return rc;
 }
 
-static int map_ids(const jail_plan *plan, uid_t uid, gid_t gid, cibox_error *err)
+static int map_ids(const jail_plan *plan, cibox_error *err)
 {
+	uid_t uid = plan->uid;
+	gid_t gid = plan->gid;
 	char line[64];
 	int rc = write_file("/proc/self/setgroups", "deny");
 	if (rc < 0 && rc != -ENOENT)
@@ -417,21 +426,15 @@ static void forward_signal(int sig, siginfo_t *info, void *context)
 		kill(forward_to, sig);
 }
 
+static const int forwarded[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
+
 static void forward_signals(pid_t to)
 {
-	static const int signals[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
 	forward_to = to;
 	struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
-		sigaction(signals[i], &sa, NULL);
-}
-
-static void default_signals(void)
-{
-	static const int signals[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
-	for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
-		signal(signals[i], SIG_DFL);
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaction(forwarded[i], &sa, NULL);
 }
 
 /* End this process the way `status` says another one ended. */
@@ -447,10 +450,12 @@ static _Noreturn void exit_like(int status)
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
 }
 
-/* The jail's pid 1: reap every orphan; when the command ends, report how. */
-static _Noreturn void run_init(pid_t command, int status_fd)
+/* The jail's pid 1: reap every orphan; when the command ends, report how.
+ * Signals held back while the jail was built are passed on now. */
+static _Noreturn void run_init(pid_t command, int status_fd, const sigset_t *mask)
 {
 	forward_signals(command);
+	sigprocmask(SIG_SETMASK, mask, NULL);
 	for (;;) {
 		int status;
 		pid_t pid = wait(&status);
@@ -462,14 +467,6 @@ static _Noreturn void run_init(pid_t command, int status_fd)
 		if (pid < 0 && errno == ECHILD)
 			_exit(1);
 	}
-}
-
-static bool has_overlay(const jail_plan *plan)
-{
-	for (size_t i = 0; i < plan->count; i++)
-		if (plan->ops[i].kind == JAIL_OVERLAY)
-			return true;
-	return false;
 }
 
 /* overlayfs leaves folders of mode 0 in its work folder; they are its scratch,
@@ -484,61 +481,59 @@ static void remove_overlay_work(const jail_plan *plan)
 	}
 }
 
-int jail_enter(const jail_plan *plan, cibox_error *err)
+static int user_namespace_refused(int saved, cibox_error *err)
 {
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-	if (unshare(CLONE_NEWUSER) < 0) {
-		int saved = errno;
-		if (saved == ENOSPC)
-			return unavailable(err, "cannot create a user namespace", saved,
-					   "raise the limit: sysctl -w user.max_user_namespaces=15000");
-		if (saved == EINVAL)
-			return unavailable(err, "cannot create a user namespace", saved,
-					   "the kernel lacks user namespaces (CONFIG_USER_NS)");
+	if (saved == ENOSPC)
 		return unavailable(err, "cannot create a user namespace", saved,
-				   "enable them for normal users: sysctl -w kernel.unprivileged_userns_clone=1 "
-				   "(and on Ubuntu kernel.apparmor_restrict_unprivileged_userns=0)");
-	}
-	int rc = map_ids(plan, uid, gid, err);
-	if (rc < 0)
-		return rc;
-	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
+				   "raise the limit: sysctl -w user.max_user_namespaces=15000");
+	if (saved == EINVAL)
+		return unavailable(err, "cannot create a user namespace", saved,
+				   "the kernel lacks user namespaces (CONFIG_USER_NS)");
+	return unavailable(err, "cannot create a user namespace", saved,
+			   "enable them for normal users: sysctl -w kernel.unprivileged_userns_clone=1 "
+			   "(and on Ubuntu kernel.apparmor_restrict_unprivileged_userns=0)");
+}
+
+/* clone asked for every namespace at once; a child finds out which one the
+ * machine refuses, so that the message can say how to allow it. */
+static int spawn_refused(int saved, cibox_error *err)
+{
+	pid_t probe = fork();
+	if (probe == 0)
+		_exit(unshare(CLONE_NEWUSER) == 0 ? 0 : errno);
+	int status;
+	if (probe > 0 && waitpid(probe, &status, 0) == probe && WIFEXITED(status) &&
+	    WEXITSTATUS(status) != 0)
+		return user_namespace_refused(WEXITSTATUS(status), err);
+	return unavailable(err, "cannot create the jail's namespaces", saved,
+			   "this kernel or machine refuses mount, pid, ipc, uts or net namespaces");
+}
+
+pid_t jail_spawn(const jail_plan *plan, cibox_error *err)
+{
+	long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
 	if (!plan->share_network)
 		flags |= CLONE_NEWNET;
-	if (unshare(flags) < 0)
-		return unavailable(err, "cannot create the jail's namespaces", errno,
-				   "this kernel or machine refuses mount, pid, ipc, uts or net namespaces");
+	/* The raw system call: glibc offers no fork that takes namespace flags,
+	 * and unshare would leave the caller outside the new pid namespace. */
+	pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0)
+		return spawn_refused(errno, err);
+	return pid;
+}
 
-	int status_pipe[2];
-	if (pipe2(status_pipe, O_CLOEXEC) < 0)
-		return error_set(err, -errno, "pipe: %s", strerror(errno));
-	pid_t init = fork();
-	if (init < 0)
-		return error_set(err, -errno, "fork: %s", strerror(errno));
-	if (init > 0) {
-		/* Outside the pid namespace: wait for the jail and end as its command did. */
-		close(status_pipe[1]);
-		forward_signals(init);
-		int status;
-		while (waitpid(init, &status, 0) < 0 && errno == EINTR)
-			;
-		remove_overlay_work(plan);
-		int command_status;
-		if (read(status_pipe[0], &command_status, sizeof command_status) == sizeof command_status)
-			exit_like(command_status);
-		exit_like(status);
-	}
-
-	/* The jail's init. Its mounts go into a namespace of its own, which dies
-	 * with the jail: the waiting process keeps the host's view, from which it
-	 * can clean up after overlayfs. */
-	close(status_pipe[0]);
+int jail_init(const jail_plan *plan, int status_fd, cibox_error *err)
+{
+	/* pid 1 ignores a signal it has no handler for: until the handlers that
+	 * pass signals on are in place, they wait. */
+	sigset_t hold, mask;
+	sigemptyset(&hold);
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaddset(&hold, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &hold, &mask);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (has_overlay(plan) && unshare(CLONE_NEWNS) < 0)
-		return unavailable(err, "cannot create the jail's mount namespace", errno,
-				   "this kernel or machine refuses mount namespaces");
-	if ((rc = build_root(plan, err)) < 0)
+	int rc = map_ids(plan, err);
+	if (rc < 0 || (rc = build_root(plan, err)) < 0)
 		return rc;
 	if (sethostname("cibox", 5) < 0)
 		return error_set(err, -errno, "sethostname: %s", strerror(errno));
@@ -548,9 +543,38 @@ int jail_enter(const jail_plan *plan, cibox_error *err)
 	if (command < 0)
 		return error_set(err, -errno, "fork: %s", strerror(errno));
 	if (command > 0)
-		run_init(command, status_pipe[1]);
-	close(status_pipe[1]);
+		run_init(command, status_fd, &mask);
+	close(status_fd);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	default_signals();
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 	return 0;
+}
+
+int jail_enter(const jail_plan *plan, cibox_error *err)
+{
+	int status_pipe[2];
+	if (pipe2(status_pipe, O_CLOEXEC) < 0)
+		return error_set(err, -errno, "pipe: %s", strerror(errno));
+	pid_t init = jail_spawn(plan, err);
+	if (init < 0) {
+		close(status_pipe[0]);
+		close(status_pipe[1]);
+		return init;
+	}
+	if (init == 0) {
+		close(status_pipe[0]);
+		return jail_init(plan, status_pipe[1], err);
+	}
+	/* Outside every namespace: wait for the jail, clean up after overlayfs
+	 * and end as the command did. */
+	close(status_pipe[1]);
+	forward_signals(init);
+	int status;
+	while (waitpid(init, &status, 0) < 0 && errno == EINTR)
+		;
+	remove_overlay_work(plan);
+	int command_status;
+	if (read(status_pipe[0], &command_status, sizeof command_status) == sizeof command_status)
+		exit_like(command_status);
+	exit_like(status);
 }

@@ -13,6 +13,7 @@
 #define CIBOX_JAIL_JAIL_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include <cibox/sandbox.h>
 
@@ -45,15 +46,30 @@ void jail_plan_keep_uid(jail_plan *plan, bool keep);
 int jail_plan_set_cwd(jail_plan *plan, const char *path, cibox_error *err);
 
 /*
- * Moves the calling process into a new jail. It forks twice: the first child
- * keeps the namespaces' ownership, the second is the jail's init (pid 1),
- * which reaps orphans and passes signals on. The call returns 0 in a third,
- * innermost process, where the caller goes on to start the command; every
- * other process stays inside jail_enter and exits with that process's
- * status. Everything dies with the caller's parent (PR_SET_PDEATHSIG) and with
- * the jail's init (the pid namespace).
- * -EOPNOTSUPP when the machine cannot host a jail; the message says what
- * is missing and how to enable it.
+ * Creates the jail's init, as fork does: returns its pid in the caller and 0
+ * in the init, which goes on with jail_init. The init is pid 1 of new user,
+ * mount, pid, ipc, uts and (unless the network is shared) net namespaces.
+ * -EOPNOTSUPP when the machine cannot host a jail; the message says what is
+ * missing and how to enable it.
+ */
+pid_t jail_spawn(const jail_plan *plan, cibox_error *err);
+
+/*
+ * In the process jail_spawn returned 0 in: builds the jail and forks. Returns
+ * 0 in the new, innermost process, where the caller goes on to start the
+ * command. The calling process stays the jail's init: it reaps orphans,
+ * passes signals on and, when the command ends, writes the command's wait
+ * status (an int) to status_fd and exits; the kernel then ends every process
+ * left in the jail. The command and the init die with their parents
+ * (PR_SET_PDEATHSIG).
+ */
+int jail_init(const jail_plan *plan, int status_fd, cibox_error *err);
+
+/*
+ * Both, for a caller that goes on inside the jail: returns 0 in the
+ * innermost process, while the calling process waits outside every
+ * namespace, removes overlayfs's scratch folders and exits as the command
+ * did.
  */
 int jail_enter(const jail_plan *plan, cibox_error *err);
 

@@ -326,13 +326,13 @@ static int receive_handoff(int sock, struct handoff *h)
  * will be, install the filter and start the command. */
 static _Noreturn void child_main(const struct supervisor_options *opt, const char *path,
 				 char *const argv[], const struct filter_program *prog, int sock,
-				 const sigset_t *old_mask)
+				 int status_fd, const sigset_t *old_mask)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
 	struct handoff h = { 0 };
 	cibox_error err = { 0 };
-	if (opt->prepare && opt->prepare(opt->prepare_context, &err) < 0) {
+	if (opt->prepare && opt->prepare(opt->prepare_context, status_fd, &err) < 0) {
 		h.code = err.code;
 		snprintf(h.message, sizeof h.message, "%s", err.message);
 		send_handoff(sock, &h, -1);
@@ -451,7 +451,7 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 				.execve_nr = sctab_resolve("execve"),
 				.execveat_nr = sctab_resolve("execveat") };
 	*result = (struct supervisor_result){ 0 };
-	int sigfd = -1, pidfd = -1, sock[2] = { -1, -1 };
+	int sigfd = -1, pidfd = -1, sock[2] = { -1, -1 }, status_pipe[2] = { -1, -1 };
 	sigset_t mask, old_mask;
 	sigemptyset(&mask);
 	int forwarded[] = { SIGCHLD, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
@@ -465,21 +465,28 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 	}
 	sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sigfd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0 ||
-	    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
+	    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ||
+	    (options->prepare && pipe2(status_pipe, O_CLOEXEC) < 0)) {
 		rc = error_set(err, -errno, "cannot prepare the supervisor: %s", strerror(errno));
 		goto out;
 	}
-	s.child = fork();
+	s.child = options->spawn ? options->spawn(options->prepare_context, err) : fork();
 	if (s.child < 0) {
-		rc = error_set(err, -errno, "fork: %s", strerror(errno));
+		rc = options->spawn ? s.child : error_set(err, -errno, "fork: %s", strerror(errno));
 		goto out;
 	}
 	if (s.child == 0) {
 		close(sock[0]);
-		child_main(options, path, argv, &prog, sock[1], &old_mask);
+		if (status_pipe[0] >= 0)
+			close(status_pipe[0]);
+		child_main(options, path, argv, &prog, sock[1], status_pipe[1], &old_mask);
 	}
 	close(sock[1]);
 	sock[1] = -1;
+	if (status_pipe[1] >= 0) {
+		close(status_pipe[1]);
+		status_pipe[1] = -1;
+	}
 
 	struct handoff h;
 	pidfd = receive_handoff(sock[0], &h);
@@ -502,14 +509,21 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 	rc = supervise(&s, sigfd);
 	if (rc < 0)
 		error_set(err, rc, "supervising the command failed: %s", strerror(-rc));
+	int command_status;
+	if (rc == 0 && status_pipe[0] >= 0 &&
+	    read(status_pipe[0], &command_status, sizeof command_status) == sizeof command_status)
+		result->wait_status = command_status;
 out:
 	if (s.listener >= 0)
 		close(s.listener);
 	if (sigfd >= 0)
 		close(sigfd);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		if (sock[i] >= 0)
 			close(sock[i]);
+		if (status_pipe[i] >= 0)
+			close(status_pipe[i]);
+	}
 	if (pidfd >= 0)
 		close(pidfd);
 	free(s.seen.slots);

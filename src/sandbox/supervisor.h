@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <cibox/sandbox.h>
 
@@ -29,12 +30,19 @@ struct supervisor_options {
 	int report_fd; /* where reports are written, one line each */
 	const char *filter_cache; /* a folder for compiled filters, or NULL */
 	/*
+	 * Optional: creates the child in place of fork (a jail's init); returns
+	 * as fork does, or <0 with err set.
+	 */
+	pid_t (*spawn)(void *context, cibox_error *err);
+	/*
 	 * Optional: called in the child before the filter is installed, to move
 	 * it somewhere (a jail). It may fork; the process it returns 0 in starts
-	 * the command. A failure is reported as supervisor_run's own.
+	 * the command. A process it leaves behind as the command's parent writes
+	 * the command's wait status (an int) to status_fd before it ends; that
+	 * is the status reported. A failure is reported as supervisor_run's own.
 	 */
-	int (*prepare)(void *context, cibox_error *err);
-	void *prepare_context;
+	int (*prepare)(void *context, int status_fd, cibox_error *err);
+	void *prepare_context; /* for spawn and prepare */
 	/*
 	 * Optional, mode log only: instead of a report once per thread, every
 	 * refused call is passed here (and then allowed to run), with the name
