@@ -10,8 +10,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export XDG_STATE_HOME=$work/state XDG_CACHE_HOME=$work/cache
 
-now() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. "$(dirname "$0")/clock.sh"
 
 mkdir -p "$work/small/ci/test"
 for i in 01 02 03 04 05 06 07 08 09; do echo "x$i=1" >"$work/small/ci/test/${i}_step.sh"; done
@@ -19,15 +18,15 @@ echo 'true' >"$work/small/ci/test/09_z_last.sh"
 cd "$work/small"
 declare -a ns host
 for ((i = 0; i < rounds; i++)); do
-	s=$(now); "$build/cibox" run -q --engine ns >/dev/null; e=$(now); ns+=($((e - s)))
-	s=$(now); "$build/cibox" run -q --engine host >/dev/null; e=$(now); host+=($((e - s)))
+	time_into ns "$build/cibox" run -q --engine ns >/dev/null
+	time_into host "$build/cibox" run -q --engine host >/dev/null
 done
 n=$(printf '%s\n' "${ns[@]}" | median)
 h=$(printf '%s\n' "${host[@]}" | median)
 echo "a stage of 10 trivial steps, $rounds alternating runs each, medians compared"
 awk -v n="$n" -v h="$h" 'BEGIN {
 	printf "ns / host                  %5.2f\n", n / h
-	printf "added by the jail per run  %5.1f ms   (target <= 10 ms, not per step)\n", (n - h) / 1e6
+	printf "added by the jail per run  %5.1f ms   (target <= 10 ms, not per step)\n", (n - h) / 1e3
 }'
 
 mkdir -p "$work/big/ci/test" "$work/big/src"
@@ -36,8 +35,8 @@ printf 'find src -type f | wc -l >/dev/null\ntar cf "$CIBOX_RUN_DIR/src.tar" src
 cd "$work/big"
 declare -a bns bhost
 for ((i = 0; i < 5; i++)); do
-	s=$(now); "$build/cibox" run -q --engine ns >/dev/null; e=$(now); bns+=($((e - s)))
-	s=$(now); "$build/cibox" run -q --engine host >/dev/null; e=$(now); bhost+=($((e - s)))
+	time_into bns "$build/cibox" run -q --engine ns >/dev/null
+	time_into bhost "$build/cibox" run -q --engine host >/dev/null
 done
 n=$(printf '%s\n' "${bns[@]}" | median)
 h=$(printf '%s\n' "${bhost[@]}" | median)

@@ -9,18 +9,15 @@ cibox=$build/cibox
 rounds=${ROUNDS:-60}
 
 command -v bwrap >/dev/null || { echo "bwrap is not installed (apt-get install bubblewrap)"; exit 1; }
+. "$(dirname "$0")/clock.sh"
 cd /
-
-now() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 declare -a t_cibox t_bwrap t_unshare
 for ((i = 0; i < rounds; i++)); do
-	s=$(now); "$cibox" sandbox --isolate -- /bin/true; e=$(now); t_cibox+=($((e - s)))
-	s=$(now); bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --unshare-all \
-		--die-with-parent /bin/true; e=$(now); t_bwrap+=($((e - s)))
-	s=$(now); unshare --user --map-root-user --mount --pid --fork --ipc --uts --net /bin/true
-	e=$(now); t_unshare+=($((e - s)))
+	time_into t_cibox "$cibox" sandbox --isolate -- /bin/true
+	time_into t_bwrap bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --unshare-all \
+		--die-with-parent /bin/true
+	time_into t_unshare unshare --user --map-root-user --mount --pid --fork --ipc --uts --net /bin/true
 done
 c=$(printf '%s\n' "${t_cibox[@]}" | median)
 b=$(printf '%s\n' "${t_bwrap[@]}" | median)

@@ -15,6 +15,7 @@ cibox=$build/cibox
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export XDG_STATE_HOME=$work/state
+. "$(dirname "$0")/clock.sh"
 
 make_stage() { # dir, with-state (0|1)
 	mkdir -p "$1/ci/test"
@@ -37,33 +38,23 @@ make_stage() { # dir, with-state (0|1)
 	} >"$1/run_all.sh"
 }
 
-now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
-
-time_us() { # command...
-	local start end
-	start=$(now_us)
-	"$@" >/dev/null 2>&1
-	end=$(now_us)
-	echo $((end - start))
-}
-
 calc() { awk "BEGIN { print $1 }"; }
-
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 make_stage "$work/light" 0
 make_stage "$work/heavy" 1
 cd "$work/light"
 "$cibox" run -q --engine host >/dev/null # warm the page cache
-: >"$work/t_bash" >"$work/t_cibox" >"$work/t_heavy"
+declare -a t_bash t_cibox t_heavy
 for _ in $(seq "$rounds"); do
-	(cd "$work/light" && time_us bash "$work/light/run_all.sh") >>"$work/t_bash"
-	(cd "$work/light" && time_us "$cibox" run -q --engine host) >>"$work/t_cibox"
-	(cd "$work/heavy" && time_us "$cibox" run -q --engine host) >>"$work/t_heavy"
+	cd "$work/light"
+	time_into t_bash bash "$work/light/run_all.sh" >/dev/null 2>&1
+	time_into t_cibox "$cibox" run -q --engine host >/dev/null 2>&1
+	cd "$work/heavy"
+	time_into t_heavy "$cibox" run -q --engine host >/dev/null 2>&1
 done
-bash_us=$(median <"$work/t_bash")
-cibox_us=$(median <"$work/t_cibox")
-heavy_us=$(median <"$work/t_heavy")
+bash_us=$(printf '%s\n' "${t_bash[@]}" | median)
+cibox_us=$(printf '%s\n' "${t_cibox[@]}" | median)
+heavy_us=$(printf '%s\n' "${t_heavy[@]}" | median)
 
 echo "10 trivial steps, median of $rounds alternated rounds"
 printf '  plain bash sourcing the steps    %8.1f ms  (baseline)\n' "$(calc "$bash_us / 1000")"

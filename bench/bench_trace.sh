@@ -11,16 +11,14 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -a "$here/examples/demo" "$work/demo"
 
-now() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. "$(dirname "$0")/clock.sh"
 build_demo() { rm -rf "$work/out" && "$@" make -s -j2 -C "$work/demo" O="$work/out" >/dev/null; }
 
 build_demo env # warm the page cache and the compiler
 declare -a plain traced
 for ((i = 0; i < rounds; i++)); do
-	s=$(now); build_demo env; e=$(now); plain+=($((e - s)))
-	s=$(now); build_demo "$build/cibox" trace -o "$work/learned.policy" --; e=$(now)
-	traced+=($((e - s)))
+	time_into plain build_demo env
+	time_into traced build_demo "$build/cibox" trace -o "$work/learned.policy" --
 done
 p=$(printf '%s\n' "${plain[@]}" | median)
 t=$(printf '%s\n' "${traced[@]}" | median)
