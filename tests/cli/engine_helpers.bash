@@ -78,6 +78,9 @@ engine_setup_file() {
 	fi
 	if [ "$ENGINE" = podman ]; then
 		podman_env
+		# Rootful runc keeps container states in /run/runc, whatever podman's
+		# own folders: made by these tests, it is removed by them.
+		[ "$(id -u)" -ne 0 ] || [ -e /run/runc ] || touch "$PODMAN_DIR/made-run-runc"
 	elif ! docker version >/dev/null 2>&1; then
 		echo "no docker daemon answers here (docker version fails)" >"$why"
 		return 0
@@ -95,6 +98,7 @@ engine_teardown_file() {
 	"$ENGINE" rmi -f "$IMAGE" >/dev/null 2>&1 || true
 	[ -n "${PODMAN_DIR:-}" ] || return 0
 	[ -f "$PODMAN_DIR/tmp/pause.pid" ] && kill "$(cat "$PODMAN_DIR/tmp/pause.pid")" 2>/dev/null
+	[ -e "$PODMAN_DIR/made-run-runc" ] && rmdir /run/runc 2>/dev/null
 	chmod -R u+rwX "$PODMAN_DIR" 2>/dev/null
 	rm -rf "$PODMAN_DIR"
 	return 0
