@@ -23,6 +23,16 @@
 /* Syscall numbers with this bit are x32's; libseccomp's program refuses them. */
 #define X32_SYSCALL_BIT 0x40000000u
 #define PREFIX_LEN 6
+/* With notify_exec, after the prefix: the command's start (see filter_mark_start). */
+#define START_LEN 6
+#define START_LO (PREFIX_LEN + 2) /* the instructions that hold the marker's halves */
+#define START_HI (PREFIX_LEN + 4)
+
+static uint32_t arg_offset(int arg, bool high)
+{
+	bool first = (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) != high;
+	return (uint32_t)(offsetof(struct seccomp_data, args) + (size_t)arg * 8 + (first ? 0 : 4));
+}
 
 /* The arguments of the one call a quiet refusal answers (its conditions are
  * all equalities), to ask the policy whether it allows that call. */
@@ -75,9 +85,11 @@ static int add_rules(scmp_filter_ctx ctx, const cibox_policy *policy,
 			/* Its flags sit in memory the filter cannot read; the C library
 			 * falls back to clone, whose flags it can. */
 			rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
-		} else if (spec->notify_exec &&
+		} else if (spec->notify_exec && form != POLICY_ANY &&
 			   (strcmp(name, "execve") == 0 || strcmp(name, "execveat") == 0)) {
-			/* libseccomp refuses a rule that repeats the default action. */
+			/* The supervisor lets the command's start through and judges
+			 * the rest. libseccomp refuses a rule that repeats the
+			 * default action. */
 			if (spec->violation != SCMP_ACT_NOTIFY)
 				rc = seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY, nr, 0);
 		} else if (spec->supervised && cibox_policy_allows(spec->supervised, nr)) {
@@ -96,9 +108,10 @@ static int add_rules(scmp_filter_ctx ctx, const cibox_policy *policy,
 	return 0;
 }
 
-static int export_program(scmp_filter_ctx ctx, int fd, struct filter_program *out,
-			  cibox_error *err)
+static int export_program(scmp_filter_ctx ctx, const struct filter_spec *spec, int fd,
+			  struct filter_program *out, cibox_error *err)
 {
+	size_t head = PREFIX_LEN + (spec->notify_exec ? START_LEN : 0);
 	off_t start = lseek(fd, 0, SEEK_CUR);
 	int rc = seccomp_export_bpf(ctx, fd);
 	if (rc < 0)
@@ -108,14 +121,14 @@ static int export_program(scmp_filter_ctx ctx, int fd, struct filter_program *ou
 		return error_set(err, -errno, "cannot read the seccomp program back: %s",
 				 strerror(errno));
 	size_t bytes = (size_t)(end - start);
-	size_t count = bytes / sizeof(struct sock_filter) + PREFIX_LEN;
+	size_t count = bytes / sizeof(struct sock_filter) + head;
 	if (bytes % sizeof(struct sock_filter) || count > BPF_MAXINSNS)
 		return error_set(err, -E2BIG, "the seccomp program has %zu instructions, more than %d",
 				 count, BPF_MAXINSNS);
 	struct sock_filter *insns = calloc(count, sizeof *insns);
 	if (!insns)
 		return error_set(err, -ENOMEM, "out of memory");
-	if (pread(fd, insns + PREFIX_LEN, bytes, start) != (ssize_t)bytes) {
+	if (pread(fd, insns + head, bytes, start) != (ssize_t)bytes) {
 		free(insns);
 		return error_set(err, -EIO, "cannot read the seccomp program back");
 	}
@@ -124,15 +137,29 @@ static int export_program(scmp_filter_ctx ctx, int fd, struct filter_program *ou
 	/* Foreign architectures and x32 numbers go straight to libseccomp's
 	 * program, which kills; numbers above the table answer ENOSYS. */
 	uint32_t max = (uint32_t)sctab_max_known();
+	uint8_t past = (uint8_t)(head - PREFIX_LEN);
 	struct sock_filter prefix[PREFIX_LEN] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, seccomp_arch_native(), 0, 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, seccomp_arch_native(), 0, 4 + past),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 2 + past, 0),
 		BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, max, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
 	};
 	memcpy(insns, prefix, sizeof prefix);
+	/* The command's start: an execve whose argument vector is at the
+	 * marker's address goes to the supervisor, whatever the policy says. Its
+	 * halves are 0 until filter_mark_start sets them. */
+	struct sock_filter hold[START_LEN] = {
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)sctab_resolve("execve"), 0, 5),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, arg_offset(1, false)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, arg_offset(1, true)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+	};
+	if (spec->notify_exec)
+		memcpy(insns + PREFIX_LEN, hold, sizeof hold);
 	out->insns = insns;
 	out->len = (unsigned short)count;
 	return 0;
@@ -157,12 +184,25 @@ int filter_build(const cibox_policy *policy, const struct filter_spec *spec, int
 		if (fd < 0)
 			rc = error_set(err, -errno, "memfd_create: %s", strerror(errno));
 		else
-			rc = export_program(ctx, fd, out, err);
+			rc = export_program(ctx, spec, fd, out, err);
 		if (fd >= 0 && scratch_fd < 0)
 			close(fd);
 	}
 	seccomp_release(ctx);
 	return rc;
+}
+
+int filter_mark_start(struct filter_program *program, const void *argv)
+{
+	struct sock_filter *lo = &program->insns[START_LO], *hi = &program->insns[START_HI];
+	uint32_t jeq = BPF_JMP | BPF_JEQ | BPF_K;
+	if (program->len <= START_HI || lo->code != jeq || hi->code != jeq ||
+	    program->insns[PREFIX_LEN].k != (uint32_t)sctab_resolve("execve"))
+		return -EINVAL;
+	uint64_t marker = (uint64_t)(uintptr_t)argv;
+	lo->k = (uint32_t)marker;
+	hi->k = (uint32_t)(marker >> 32);
+	return 0;
 }
 
 void filter_program_free(struct filter_program *program)
@@ -189,7 +229,7 @@ static uint64_t program_key(const cibox_policy *policy, const struct filter_spec
 	const struct scmp_version *v = seccomp_version();
 	/* libseccomp's version also stands for its syscall table, and so for the
 	 * ENOSYS range of the prefix. */
-	uint64_t facts[] = { 2 /* layout of this key */, spec->violation, spec->notify_exec,
+	uint64_t facts[] = { 3 /* layout of this key and program */, spec->violation, spec->notify_exec,
 			     spec->guard_sigsys, v->major, v->minor, v->micro,
 			     seccomp_arch_native(), sctab_digest() };
 	const unsigned char *p = (const unsigned char *)facts;

@@ -19,7 +19,9 @@
 
 struct filter_spec {
 	uint32_t violation;  /* SCMP_ACT_TRAP, SCMP_ACT_KILL_PROCESS or SCMP_ACT_NOTIFY */
-	bool notify_exec;    /* execve and execveat always go to the supervisor */
+	/* The command's start (see filter_mark_start) goes to the supervisor,
+	 * and so do execve and execveat when the policy refuses them. */
+	bool notify_exec;
 	bool guard_sigsys;   /* never let rt_sigaction replace the SIGSYS handler */
 	/* Syscalls whose every call goes to the supervisor, whatever the policy
 	 * says (what only some threads may do), or NULL. */
@@ -49,6 +51,17 @@ void filter_program_free(struct filter_program *program);
  */
 int filter_build_cached(const cibox_policy *policy, const struct filter_spec *spec,
 			const char *cache_dir, struct filter_program *out, cibox_error *err);
+
+/*
+ * For a program built with notify_exec: the execve that starts the command is
+ * the one whose argument vector is at `argv` (in the child, a copy of the
+ * supervisor's memory, the same address). That call goes to the supervisor
+ * even when the policy allows execve, which holds the child until the
+ * supervisor has taken the filter's listener (exec closes it); later execve
+ * calls the policy allows never leave the kernel. -EINVAL for a program
+ * without that rule.
+ */
+int filter_mark_start(struct filter_program *program, const void *argv);
 
 /*
  * Sets no_new_privs and installs the program on the calling thread. With

@@ -447,6 +447,11 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 	if (rc < 0)
 		return rc;
 
+	rc = filter_mark_start(&prog, argv);
+	if (rc < 0) {
+		filter_program_free(&prog);
+		return error_set(err, rc, "the seccomp program lacks the rule for the command's start");
+	}
 	struct supervisor s = { .opt = options, .listener = -1, .result = result,
 				.execve_nr = sctab_resolve("execve"),
 				.execveat_nr = sctab_resolve("execveat") };

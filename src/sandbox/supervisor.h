@@ -3,9 +3,10 @@
  * the sandbox as its supervisor (seccomp user notification).
  *
  * The command is started even when the policy lacks execve: the filter sends
- * every execve to the supervisor, which lets the first one (cibox's own start
- * of the command) through and judges the rest by the policy. The policy holds
- * from the command's first instruction.
+ * cibox's own start of the command (told apart by the address of its argument
+ * vector) to the supervisor, which lets it through, and every other execve
+ * only when the policy refuses it. The policy holds from the command's first
+ * instruction.
  *
  * In log-and-abort mode the supervisor writes the report, with the thread's
  * name, and ends the whole process tree; in log mode it reports each refused
