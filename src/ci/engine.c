@@ -73,18 +73,24 @@ static int set_wrapper(ci_engine *engine, const char *const *words, size_t n, ci
 	return 0;
 }
 
-/* The same binary, /proc/self/exe, whatever path it was started by. */
+/* The same binary: /proc/self/exe, whatever path it was started by, or the
+ * container's copy. */
+static const char *self(const ci_engine *engine)
+{
+	return engine->ops->container ? ENGINE_CIBOX_IN_CONTAINER : "/proc/self/exe";
+}
+
 int engine_set_sandbox(ci_engine *engine, const char *mode, const char *policy, cibox_error *err)
 {
-	const char *words[] = { "/proc/self/exe", "sandbox", "--mode", mode, "--policy", policy, "--" };
+	const char *words[] = { self(engine), "sandbox", "--mode", mode, "--policy", policy, "--" };
 	return set_wrapper(engine, words, sizeof words / sizeof words[0], err);
 }
 
 int engine_set_trace(ci_engine *engine, const char *policy_out, const char *title,
 		     bool record_args, cibox_error *err)
 {
-	const char *words[] = { "/proc/self/exe", "trace", "-o", policy_out, "--title", title, "--" };
-	const char *with_args[] = { "/proc/self/exe", "trace", "--args", "-o", policy_out, "--title",
+	const char *words[] = { self(engine), "trace", "-o", policy_out, "--title", title, "--" };
+	const char *with_args[] = { self(engine), "trace", "--args", "-o", policy_out, "--title",
 				    title, "--" };
 	return record_args ? set_wrapper(engine, with_args, sizeof with_args / sizeof with_args[0], err)
 			   : set_wrapper(engine, words, sizeof words / sizeof words[0], err);

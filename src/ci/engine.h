@@ -47,6 +47,9 @@ bool engine_in_container(const ci_engine *engine);
 /* What an engine keeps between spawns, released by engine_close. */
 void engine_set_state(ci_engine *engine, void *state, void (*release)(void *state));
 void *engine_state(const ci_engine *engine);
+/* Where the podman and docker engines show cibox inside their containers. */
+#define ENGINE_CIBOX_IN_CONTAINER "/run/cibox/cibox"
+
 /* Every step under the syscall sandbox: `cibox sandbox --mode MODE --policy
  * POLICY -- step`. */
 int engine_set_sandbox(ci_engine *engine, const char *mode, const char *policy, cibox_error *err);

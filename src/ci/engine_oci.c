@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <elf.h>
+#include <link.h>
+#include <sys/auxv.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -223,6 +226,39 @@ static void add_bind(struct words *w, const char *source, const char *target)
 	words_addf(w, "type=bind,source=%s,destination=%s", source, target);
 }
 
+/* A program with an interpreter (the dynamic loader) finds it, and the
+ * libraries, only where it was built: not in an image. */
+static bool linked_statically(void)
+{
+	const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
+	size_t count = getauxval(AT_PHNUM);
+	for (size_t i = 0; ph && i < count; i++)
+		if (ph[i].p_type == PT_INTERP)
+			return false;
+	return ph != NULL;
+}
+
+static int add_cibox(struct words *w, cibox_error *err)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0)
+		return error_set(err, -errno, "cannot find cibox's own program: %s", strerror(errno));
+	self[n] = '\0';
+	if (!linked_statically())
+		return error_set(err, -EOPNOTSUPP,
+				 "--trace and CI_SANDBOX run cibox inside the container, and %s is linked "
+				 "dynamically (as make check-asan builds it), which an image cannot run; "
+				 "use the statically linked build",
+				 self);
+	int rc = check_path("cibox's program", self, err);
+	if (rc < 0)
+		return rc;
+	words_add(w, "--mount");
+	words_addf(w, "type=bind,source=%s,destination=" ENGINE_CIBOX_IN_CONTAINER ",readonly", self);
+	return 0;
+}
+
 /* The caller's limits, the process limit no higher than the kernel's number
  * of process ids: podman lowers its own to that. */
 static void add_limits(struct words *w)
@@ -280,6 +316,8 @@ static int add_mounts(struct oci_run *run, const struct ci_plan *plan,
 		words_addf(&run->flags, run->flavour->overlay_format, plan->root, upper, work);
 	}
 	add_bind(&run->flags, plan->run_dir, plan->run_dir);
+	if (options->carry_cibox && (rc = add_cibox(&run->flags, err)) < 0)
+		return rc;
 
 	struct cache_mount *mounts;
 	size_t count;

@@ -19,6 +19,9 @@
 
 struct oci_options {
 	bool in_place; /* bind the tree instead of overlaying it */
+	/* cibox itself, read-only at ENGINE_CIBOX_IN_CONTAINER, for the steps'
+	 * sandbox or trace; only a statically linked cibox runs in any image. */
+	bool carry_cibox;
 };
 
 /*
@@ -27,7 +30,7 @@ struct oci_options {
  * -EINVAL for the configuration's (no CI_IMAGE_NAME_TAG, an image the engine
  * does not have, a bad CI_NETWORK or cache path); -EOPNOTSUPP when this
  * machine cannot host the engine (not installed, or it fails to start a
- * container), with what to do.
+ * container, or carry_cibox with a dynamically linked cibox), with what to do.
  */
 int engine_oci_prepare(ci_engine *engine, const struct ci_plan *plan,
 		       const struct oci_options *options, cibox_error *err);

@@ -165,7 +165,18 @@ static int prepare_sandbox(const struct ci_plan *plan, ci_engine *engine, cibox_
 		return rc;
 	}
 	policy_set_free(policies);
-	return engine_set_sandbox(engine, mode_text, path, err);
+	/* The steps read the copy in the run folder, which every engine shows
+	 * (a policy outside the tree is not in an image), and which tells later
+	 * what the run was held to. */
+	char *text, copy[PATH_MAX];
+	snprintf(copy, sizeof copy, "%s/enforced.policy", plan->run_dir);
+	if ((rc = policy_read_file(path, 1 << 20, &text, err)) < 0)
+		return rc;
+	rc = fs_write_atomically(copy, text, strlen(text), 0644, FS_VOLATILE);
+	free(text);
+	if (rc < 0)
+		return error_set(err, rc, "cannot write %s: %s", copy, strerror(-rc));
+	return engine_set_sandbox(engine, mode_text, copy, err);
 }
 
 /* --trace: how the learned policy differs from the stage's, and with --write
@@ -278,20 +289,16 @@ int cmd_run(int argc, char **argv)
 		status = CLI_USAGE;
 		goto out;
 	}
-	/* The syscall sandbox and the tracer are this cibox around the shell,
-	 * which a container's image does not have. */
-	if (container && (args.trace || envlist_get(&plan.env, "CI_SANDBOX"))) {
-		cli_error("run: --trace and CI_SANDBOX need the ns or host engine");
-		status = CLI_USAGE;
-		goto out;
-	}
 	if (container) {
 		/* Preparing takes a probe container's time: SIGINT or SIGTERM then
 		 * waits for the runner, which ends the run as interrupted, with its
 		 * report, instead of leaving half a run folder. */
 		sigset_t old_mask;
 		runner_hold_interrupts(&old_mask);
-		struct oci_options oci = { args.in_place };
+		/* The syscall sandbox and the tracer are this cibox around the
+		 * shell: the container is given it. */
+		const char *sandbox = envlist_get(&plan.env, "CI_SANDBOX");
+		struct oci_options oci = { args.in_place, args.trace || (sandbox && *sandbox) };
 		if (engine_oci_prepare(engine, &plan, &oci, &err) < 0) {
 			sigprocmask(SIG_SETMASK, &old_mask, NULL);
 			cli_error("run: %s", err.message);

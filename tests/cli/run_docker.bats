@@ -59,9 +59,19 @@ setup() { engine_setup; }
 	test_bad_image
 }
 
-@test "docker: --keep-uid and --trace are usage errors" {
+@test "docker: --keep-uid is a usage error" {
 	need_engine
-	test_jail_only_options
+	test_keep_uid_refused
+}
+
+@test "docker: CI_SANDBOX=log-and-abort: a forbidden syscall fails the step, naming syscall, thread and step" {
+	need_engine
+	test_sandbox_in_container
+}
+
+@test "docker: run --trace --write learns the policy inside the container, which then holds in abort mode" {
+	need_engine
+	test_trace_in_container
 }
 
 @test "docker: without docker in PATH, one line and status 3" {

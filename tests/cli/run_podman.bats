@@ -59,9 +59,19 @@ setup() { engine_setup; }
 	test_bad_image
 }
 
-@test "podman: --keep-uid and --trace are usage errors" {
+@test "podman: --keep-uid is a usage error" {
 	need_engine
-	test_jail_only_options
+	test_keep_uid_refused
+}
+
+@test "podman: CI_SANDBOX=log-and-abort: a forbidden syscall fails the step, naming syscall, thread and step" {
+	need_engine
+	test_sandbox_in_container
+}
+
+@test "podman: run --trace --write learns the policy inside the container, which then holds in abort mode" {
+	need_engine
+	test_trace_in_container
 }
 
 @test "podman: without podman in PATH, one line and status 3" {
