@@ -13,6 +13,7 @@
 #include <sys/auxv.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -45,11 +46,13 @@ struct oci_flavour {
 	bool prefer_runc;
 	/* docker refuses a hostname of its own in the host's network. */
 	bool hostname_in_host_network;
+	/* `rm -f` gives podman's containers 10 s to stop; -t 0 kills at once. */
+	bool rm_takes_time;
 };
 
 static const struct oci_flavour podman = {
 	"podman", "podman runc", "image not known", "-v", "%1$s:%1$s:O,upperdir=%2$s,workdir=%3$s",
-	true, true, true,
+	true, true, true, true,
 };
 
 /* docker's daemon mounts a local volume of type overlay, the tree its lower
@@ -58,7 +61,7 @@ static const struct oci_flavour docker = {
 	"docker", "docker.io", "No such image", "--mount",
 	"type=volume,dst=%1$s,volume-driver=local,volume-opt=type=overlay,volume-opt=device=overlay,"
 	"\"volume-opt=o=lowerdir=%1$s,upperdir=%2$s,workdir=%3$s\"",
-	false, false, false,
+	false, false, false, false,
 };
 
 /* A growing argument vector, NULL-terminated; an allocation failure is kept
@@ -121,11 +124,27 @@ struct oci_run {
 	char program[PATH_MAX];
 	struct words flags;
 	char *image;
-	struct words names; /* of the containers started */
+	struct words names; /* of the containers started, each "<prefix><n>" */
+	char prefix[64];
 	char overlay_work[PATH_MAX]; /* overlayfs's work folder, or "" */
+	int guard; /* to the guard (see start_guard), or -1 */
 };
 
 static int capture(char *const argv[], struct strbuf *out);
+
+/* Removes the run's containers. -v: docker's overlay is an anonymous volume,
+ * which --rm would have removed with the container. */
+static void remove_containers(const struct oci_run *run, char *const names[], size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		struct strbuf ignored = STRBUF_INIT;
+		char *argv[] = { (char *)run->program, "rm", "-f", "-v", names[i], NULL, NULL, NULL };
+		if (run->flavour->rm_takes_time)
+			argv[4] = "-t", argv[5] = "0", argv[6] = names[i];
+		capture(argv, &ignored);
+		strbuf_release(&ignored);
+	}
+}
 
 /* A container whose shell was killed (the run interrupted) stays in the
  * engine's records, as running, once its monitor is gone too: it is removed
@@ -135,21 +154,98 @@ static void oci_release(void *state)
 	struct oci_run *run = state;
 	if (!run)
 		return;
-	for (size_t i = 0; i < run->names.n; i++) {
-		struct strbuf ignored = STRBUF_INIT;
-		/* -v: docker's overlay is an anonymous volume, which --rm would
-		 * have removed with the container. */
-		char *argv[] = { run->program, "rm", "-f", "-v", run->names.v[i], NULL };
-		capture(argv, &ignored);
-		strbuf_release(&ignored);
-	}
+	remove_containers(run, run->names.v, run->names.n);
 	/* The work folder's contents are overlayfs's, left without permissions. */
 	if (*run->overlay_work)
 		fs_remove_tree(run->overlay_work);
+	if (run->guard >= 0) {
+		send(run->guard, "q", 1, MSG_NOSIGNAL);
+		close(run->guard);
+	}
 	words_free(&run->names);
 	words_free(&run->flags);
 	free(run->image);
 	free(run);
+}
+
+/*
+ * The guard: a process of its own session, outside cibox's process tree,
+ * that outlives cibox. The engine's monitor, not cibox, is a container's
+ * parent, so a cibox killed outright (SIGKILL) would leave its container
+ * running the step. The guard waits on a socket only cibox holds: told "q"
+ * it leaves; at end of file, cibox is gone without cleaning up, and the guard
+ * removes every container of the run (their names share a prefix) and
+ * overlayfs's work folder.
+ */
+static _Noreturn void guard_main(struct oci_run *run, int sock)
+{
+	char c;
+	ssize_t n;
+	while ((n = read(sock, &c, 1)) < 0 && errno == EINTR)
+		;
+	if (n == 1)
+		_exit(0);
+	/* Twice, a second apart: an engine client cibox had just started may
+	 * still be creating its container. */
+	for (int round = 0; round < 2; round++) {
+		if (round)
+			sleep(1);
+		struct strbuf ids = STRBUF_INIT;
+		char filter[96];
+		snprintf(filter, sizeof filter, "name=%s", run->prefix);
+		char *list[] = { run->program, "ps", "-aq", "--filter", filter, NULL };
+		if (capture(list, &ids) == 0 && !ids.oom) {
+			char *found[64];
+			size_t count = 0;
+			for (char *id = strtok(ids.buf, "\n"); id && count < 64; id = strtok(NULL, "\n"))
+				found[count++] = id;
+			remove_containers(run, found, count);
+		}
+		strbuf_release(&ids);
+	}
+	if (*run->overlay_work)
+		fs_remove_tree(run->overlay_work);
+	_exit(0);
+}
+
+static int start_guard(struct oci_run *run, cibox_error *err)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return error_set(err, -errno, "socketpair: %s", strerror(errno));
+	pid_t child = fork();
+	if (child < 0) {
+		int rc = -errno;
+		close(sv[0]), close(sv[1]);
+		return error_set(err, rc, "fork: %s", strerror(-rc));
+	}
+	if (child == 0) {
+		/* Fork again, so that the guard is nobody's child here, and in a
+		 * session of its own: what ends cibox's process group or session
+		 * (Ctrl-C, a hang-up, a CI job's timeout) does not reach it. */
+		if (fork() != 0)
+			_exit(0);
+		setsid();
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGPIPE, SIG_IGN);
+		int null = open("/dev/null", O_RDWR);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
+		    dup2(sv[1], 3) < 0)
+			_exit(1);
+		/* Nothing of cibox's stays open: an output pipe held here would keep
+		 * whoever reads cibox's output waiting. */
+		close_range(4, ~0U, 0);
+		guard_main(run, 3);
+	}
+	close(sv[1]);
+	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+		;
+	run->guard = sv[0];
+	return 0;
 }
 
 static bool find_program(const char *name, const char *extra_dirs, char *buf, size_t size)
@@ -410,7 +506,13 @@ int engine_oci_prepare(ci_engine *engine, const struct ci_plan *plan,
 	struct oci_run *run = calloc(1, sizeof *run);
 	if (!run)
 		return error_set(err, -ENOMEM, "out of memory");
+	run->guard = -1;
 	run->flavour = strcmp(engine_name(engine), "docker") == 0 ? &docker : &podman;
+	/* Unique beyond this pid namespace: the engine's store may be shared. */
+	uint32_t nonce = 0;
+	if (getrandom(&nonce, sizeof nonce, 0) != sizeof nonce)
+		nonce = (uint32_t)time(NULL) ^ (uint32_t)getpid();
+	snprintf(run->prefix, sizeof run->prefix, "cibox-%ld-%08x-", (long)getpid(), (unsigned)nonce);
 	const char *name = run->flavour->program;
 	const char *image = envlist_get(&plan->env, "CI_IMAGE_NAME_TAG");
 	int rc = 0;
@@ -430,6 +532,8 @@ int engine_oci_prepare(ci_engine *engine, const struct ci_plan *plan,
 		rc = error_set(err, -ENOMEM, "out of memory");
 	if (rc == 0)
 		rc = check_engine(run, image, err);
+	if (rc == 0)
+		rc = start_guard(run, err);
 	if (rc < 0) {
 		oci_release(run);
 		return rc;
@@ -471,12 +575,7 @@ static int oci_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t 
 	words_add(&argv, "run");
 	for (size_t i = 0; i < run->flags.n; i++)
 		words_add(&argv, run->flags.v[i]);
-	/* Unique beyond this pid namespace: the engine's store may be shared. */
-	uint32_t nonce = 0;
-	if (getrandom(&nonce, sizeof nonce, 0) != sizeof nonce)
-		nonce = (uint32_t)time(NULL) ^ (uint32_t)getpid();
-	words_addf(&run->names, "cibox-%ld-%08x-%zu", (long)getpid(), (unsigned)nonce,
-		   run->names.n + 1);
+	words_addf(&run->names, "%s%zu", run->prefix, run->names.n + 1);
 	words_add(&argv, "--name");
 	words_add(&argv, run->names.oom ? "" : run->names.v[run->names.n - 1]);
 	int rc = run->names.oom ? -ENOMEM : envlist_add_vector(&env, environ);

@@ -59,6 +59,11 @@ setup() { engine_setup; }
 	test_bad_image
 }
 
+@test "podman: SIGKILL of cibox mid-step leaves no container and no process of the step" {
+	need_engine
+	test_sigkill_mid_step
+}
+
 @test "podman: --keep-uid is a usage error" {
 	need_engine
 	test_keep_uid_refused
