@@ -326,10 +326,14 @@ static int receive_handoff(int sock, struct handoff *h)
  * will be, install the filter and start the command. */
 static _Noreturn void child_main(const struct supervisor_options *opt, const char *path,
 				 char *const argv[], const struct filter_program *prog, int sock,
-				 int status_fd, const sigset_t *old_mask)
+				 int status_fd, bool own_group, const sigset_t *old_mask)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
+	/* kill(0, ...) reaches the caller's process group, which outside a
+	 * terminal's job control may hold the script that started cibox. */
+	if (own_group)
+		setpgid(0, 0);
 	struct handoff h = { 0 };
 	cibox_error err = { 0 };
 	if (opt->prepare && opt->prepare(opt->prepare_context, status_fd, &err) < 0) {
@@ -475,6 +479,10 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 		rc = error_set(err, -errno, "cannot prepare the supervisor: %s", strerror(errno));
 		goto out;
 	}
+	/* In a terminal's foreground the shell made this job a group of its
+	 * own, and the command stays in it to read the terminal; elsewhere it
+	 * gets a group of its own. */
+	bool own_group = !(isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp());
 	s.child = options->spawn ? options->spawn(options->prepare_context, err) : fork();
 	if (s.child < 0) {
 		rc = options->spawn ? s.child : error_set(err, -errno, "fork: %s", strerror(errno));
@@ -484,7 +492,7 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 		close(sock[0]);
 		if (status_pipe[0] >= 0)
 			close(status_pipe[0]);
-		child_main(options, path, argv, &prog, sock[1], status_pipe[1], &old_mask);
+		child_main(options, path, argv, &prog, sock[1], status_pipe[1], own_group, &old_mask);
 	}
 	close(sock[1]);
 	sock[1] = -1;

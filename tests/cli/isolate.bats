@@ -38,6 +38,12 @@ jail() {
 	[ ! -e /tmp/made-inside ]
 }
 
+@test "kill(0) in the jail reaches the jail's processes, not cibox's caller" {
+	jail -- sh -c 'kill -TERM 0; echo survived' </dev/null
+	assert_status 143
+	refute_line_matching survived
+}
+
 @test "the jail sees only its own processes" {
 	# init, sh, ls and grep
 	jail -- sh -c 'ls /proc | grep -c "^[0-9]"'

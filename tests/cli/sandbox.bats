@@ -133,6 +133,14 @@ print(out[0]["n"][2], threading.active_count())'
 	assert_status 1
 }
 
+# Outside a terminal the caller's group may hold the script that started
+# cibox (this test's, here); without a group of its own, kill(0) ends it too.
+@test "the command's kill(0) reaches its own process group, not cibox's caller" {
+	run "$CIBOX" sandbox -- sh -c 'kill -TERM 0; echo survived' </dev/null
+	assert_status 143
+	refute_line_matching survived
+}
+
 @test "a command killed by signal n gives 128+n and no sandbox report" {
 	run "$CIBOX" sandbox -- sh -c 'kill -TERM $$'
 	assert_status 143
