@@ -273,17 +273,7 @@ test_bad_image() {
 # The engine's monitor, not cibox, is the container's parent: a cibox killed
 # outright leaves its guard to remove the container, step and all.
 test_sigkill_mid_step() {
-	marker=$((RANDOM + 100000))
-	step test 01_wait.sh <<<"sleep $marker.5 & sleep $marker.25"
-	"$CIBOX" run -q --engine "$ENGINE" >"$BATS_TEST_TMPDIR/out" 2>&1 &
-	pid=$!
-	for _ in $(seq 100); do pgrep -f "sleep $marker.25" >/dev/null && break; sleep 0.1; done
-	pgrep -f "sleep $marker.5" >/dev/null
-	kill -KILL "$pid"
-	wait "$pid" || true
-	for _ in $(seq 150); do pgrep -f "sleep $marker" >/dev/null || break; sleep 0.1; done
-	run pgrep -f "sleep $marker"
-	assert_status 1
+	kill_cibox_mid_step --engine "$ENGINE"
 	for _ in $(seq 50); do no_container_left && break; sleep 0.1; done
 	no_container_left
 	[ "$(cat kept)" = original ]

@@ -151,18 +151,8 @@ shell_policy() {
 }
 
 @test "SIGKILL of cibox mid-step leaves no process and no mount behind" {
-	marker=$((RANDOM + 100000))
-	step test 01_wait.sh <<<"sleep $marker.5 & sleep $marker.25"
 	before=$(wc -l </proc/self/mountinfo)
-	"$CIBOX" run -q &
-	pid=$!
-	for _ in $(seq 50); do pgrep -f "sleep $marker.25" >/dev/null && break; sleep 0.1; done
-	pgrep -f "sleep $marker.5" >/dev/null
-	kill -KILL "$pid"
-	wait "$pid" || true
-	for _ in $(seq 50); do pgrep -f "sleep $marker" >/dev/null || break; sleep 0.1; done
-	run pgrep -f "sleep $marker"
-	assert_status 1
+	kill_cibox_mid_step
 	[ "$(wc -l </proc/self/mountinfo)" -eq "$before" ]
 	[ "$(cat kept)" = original ]
 }

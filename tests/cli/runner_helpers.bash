@@ -38,3 +38,19 @@ run_dir() {
 no_run_folder() {
 	[ -z "$(ls -A "$RUNS" 2>/dev/null)" ]
 }
+
+# Starts `cibox run ARGS...` on a step that sleeps in two processes, kills
+# cibox with SIGKILL once both sleep, and checks that both end within 15 s.
+kill_cibox_mid_step() {
+	local marker=$((RANDOM + 100000)) pid
+	step test 01_wait.sh <<<"sleep $marker.5 & sleep $marker.25"
+	"$CIBOX" run -q "$@" >"$BATS_TEST_TMPDIR/killed-run.out" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do pgrep -f "sleep $marker.25" >/dev/null && break; sleep 0.1; done
+	pgrep -f "sleep $marker.5" >/dev/null
+	kill -KILL "$pid"
+	wait "$pid" || true
+	for _ in $(seq 150); do pgrep -f "sleep $marker" >/dev/null || break; sleep 0.1; done
+	run pgrep -f "sleep $marker"
+	assert_status 1
+}
