@@ -81,8 +81,7 @@ engine_setup_file() {
 		# Rootful runc keeps container states in /run/runc, whatever podman's
 		# own folders: made by these tests, it is removed by them.
 		[ "$(id -u)" -ne 0 ] || [ -e /run/runc ] || touch "$PODMAN_DIR/made-run-runc"
-	elif ! docker version >/dev/null 2>&1; then
-		echo "no docker daemon answers here (docker version fails)" >"$why"
+	elif ! docker version >/dev/null 2>&1 && ! start_docker_daemon "$why"; then
 		return 0
 	fi
 	make_rootfs "$BATS_FILE_TMPDIR/rootfs"
@@ -91,11 +90,50 @@ engine_setup_file() {
 	fi
 }
 
+# Where no docker daemon answers, root starts one of the tests' own: its data,
+# run-time files and socket in a temporary folder, and what it writes at fixed
+# paths (/etc/docker/key.json, /run/docker, /run/containerd) in a mount
+# namespace of its own, so that nothing of it stays on the machine.
+start_docker_daemon() { # file for the reason why not
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "no docker daemon answers here (docker version fails), and only root may start one" >"$1"
+		return 1
+	fi
+	if ! command -v dockerd >/dev/null; then
+		echo "no docker daemon answers here, and dockerd is not installed (apt-get install docker.io)" >"$1"
+		return 1
+	fi
+	DOCKER_DIR=$(mktemp -d /tmp/cibox-dk.XXXXXX)
+	export DOCKER_DIR DOCKER_HOST=unix://$DOCKER_DIR/docker.sock
+	unshare --mount --propagation private sh -c '
+		mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /etc/docker &&
+		exec dockerd --data-root "$0/data" --exec-root "$0/exec" --pidfile "$0/dockerd.pid" \
+			-H "unix://$0/docker.sock" --iptables=false --ip6tables=false --bridge=none \
+			--ip-masq=false --userland-proxy=false' "$DOCKER_DIR" \
+		</dev/null >"$DOCKER_DIR/dockerd.log" 2>&1 3>&- &
+	for _ in $(seq 150); do
+		docker version >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "no docker daemon answers here, and dockerd would not start: $(tail -n 1 "$DOCKER_DIR/dockerd.log")" >"$1"
+	stop_docker_daemon
+	return 1
+}
+
+stop_docker_daemon() {
+	[ -n "${DOCKER_DIR:-}" ] || return 0
+	local pid
+	pid=$(cat "$DOCKER_DIR/dockerd.pid" 2>/dev/null) && kill "$pid" 2>/dev/null
+	for _ in $(seq 100); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	rm -rf "$DOCKER_DIR"
+}
+
 # teardown_file: the image goes; rootless podman's pause process, which holds
 # its user namespace, ends; podman's folder goes (overlayfs leaves folders
 # without permissions in it).
 engine_teardown_file() {
 	"$ENGINE" rmi -f "$IMAGE" >/dev/null 2>&1 || true
+	stop_docker_daemon
 	[ -n "${PODMAN_DIR:-}" ] || return 0
 	[ -f "$PODMAN_DIR/tmp/pause.pid" ] && kill "$(cat "$PODMAN_DIR/tmp/pause.pid")" 2>/dev/null
 	[ -e "$PODMAN_DIR/made-run-runc" ] && rmdir /run/runc 2>/dev/null

@@ -85,9 +85,8 @@ setup() { engine_setup; }
 
 @test "docker: without a docker daemon, one line naming the daemon and status 3" {
 	command -v docker >/dev/null || skip "docker is not installed"
-	! docker version >/dev/null 2>&1 || skip "a docker daemon answers here"
 	step test 01_a.sh <<<'true'
-	run "$CIBOX" run --engine docker
+	DOCKER_HOST=unix://$BATS_TEST_TMPDIR/no-daemon.sock run "$CIBOX" run --engine docker
 	assert_status 3
 	assert_one_line
 	assert_line_matching "engine docker does not work here: .*daemon"
