@@ -48,14 +48,11 @@ struct oci_flavour {
 	bool hostname_in_host_network;
 	/* `rm -f` gives podman's containers 10 s to stop; -t 0 kills at once. */
 	bool rm_takes_time;
-	/* docker's default seccomp profile allows pidfd_getfd, with which the
-	 * sandbox's supervisor takes its listener, only with CAP_SYS_PTRACE. */
-	bool getfd_needs_ptrace;
 };
 
 static const struct oci_flavour podman = {
 	"podman", "podman runc", "image not known", "-v", "%1$s:%1$s:O,upperdir=%2$s,workdir=%3$s",
-	true, true, true, true, false,
+	true, true, true, true,
 };
 
 /* docker's daemon mounts a local volume of type overlay, the tree its lower
@@ -64,7 +61,7 @@ static const struct oci_flavour docker = {
 	"docker", "docker.io", "No such image", "--mount",
 	"type=volume,dst=%1$s,volume-driver=local,volume-opt=type=overlay,volume-opt=device=overlay,"
 	"\"volume-opt=o=lowerdir=%1$s,upperdir=%2$s,workdir=%3$s\"",
-	false, false, false, false, true,
+	false, false, false, false,
 };
 
 /* A growing argument vector, NULL-terminated; an allocation failure is kept
@@ -417,10 +414,7 @@ static int add_mounts(struct oci_run *run, const struct ci_plan *plan,
 	add_bind(&run->flags, plan->run_dir, plan->run_dir);
 	if (options->carry_cibox && (rc = add_cibox(&run->flags, err)) < 0)
 		return rc;
-	if (options->carry_cibox && run->flavour->getfd_needs_ptrace) {
-		words_add(&run->flags, "--cap-add");
-		words_add(&run->flags, "SYS_PTRACE");
-	}
+
 
 	struct cache_mount *mounts;
 	size_t count;

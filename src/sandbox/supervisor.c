@@ -5,9 +5,11 @@
 #include <limits.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +21,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sandbox/filter.h"
@@ -264,16 +265,14 @@ static void reap(struct supervisor *s)
 	}
 }
 
-/* What the child tells the supervisor before it installs the filter: the fd
- * number the listener will get, with a pidfd of the process (SCM_RIGHTS), or
- * why it could not get that far. */
+/* What the child tells the supervisor: that the filter is in place, with its
+ * listener (SCM_RIGHTS), or why it could not get that far. */
 struct handoff {
 	int code;
-	int listener;
 	char message[CIBOX_ERROR_MAX];
 };
 
-static void send_handoff(int sock, const struct handoff *h, int pidfd)
+static void send_handoff(int sock, const struct handoff *h, int listener)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -281,20 +280,27 @@ static void send_handoff(int sock, const struct handoff *h, int pidfd)
 	} control = { 0 };
 	struct iovec iov = { .iov_base = (void *)h, .iov_len = sizeof *h };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (pidfd >= 0) {
+	if (listener >= 0) {
 		msg.msg_control = control.buf;
 		msg.msg_controllen = sizeof control.buf;
 		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
 		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pidfd, sizeof pidfd);
+		memcpy(CMSG_DATA(c), &listener, sizeof listener);
 	}
 	while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR)
 		;
 }
 
-/* Returns the pidfd, or -1 with h->code set. */
+static void send_failure(int sock, int code, const char *message)
+{
+	struct handoff h = { .code = code };
+	snprintf(h.message, sizeof h.message, "%s", message);
+	send_handoff(sock, &h, -1);
+}
+
+/* Returns the listener, or -1 with h->code and h->message set. */
 static int receive_handoff(int sock, struct handoff *h)
 {
 	union {
@@ -307,23 +313,55 @@ static int receive_handoff(int sock, struct handoff *h)
 	ssize_t got;
 	while ((got = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
 		;
-	int pidfd = -1;
+	int listener = -1;
 	struct cmsghdr *c = got > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
 	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-		memcpy(&pidfd, CMSG_DATA(c), sizeof pidfd);
+		memcpy(&listener, CMSG_DATA(c), sizeof listener);
 	if (got != (ssize_t)sizeof *h) {
 		h->code = -ECHILD;
 		snprintf(h->message, sizeof h->message, "the command could not be started");
 	}
-	if (h->code < 0 && pidfd >= 0) {
-		close(pidfd);
-		pidfd = -1;
+	if (h->code < 0 && listener >= 0) {
+		close(listener);
+		listener = -1;
 	}
-	return h->code < 0 ? -1 : pidfd;
+	return h->code < 0 ? -1 : listener;
 }
 
-/* The child: get where the command runs, tell the supervisor where the listener
- * will be, install the filter and start the command. */
+/*
+ * The command starts in a second thread of the child, which installs the
+ * filter and execs. The filter binds only that thread, so the first one,
+ * unbound, can still hand the listener to the supervisor whatever the policy
+ * refuses. The execve waits for the supervisor (it is the command's start, see
+ * filter_mark_start), so the listener is out before exec would close it, and
+ * the exec then ends the first thread. No ptrace-like access (pidfd_getfd) is
+ * needed, which hardened machines and container profiles refuse.
+ */
+struct starter {
+	const struct filter_program *prog;
+	const char *path;
+	char *const *argv;
+	atomic_int result; /* the listener, or -errno */
+	atomic_bool installed;
+};
+
+static void *start_command(void *arg)
+{
+	struct starter *st = arg;
+	/* Per thread, and not inherited by one: the exec keeps this thread's. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	cibox_error err;
+	int listener = filter_install(st->prog, SECCOMP_FILTER_FLAG_NEW_LISTENER, &err);
+	atomic_store(&st->result, listener);
+	atomic_store(&st->installed, true);
+	if (listener < 0)
+		for (;;)
+			pause(); /* the first thread reports it and ends the process */
+	execve(st->path, st->argv, environ);
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+/* The child: get where the command runs, then start it as above. */
 static _Noreturn void child_main(const struct supervisor_options *opt, const char *path,
 				 char *const argv[], const struct filter_program *prog, int sock,
 				 int status_fd, bool own_group, const sigset_t *old_mask)
@@ -334,54 +372,33 @@ static _Noreturn void child_main(const struct supervisor_options *opt, const cha
 	 * terminal's job control may hold the script that started cibox. */
 	if (own_group)
 		setpgid(0, 0);
-	struct handoff h = { 0 };
 	cibox_error err = { 0 };
 	if (opt->prepare && opt->prepare(opt->prepare_context, status_fd, &err) < 0) {
-		h.code = err.code;
-		snprintf(h.message, sizeof h.message, "%s", err.message);
-		send_handoff(sock, &h, -1);
+		send_failure(sock, err.code, err.message);
 		_exit(127);
 	}
-	int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
-	/* The lowest free number now is the one the kernel gives the listener. */
-	h.listener = fcntl(sock, F_DUPFD, 0);
-	if (pidfd < 0 || h.listener < 0) {
-		h.code = -errno;
-		snprintf(h.message, sizeof h.message, "pidfd_open: %s (needs Linux 5.3 or later)",
-			 strerror(errno));
-		send_handoff(sock, &h, -1);
+	struct starter st = { .prog = prog, .path = path, .argv = argv };
+	pthread_t thread;
+	int rc = pthread_create(&thread, NULL, start_command, &st);
+	if (rc != 0) {
+		snprintf(err.message, sizeof err.message, "cannot start the command's thread: %s",
+			 strerror(rc));
+		send_failure(sock, -rc, err.message);
 		_exit(127);
 	}
-	close(h.listener);
-	send_handoff(sock, &h, pidfd);
-	if (filter_install(prog, SECCOMP_FILTER_FLAG_NEW_LISTENER, NULL) != h.listener)
+	while (!atomic_load(&st.installed))
+		sched_yield();
+	int listener = atomic_load(&st.result);
+	if (listener < 0) {
+		snprintf(err.message, sizeof err.message, "cannot install the seccomp filter: %s",
+			 strerror(-listener));
+		send_failure(sock, listener, err.message);
 		_exit(127);
-	execve(path, argv, environ);
-	_exit(errno == ENOENT ? 127 : 126);
-}
-
-/* pidfd_getfd needs the fd to exist; the child installs it microseconds after
- * sending its number, and waits in execve until we answer, so we poll. */
-static int take_listener(int pidfd, int number, cibox_error *err)
-{
-	struct timespec pause = { 0, 20000 };
-	for (int attempt = 0; attempt < 100000; attempt++) {
-		/* The first tries only yield: a sleep costs more than the wait. */
-		if (attempt > 0 && attempt < 64)
-			sched_yield();
-		else if (attempt > 0)
-			nanosleep(&pause, NULL);
-		int fd = (int)syscall(SYS_pidfd_getfd, pidfd, number, 0);
-		if (fd >= 0) {
-			fcntl(fd, F_SETFD, FD_CLOEXEC);
-			return fd;
-		}
-		if (errno != EBADF)
-			return error_set(err, -errno,
-					 "cannot take the seccomp listener from the command (pidfd_getfd): %s",
-					 strerror(errno));
 	}
-	return error_set(err, -ETIMEDOUT, "the command did not install its seccomp filter");
+	struct handoff h = { 0 };
+	send_handoff(sock, &h, listener);
+	for (;;)
+		pause(); /* until the command's execve ends this thread */
 }
 
 /* A terminal's Ctrl-C or Ctrl-\ reaches the command's process group by itself;
@@ -460,7 +477,7 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 				.execve_nr = sctab_resolve("execve"),
 				.execveat_nr = sctab_resolve("execveat") };
 	*result = (struct supervisor_result){ 0 };
-	int sigfd = -1, pidfd = -1, sock[2] = { -1, -1 }, status_pipe[2] = { -1, -1 };
+	int sigfd = -1, sock[2] = { -1, -1 }, status_pipe[2] = { -1, -1 };
 	sigset_t mask, old_mask;
 	sigemptyset(&mask);
 	int forwarded[] = { SIGCHLD, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
@@ -502,18 +519,10 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 	}
 
 	struct handoff h;
-	pidfd = receive_handoff(sock[0], &h);
-	if (pidfd < 0) {
+	s.listener = receive_handoff(sock[0], &h);
+	if (s.listener < 0) {
 		rc = error_set(err, h.code, "%s", h.message);
 		kill(s.child, SIGKILL);
-		proctree_kill_descendants(getpid());
-		while (waitpid(-1, NULL, 0) > 0)
-			;
-		goto out;
-	}
-	s.listener = take_listener(pidfd, h.listener, err);
-	if (s.listener < 0) {
-		rc = s.listener;
 		proctree_kill_descendants(getpid());
 		while (waitpid(-1, NULL, 0) > 0)
 			;
@@ -537,8 +546,6 @@ out:
 		if (status_pipe[i] >= 0)
 			close(status_pipe[i]);
 	}
-	if (pidfd >= 0)
-		close(pidfd);
 	free(s.seen.slots);
 	seccomp_notify_free(s.req, s.resp);
 	filter_program_free(&prog);
