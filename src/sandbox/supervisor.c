@@ -397,8 +397,10 @@ static _Noreturn void child_main(const struct supervisor_options *opt, const cha
 	}
 	struct handoff h = { 0 };
 	send_handoff(sock, &h, listener);
+	/* This thread alone ends, so that the exec has no thread left to wait
+	 * for; the process lives on in the command's. */
 	for (;;)
-		pause(); /* until the command's execve ends this thread */
+		syscall(SYS_exit, 0);
 }
 
 /* A terminal's Ctrl-C or Ctrl-\ reaches the command's process group by itself;
