@@ -6,7 +6,7 @@
 set -eu
 build=$(cd "${1:?usage: bench_isolate.sh BUILD}" && pwd)
 cibox=$build/cibox
-rounds=${ROUNDS:-60}
+rounds=${ROUNDS:-200}
 
 command -v bwrap >/dev/null || { echo "bwrap is not installed (apt-get install bubblewrap)"; exit 1; }
 . "$(dirname "$0")/clock.sh"
