@@ -23,6 +23,13 @@ int report_runs_dir(struct strbuf *dir, cibox_error *err);
  * <runs dir>/<project>-<stage>-<config>-<YYYYmmdd-HHMMSS>[-N]. */
 int report_make_run_dir(struct ci_plan *plan, const char *out, cibox_error *err);
 
+/* A run holds its folder locked (flock) while it lasts, so that pruning passes
+ * it by; the lock goes with the process, however it ends. Returns the lock's
+ * descriptor, or -errno. */
+int report_lock_run_dir(const char *run_dir);
+/* Whether a run holds the folder now. */
+bool report_run_dir_busy(const char *run_dir);
+
 void report_summary_json(const struct ci_plan *plan, struct strbuf *sb);
 void report_junit_xml(const struct ci_plan *plan, struct strbuf *sb);
 

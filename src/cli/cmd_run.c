@@ -131,6 +131,9 @@ static int prepare(struct ci_plan *plan, struct run_args *a, ci_engine **engine,
 	 * there; a configuration that fails leaves no folder behind. */
 	if ((rc = report_make_run_dir(plan, a->out, err)) < 0)
 		return rc;
+	/* Held until cibox ends, however it ends: `cibox runs --prune` passes
+	 * a folder whose run is still going. */
+	report_lock_run_dir(plan->run_dir);
 	if ((rc = envlist_set(&plan->caller, "CIBOX_RUN_DIR", plan->run_dir)) < 0 ||
 	    (rc = envlist_set(&plan->caller, "CIBOX_STAGE", plan->stage)) < 0 ||
 	    (rc = envlist_set(&plan->caller, "CIBOX_CONFIG", plan->config)) < 0)

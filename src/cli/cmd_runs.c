@@ -1,10 +1,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ci/report.h"
@@ -13,11 +15,15 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: cibox runs [-n COUNT]\n\n"
+	fprintf(out, "usage: cibox runs [-n COUNT]\n"
+		     "       cibox runs --prune KEEP\n\n"
 		     "Lists the most recent runs (default 10), newest first: status, duration,\n"
 		     "what the steps changed in the tree (the overlay's upper layer, kept in the\n"
 		     "run folder's tree/; '-' when the run wrote to the tree or had no jail) and\n"
-		     "run folder. Runs given --out DIR are not listed.\n");
+		     "run folder. Runs given --out DIR are not listed.\n\n"
+		     "--prune KEEP removes the run folders but the KEEP newest, and says how much\n"
+		     "that freed; a run still going, or just started, is left alone.\n"
+		     "Exit status: 0; 1 when a folder could not be removed; 2 bad usage.\n");
 }
 
 struct run_entry {
@@ -50,19 +56,63 @@ static void field(const char *json, const char *key, char *out, size_t size)
 	snprintf(out, size, "%.*s", (int)n, p);
 }
 
+/* Removes every run folder after the `keep` newest but those a run holds, and
+ * those without a report yet that are less than a minute old: a run between
+ * creating its folder and locking it. */
+static int prune(const char *dir, const struct run_entry *runs, size_t n, size_t keep)
+{
+	size_t removed = 0, kept_busy = 0;
+	uint64_t freed = 0;
+	int status = CLI_OK;
+	time_t now = time(NULL);
+	for (size_t i = keep; i < n; i++) {
+		char path[4096], summary[4096 + 16];
+		snprintf(path, sizeof path, "%s/%s", dir, runs[i].name);
+		snprintf(summary, sizeof summary, "%s/summary.json", path);
+		if (report_run_dir_busy(path) ||
+		    (access(summary, F_OK) < 0 && now - runs[i].mtime < 60)) {
+			kept_busy++;
+			continue;
+		}
+		struct fs_usage usage;
+		fs_tree_usage(path, &usage);
+		int rc = fs_remove_tree(path);
+		if (rc < 0) {
+			cli_error("runs: cannot remove %s: %s", path, strerror(-rc));
+			status = CLI_FAILED;
+			continue;
+		}
+		removed++;
+		freed += usage.bytes;
+	}
+	printf("removed %zu run folder%s, %.1f MiB freed", removed, removed == 1 ? "" : "s",
+	       (double)freed / (1024.0 * 1024.0));
+	if (kept_busy)
+		printf("; %zu still going left alone", kept_busy);
+	printf("\n");
+	return status;
+}
+
 int cmd_runs(int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
 		usage(stdout);
 		return CLI_OK;
 	}
-	long count = 10;
+	long count = 10, keep = -1;
 	for (int i = 1; i < argc; i++) {
 		char *end;
 		if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
 			count = strtol(argv[++i], &end, 10);
 			if (*end || count <= 0) {
 				cli_error("runs: -n needs a positive number, not '%s'", argv[i]);
+				return CLI_USAGE;
+			}
+		} else if (strcmp(argv[i], "--prune") == 0 && i + 1 < argc) {
+			keep = strtol(argv[++i], &end, 10);
+			if (*end || !*argv[i] || keep < 0) {
+				cli_error("runs: --prune needs how many runs to keep (0 or more), not '%s'",
+					  argv[i]);
 				return CLI_USAGE;
 			}
 		} else {
@@ -108,6 +158,14 @@ int cmd_runs(int argc, char **argv)
 	closedir(d);
 	if (n)
 		qsort(runs, n, sizeof *runs, newest_first);
+	if (keep >= 0) {
+		int status = prune(dir.buf, runs, n, (size_t)keep);
+		for (size_t i = 0; i < n; i++)
+			free(runs[i].name);
+		free(runs);
+		strbuf_release(&dir);
+		return status;
+	}
 	if (n == 0)
 		printf("no runs yet in %s\n", dir.buf);
 	else

@@ -408,6 +408,34 @@ value' ]
 	[ "$(grep -c basic-test <<<"$output")" -eq 1 ]
 }
 
+@test "cibox runs --prune keeps the newest runs and passes by a run still going" {
+	new_project
+	step test 01_a.sh <<<'echo made >"$CIBOX_RUN_DIR/out"'
+	for _ in 1 2 3; do "$CIBOX" run -q --engine host >/dev/null; done
+	step test 02_wait.sh <<<'while [ ! -e "$CIBOX_RUN_DIR/go" ]; do sleep 0.05; done'
+	"$CIBOX" run -q --engine host >/dev/null &
+	pid=$!
+	for _ in $(seq 100); do [ "$(ls "$RUNS" | wc -l)" -eq 4 ] && break; sleep 0.05; done
+	sleep 0.2
+	going=$(ls -t "$RUNS" | head -n 1)
+	# The run still going is the newest; keeping none leaves it alone.
+	run "$CIBOX" runs --prune 0
+	assert_status 0
+	assert_line_matching '^removed 3 run folders, [0-9.]+ MiB freed; 1 still going left alone$'
+	[ "$(ls "$RUNS")" = "$going" ]
+	touch "$RUNS/$going/go"
+	wait "$pid"
+	run "$CIBOX" runs --prune 1
+	assert_line_matching '^removed 0 run folders'
+	run "$CIBOX" runs --prune 0
+	assert_line_matching '^removed 1 run folder, '
+	[ -z "$(ls "$RUNS")" ]
+	run "$CIBOX" runs --prune -1
+	assert_status 2
+	assert_one_line
+	assert_line_matching "--prune needs how many runs to keep"
+}
+
 @test "a run's shell the engine cannot start is status 3, with what the engine said" {
 	new_project
 	step test 01_a.sh <<<'true'

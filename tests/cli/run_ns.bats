@@ -157,6 +157,17 @@ shell_policy() {
 	[ "$(cat kept)" = original ]
 }
 
+@test "cibox runs --prune removes a run's overlay, overlayfs's own folders and all" {
+	step test 01_build.sh <<<'head -c 1048576 /dev/zero >big; rm deleted'
+	run "$CIBOX" run -q
+	assert_status 0
+	[ -s "$(run_dir)/tree/big" ]
+	run "$CIBOX" runs --prune 0
+	assert_status 0
+	assert_line_matching '^removed 1 run folder, 1\.[0-9] MiB freed$'
+	[ -z "$(ls "$RUNS")" ]
+}
+
 @test "--keep-uid keeps the caller's uid in the steps" {
 	step test 01_id.sh <<<'id -u'
 	run "$CIBOX" run --keep-uid
