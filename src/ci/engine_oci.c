@@ -185,11 +185,14 @@ static _Noreturn void guard_main(struct oci_run *run, int sock)
 		;
 	if (n == 1)
 		_exit(0);
-	/* Twice, a second apart: an engine client cibox had just started may
-	 * still be creating its container. */
-	for (int round = 0; round < 2; round++) {
+	/* Until a look a second after the last removal finds nothing (at most
+	 * ten): an engine client cibox had just started may still be creating
+	 * its container. */
+	bool removed = true;
+	for (int round = 0; round < 10 && removed; round++) {
 		if (round)
 			sleep(1);
+		removed = false;
 		struct strbuf ids = STRBUF_INIT;
 		char filter[96];
 		snprintf(filter, sizeof filter, "name=%s", run->prefix);
@@ -200,6 +203,7 @@ static _Noreturn void guard_main(struct oci_run *run, int sock)
 			for (char *id = strtok(ids.buf, "\n"); id && count < 64; id = strtok(NULL, "\n"))
 				found[count++] = id;
 			remove_containers(run, found, count);
+			removed = count > 0 || round == 0;
 		}
 		strbuf_release(&ids);
 	}
@@ -414,6 +418,13 @@ static int add_mounts(struct oci_run *run, const struct ci_plan *plan,
 	add_bind(&run->flags, plan->run_dir, plan->run_dir);
 	if (options->carry_cibox && (rc = add_cibox(&run->flags, err)) < 0)
 		return rc;
+	/* The policy every shell of the run starts under: no step may loosen it
+	 * for the next. */
+	char policy[PATH_MAX];
+	if (ns_enforced_policy(plan, policy, sizeof policy)) {
+		words_add(&run->flags, "--mount");
+		words_addf(&run->flags, "type=bind,source=%s,destination=%s,readonly", policy, policy);
+	}
 
 
 	struct cache_mount *mounts;

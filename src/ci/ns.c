@@ -16,6 +16,12 @@
 #include "util/error.h"
 #include "util/fs.h"
 
+bool ns_enforced_policy(const struct ci_plan *plan, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s/enforced.policy", plan->run_dir);
+	return n > 0 && (size_t)n < size && access(buf, F_OK) == 0;
+}
+
 int ns_upper_dir(const struct ci_plan *plan, char *buf, size_t size)
 {
 	int n = snprintf(buf, size, "%s/tree", plan->run_dir);
@@ -71,6 +77,11 @@ int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox
 		rc = jail_plan_add(jail, JAIL_BIND, options->write_through, options->write_through, err);
 	if (rc == 0)
 		rc = jail_plan_add(jail, JAIL_BIND, plan->run_dir, plan->run_dir, err);
+	/* The policy every shell of the run starts under: no step may loosen it
+	 * for the next. */
+	char policy[PATH_MAX];
+	if (rc == 0 && ns_enforced_policy(plan, policy, sizeof policy))
+		rc = jail_plan_add(jail, JAIL_RO_BIND, policy, policy, err);
 	if (rc == 0 && options->export_dir && (rc = make_dir(options->export_dir, err)) == 0) {
 		char dir[PATH_MAX];
 		if (!realpath(options->export_dir, dir))

@@ -30,6 +30,10 @@ struct ns_options {
  */
 int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox_error *err);
 
+/* The run folder's enforced.policy (CI_SANDBOX's copy) into buf, if the run
+ * has one: engines show it read-only to the steps. */
+bool ns_enforced_policy(const struct ci_plan *plan, char *buf, size_t size);
+
 /* Copies what the steps changed in the tree (the overlay's upper layer, without
  * deletions) into `dir`. */
 int ns_export(const struct ci_plan *plan, const char *dir, cibox_error *err);

@@ -451,11 +451,14 @@ static _Noreturn void exit_like(int status)
 }
 
 /* The jail's pid 1: reap every orphan; when the command ends, report how.
- * Signals held back while the jail was built are passed on now. */
+ * Signals held back while the jail was built are passed on now, when passing
+ * on is the init's job (mask given). */
 static _Noreturn void run_init(pid_t command, int status_fd, const sigset_t *mask)
 {
-	forward_signals(command);
-	sigprocmask(SIG_SETMASK, mask, NULL);
+	if (mask) {
+		forward_signals(command);
+		sigprocmask(SIG_SETMASK, mask, NULL);
+	}
 	for (;;) {
 		int status;
 		pid_t pid = wait(&status);
@@ -516,7 +519,13 @@ pid_t jail_spawn(const jail_plan *plan, cibox_error *err)
 		flags |= CLONE_NEWNET;
 	/* The raw system call: glibc offers no fork that takes namespace flags,
 	 * and unshare would leave the caller outside the new pid namespace. */
+#if defined(__s390__) || defined(__s390x__)
+	pid_t pid = (pid_t)syscall(SYS_clone, NULL, flags | SIGCHLD, NULL, NULL, NULL);
+#else
 	pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+#endif
+	if (pid < 0 && (errno == EAGAIN || errno == ENOMEM))
+		return error_set(err, -errno, "cannot start the jail's init: %s", strerror(errno));
 	if (pid < 0)
 		return spawn_refused(errno, err);
 	return pid;
@@ -524,13 +533,16 @@ pid_t jail_spawn(const jail_plan *plan, cibox_error *err)
 
 int jail_init(const jail_plan *plan, int status_fd, cibox_error *err)
 {
-	/* pid 1 ignores a signal it has no handler for: until the handlers that
-	 * pass signals on are in place, they wait. */
+	/* An init that leads its own process group is signalled with the whole
+	 * group, command and all (as cibox's supervisor does outside a
+	 * terminal). Otherwise it passes signals on; pid 1 ignores a signal it has
+	 * no handler for, so until its handlers are in place, they wait. */
+	bool pass_on = getpgrp() != getpid();
 	sigset_t hold, mask;
 	sigemptyset(&hold);
 	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
 		sigaddset(&hold, forwarded[i]);
-	sigprocmask(SIG_BLOCK, &hold, &mask);
+	sigprocmask(SIG_BLOCK, pass_on ? &hold : NULL, &mask);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	int rc = map_ids(plan, err);
 	if (rc < 0 || (rc = build_root(plan, err)) < 0)
@@ -543,7 +555,7 @@ int jail_init(const jail_plan *plan, int status_fd, cibox_error *err)
 	if (command < 0)
 		return error_set(err, -errno, "fork: %s", strerror(errno));
 	if (command > 0)
-		run_init(command, status_fd, &mask);
+		run_init(command, status_fd, pass_on ? &mask : NULL);
 	close(status_fd);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	sigprocmask(SIG_SETMASK, &mask, NULL);

@@ -109,6 +109,8 @@ struct supervisor {
 	int listener;
 	bool started; /* the command's own execve has been let through */
 	bool child_done;
+	bool own_group; /* the child leads a process group of its own */
+	int early_signal; /* one that called the start off, or 0 */
 	struct supervisor_result *result;
 	struct seen seen;
 	struct seccomp_notif *req;
@@ -320,6 +322,12 @@ static int receive_handoff(int sock, struct handoff *h)
 	if (got != (ssize_t)sizeof *h) {
 		h->code = -ECHILD;
 		snprintf(h->message, sizeof h->message, "the command could not be started");
+	} else if (h->code == 0 && listener < 0) {
+		/* The kernel drops a passed descriptor the receiver has no room for. */
+		h->code = (msg.msg_flags & MSG_CTRUNC) ? -EMFILE : -EPROTO;
+		snprintf(h->message, sizeof h->message,
+			 "cannot receive the seccomp filter's listener from the command: %s",
+			 strerror(-h->code));
 	}
 	if (h->code < 0 && listener >= 0) {
 		close(listener);
@@ -403,15 +411,40 @@ static _Noreturn void child_main(const struct supervisor_options *opt, const cha
 		syscall(SYS_exit, 0);
 }
 
-/* A terminal's Ctrl-C or Ctrl-\ reaches the command's process group by itself;
- * what another process sends to cibox is passed on. */
-static bool forward(const struct signalfd_siginfo *si)
+/*
+ * Signals for the command. In a terminal's foreground the command shares
+ * cibox's process group: the terminal's own signals (Ctrl-C, Ctrl-\) reach it
+ * by themselves, and what another process sends cibox is passed to the child.
+ * Elsewhere the child leads a group of its own, and every signal goes to that
+ * whole group, as the kernel would have delivered one sent to cibox's group.
+ * Before the command has started, that group may hold only a jail's init,
+ * which ignores what it has no handler for: the start is called off instead.
+ */
+static bool in_terminal_foreground(void)
 {
-	if (si->ssi_signo == SIGCHLD)
+	int tty = open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (tty < 0)
 		return false;
-	if (si->ssi_signo == SIGINT || si->ssi_signo == SIGQUIT)
-		return si->ssi_code != SI_KERNEL;
-	return true;
+	bool foreground = tcgetpgrp(tty) == getpgrp();
+	close(tty);
+	return foreground;
+}
+
+static void pass_on(struct supervisor *s, const struct signalfd_siginfo *si)
+{
+	int sig = (int)si->ssi_signo;
+	if (sig == SIGCHLD)
+		return;
+	if (!s->own_group) {
+		if ((sig == SIGINT || sig == SIGQUIT) && si->ssi_code == SI_KERNEL)
+			return;
+		kill(s->child, sig);
+	} else if (!s->started) {
+		s->early_signal = sig;
+		kill(-s->child, SIGKILL);
+	} else {
+		kill(-s->child, sig);
+	}
 }
 
 static int supervise(struct supervisor *s, int sigfd)
@@ -437,8 +470,8 @@ static int supervise(struct supervisor *s, int sigfd)
 			fds[1].fd = -1; /* no process holds the filter any more */
 		if (fds[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
-			if (read(sigfd, &si, sizeof si) == sizeof si && forward(&si))
-				kill(s->child, (int)si.ssi_signo);
+			if (read(sigfd, &si, sizeof si) == sizeof si)
+				pass_on(s, &si);
 			reap(s);
 		}
 	}
@@ -499,9 +532,9 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 		goto out;
 	}
 	/* In a terminal's foreground the shell made this job a group of its
-	 * own, and the command stays in it to read the terminal; elsewhere it
-	 * gets a group of its own. */
-	bool own_group = !(isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp());
+	 * own, and the command stays in it to use the terminal; elsewhere it
+	 * gets a group of its own (see pass_on). */
+	s.own_group = !in_terminal_foreground();
 	s.child = options->spawn ? options->spawn(options->prepare_context, err) : fork();
 	if (s.child < 0) {
 		rc = options->spawn ? s.child : error_set(err, -errno, "fork: %s", strerror(errno));
@@ -511,7 +544,7 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 		close(sock[0]);
 		if (status_pipe[0] >= 0)
 			close(status_pipe[0]);
-		child_main(options, path, argv, &prog, sock[1], status_pipe[1], own_group, &old_mask);
+		child_main(options, path, argv, &prog, sock[1], status_pipe[1], s.own_group, &old_mask);
 	}
 	close(sock[1]);
 	sock[1] = -1;
@@ -537,6 +570,8 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 	if (rc == 0 && status_pipe[0] >= 0 &&
 	    read(status_pipe[0], &command_status, sizeof command_status) == sizeof command_status)
 		result->wait_status = command_status;
+	else if (rc == 0 && s.early_signal && WIFSIGNALED(result->wait_status))
+		result->wait_status = s.early_signal; /* as if that signal had ended it */
 out:
 	if (s.listener >= 0)
 		close(s.listener);

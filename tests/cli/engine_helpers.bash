@@ -346,7 +346,7 @@ test_sandbox_in_container() {
 	# as sethostname, fails with that profile's EPERM before cibox hears of
 	# it: of two filters' answers the kernel takes the stricter.)
 	{ container_policy; printf '%s\n' -mkdir -mkdirat; } | step test sandbox.policy
-	step test 01_fine.sh <<<'echo fine | cat; [ "$(hostname)" = cibox ]'
+	step test 01_fine.sh <<<'echo fine | cat; [ "$(hostname)" = cibox ]; echo @all >>"$CIBOX_RUN_DIR/enforced.policy" || echo refused; exit 0'
 	step test 02_mkdir.sh <<<'mkdir made'
 	run "$CIBOX" run --engine "$ENGINE"
 	if ! cibox_runs_in_images; then
@@ -359,6 +359,7 @@ test_sandbox_in_container() {
 	assert_line_matching '^(\[02_mkdir.sh\] )?ERROR: The syscall "mkdir" \(syscall number [0-9]+\) is not allowed by the syscall sandbox in thread "mkdir"\. Please report\.'
 	assert_line_matching "step 02_mkdir.sh failed with exit status 159"
 	assert_line_matching "01_fine.sh +passed"
+	assert_line_matching '^\[01_fine.sh\] refused$'
 	cmp ci/test/sandbox.policy "$(run_dir)/enforced.policy"
 	no_container_left
 }

@@ -390,6 +390,28 @@ value' ]
 	xmllint --xpath 'string(//testcase[@name="01_env.sh"]/@time)' "$x" | grep -qE '^[0-9]+\.[0-9]+$'
 }
 
+# The run's shell is cibox sandbox's command here: SIGINT must reach what the
+# step runs, in time for its trap, not only at the deadline that kills it.
+@test "with CI_SANDBOX, SIGINT reaches the programs a step runs" {
+	new_project
+	step test 00_setup_env.sh <<<'export CI_SANDBOX=log'
+	printf '@default\n' >ci/test/sandbox.policy
+	step test 01_trap.sh <<<'sh -c '\''trap "echo step got INT; exit 9" INT; echo waiting; while :; do sleep 0.05; done'\'''
+	"$CIBOX" run --engine host >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local pid=$! start=$SECONDS
+	for _ in $(seq 100); do
+		grep -q waiting "$BATS_TEST_TMPDIR/out" 2>/dev/null && break
+		sleep 0.05
+	done
+	kill -INT "$pid"
+	local status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 130 ]
+	output=$(cat "$BATS_TEST_TMPDIR/out")
+	assert_line_matching 'step got INT'
+	[ $((SECONDS - start)) -lt 2 ]
+}
+
 @test "cibox runs lists recent runs, newest first, with their status" {
 	use_fixture basic
 	run "$CIBOX" runs

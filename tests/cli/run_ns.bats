@@ -119,6 +119,19 @@ shell_policy() {
 	assert_line_matching "01_fine.sh +passed"
 }
 
+@test "CI_SANDBOX: no step can loosen the policy the next shell starts under" {
+	step test 00_setup_env.sh <<<'export CI_SANDBOX=log-and-abort'
+	shell_policy | step test sandbox.policy
+	# exit 0 ends the shell; the next step starts a new one, under the policy
+	step test 01_loosen.sh <<<'echo @all-i-want >>"$CIBOX_RUN_DIR/enforced.policy" || echo refused; exit 0'
+	step test 02_escape.sh <<<'/usr/sbin/chroot / true'
+	run "$CIBOX" run
+	assert_status 1
+	assert_line_matching '^\[01_loosen.sh\] refused$'
+	assert_line_matching "step 02_escape.sh failed with exit status 159"
+	cmp ci/test/sandbox.policy "$(run_dir)/enforced.policy"
+}
+
 @test "CI_SANDBOX: a stage's policy may list argument values; a bad one is a configuration error" {
 	step test 00_setup_env.sh <<<'export CI_SANDBOX=log-and-abort'
 	{ shell_policy; echo '-clone'; echo 'clone(CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD)  # a shell'"'"'s fork'; } |

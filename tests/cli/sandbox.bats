@@ -141,6 +141,17 @@ print(out[0]["n"][2], threading.active_count())'
 	refute_line_matching survived
 }
 
+# In a terminal's foreground the command shares cibox's group, whatever its
+# standard input: Ctrl-C (sent here through script's terminal) reaches it.
+@test "in a terminal, Ctrl-C reaches the command even with its input redirected" {
+	local start=$SECONDS
+	run bash -c '(sleep 1; printf "\003"; sleep 0.5) |
+		script -qfec "$0 sandbox -- sh -c \"sleep 6; echo after\" </dev/null; echo rc=\$?" /dev/null' "$CIBOX"
+	[ $((SECONDS - start)) -lt 5 ]
+	assert_line_matching 'rc=130'
+	refute_line_matching after
+}
+
 @test "a command killed by signal n gives 128+n and no sandbox report" {
 	run "$CIBOX" sandbox -- sh -c 'kill -TERM $$'
 	assert_status 143

@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,15 +81,31 @@ static void allowed_refused_and_newer_calls(void **state)
 static void foreign_architectures_and_x32_are_killed(void **state)
 {
 	(void)state;
-	struct compiled c = compile("@default", SCMP_ACT_TRAP, false, false);
-	assert_int_equal(ask_arch(&c, AUDIT_ARCH_I386, 20, 0, 0, 0, 0), SECCOMP_RET_KILL_PROCESS);
-	assert_int_equal(ask_arch(&c, AUDIT_ARCH_AARCH64, 172, 0, 0, 0, 0), SECCOMP_RET_KILL_PROCESS);
-	if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
-		int getpid_nr = sctab_resolve("getpid");
-		assert_int_equal(ask_arch(&c, AUDIT_ARCH_X86_64, 0x40000000 | getpid_nr, 0, 0, 0, 0),
+	/* As libcibox builds the program, and as the supervisor does, with the
+	 * start's rule between the prefix and libseccomp's program. */
+	for (int supervised = 0; supervised < 2; supervised++) {
+		struct compiled c = compile("@default,@process", SCMP_ACT_TRAP, supervised, false);
+		char *argv[] = { "command", NULL };
+		uint64_t start = (uint64_t)(uintptr_t)argv;
+		if (supervised)
+			assert_int_equal(filter_mark_start(&c.prog, argv), 0);
+		int execve_nr = sctab_resolve("execve");
+		assert_int_equal(ask_arch(&c, AUDIT_ARCH_I386, 20, 0, 0, 0, 0), SECCOMP_RET_KILL_PROCESS);
+		assert_int_equal(ask_arch(&c, AUDIT_ARCH_I386, execve_nr, 0, start, 0, 0),
 				 SECCOMP_RET_KILL_PROCESS);
+		assert_int_equal(ask_arch(&c, AUDIT_ARCH_AARCH64, 172, 0, 0, 0, 0),
+				 SECCOMP_RET_KILL_PROCESS);
+		if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
+			int getpid_nr = sctab_resolve("getpid");
+			assert_int_equal(ask_arch(&c, AUDIT_ARCH_X86_64, 0x40000000 | getpid_nr, 0, 0, 0, 0),
+					 SECCOMP_RET_KILL_PROCESS);
+			assert_int_equal(ask_arch(&c, AUDIT_ARCH_X86_64, 0x40000000 | execve_nr, 0, start,
+						  0, 0),
+					 SECCOMP_RET_KILL_PROCESS);
+		}
+		assert_int_equal(ask_arch(&c, seccomp_arch_native(), 5000, 0, start, 0, 0), RET_ENOSYS);
+		release(&c);
 	}
-	release(&c);
 }
 
 static void clone3_answers_enosys_even_when_allowed(void **state)
