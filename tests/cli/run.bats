@@ -237,17 +237,8 @@ echo waiting
 sleep 300
 EOF
 	step test 03_never.sh <<<'echo never'
-	"$CIBOX" run >"$BATS_TEST_TMPDIR/out" 2>&1 &
-	local pid=$!
-	for _ in $(seq 100); do
-		grep -q waiting "$BATS_TEST_TMPDIR/out" 2>/dev/null && break
-		sleep 0.05
-	done
-	kill -INT "$pid"
-	local status=0
-	wait "$pid" || status=$?
+	interrupt_run
 	[ "$status" -eq 130 ]
-	output=$(cat "$BATS_TEST_TMPDIR/out")
 	assert_line_matching '^02_slow.sh +interrupted'
 	assert_line_matching '^03_never.sh +not run'
 	! kill -0 "$(cat "$BATS_TEST_TMPDIR/background.pid")" 2>/dev/null
@@ -397,17 +388,9 @@ value' ]
 	step test 00_setup_env.sh <<<'export CI_SANDBOX=log'
 	printf '@default\n' >ci/test/sandbox.policy
 	step test 01_trap.sh <<<'sh -c '\''trap "echo step got INT; exit 9" INT; echo waiting; while :; do sleep 0.05; done'\'''
-	"$CIBOX" run --engine host >"$BATS_TEST_TMPDIR/out" 2>&1 &
-	local pid=$! start=$SECONDS
-	for _ in $(seq 100); do
-		grep -q waiting "$BATS_TEST_TMPDIR/out" 2>/dev/null && break
-		sleep 0.05
-	done
-	kill -INT "$pid"
-	local status=0
-	wait "$pid" || status=$?
+	local start=$SECONDS
+	interrupt_run --engine host
 	[ "$status" -eq 130 ]
-	output=$(cat "$BATS_TEST_TMPDIR/out")
 	assert_line_matching 'step got INT'
 	[ $((SECONDS - start)) -lt 2 ]
 }

@@ -54,3 +54,19 @@ kill_cibox_mid_step() {
 	run pgrep -f "sleep $marker"
 	assert_status 1
 }
+
+# Starts `cibox run ARGS...`, sends it SIGINT once a step has printed
+# "waiting", and leaves its exit status in $status and what it printed in
+# $output.
+interrupt_run() {
+	"$CIBOX" run "$@" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local pid=$!
+	for _ in $(seq 100); do
+		grep -q waiting "$BATS_TEST_TMPDIR/out" 2>/dev/null && break
+		sleep 0.05
+	done
+	kill -INT "$pid"
+	status=0
+	wait "$pid" || status=$?
+	output=$(cat "$BATS_TEST_TMPDIR/out")
+}
