@@ -203,8 +203,9 @@ static _Noreturn void guard_main(struct oci_run *run, int sock)
 			for (char *id = strtok(ids.buf, "\n"); id && count < 64; id = strtok(NULL, "\n"))
 				found[count++] = id;
 			remove_containers(run, found, count);
-			removed = count > 0 || round == 0;
+			removed = count > 0;
 		}
+		removed = removed || round == 0; /* a failed first look is looked again */
 		strbuf_release(&ids);
 	}
 	if (*run->overlay_work)

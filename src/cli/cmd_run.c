@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <fcntl.h>
@@ -143,6 +145,24 @@ static int prepare(struct ci_plan *plan, struct run_args *a, ci_engine **engine,
 	return rc;
 }
 
+/* The text in a memfd sealed against any change, inherited by the run's
+ * shells (not close-on-exec); its path for them, /proc/self/fd/N, into path. */
+static int sealed_copy(const char *text, char *path, size_t size)
+{
+	int fd = memfd_create("enforced.policy", MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	size_t len = strlen(text);
+	if (write(fd, text, len) != (ssize_t)len ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+		int rc = errno ? -errno : -EIO;
+		close(fd);
+		return rc;
+	}
+	snprintf(path, size, "/proc/self/fd/%d", fd);
+	return 0;
+}
+
 /* CI_SANDBOX=MODE: every step under the stage's policy, checked before any runs. */
 static int prepare_sandbox(const struct ci_plan *plan, ci_engine *engine, cibox_error *err)
 {
@@ -168,17 +188,27 @@ static int prepare_sandbox(const struct ci_plan *plan, ci_engine *engine, cibox_
 		return rc;
 	}
 	policy_set_free(policies);
-	/* The steps read the copy in the run folder, which every engine shows
-	 * (a policy outside the tree is not in an image), and which tells later
-	 * what the run was held to. */
+	/* A copy in the run folder tells later what the run was held to; a
+	 * container's shells read it there, bound read-only (a policy outside
+	 * the tree is not in an image). The other engines' shells read a sealed
+	 * copy in memory, which no step can change or replace. */
 	char *text, copy[PATH_MAX];
 	snprintf(copy, sizeof copy, "%s/enforced.policy", plan->run_dir);
 	if ((rc = policy_read_file(path, 1 << 20, &text, err)) < 0)
 		return rc;
 	rc = fs_write_atomically(copy, text, strlen(text), 0644, FS_VOLATILE);
-	free(text);
-	if (rc < 0)
+	if (rc < 0) {
+		free(text);
 		return error_set(err, rc, "cannot write %s: %s", copy, strerror(-rc));
+	}
+	if (!engine_in_container(engine)) {
+		rc = sealed_copy(text, copy, sizeof copy);
+		if (rc < 0) {
+			free(text);
+			return error_set(err, rc, "cannot keep the policy in memory: %s", strerror(-rc));
+		}
+	}
+	free(text);
 	return engine_set_sandbox(engine, mode_text, copy, err);
 }
 
@@ -264,6 +294,9 @@ int cmd_run(int argc, char **argv)
 	struct ci_plan plan = { 0 };
 	ci_engine *engine = NULL;
 	cibox_error err = { 0 };
+	/* Not dumpable: the steps, the same user, must not reach into the
+	 * runner's memory (it is bound by no filter) and change what it does. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (prepare(&plan, &args, &engine, &err) < 0) {
 		cli_error("%s", err.message[0] ? err.message : "out of memory");
 		status = err.code == -ENOMEM ? CLI_FAILED : CLI_USAGE;

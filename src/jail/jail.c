@@ -456,6 +456,16 @@ static _Noreturn void exit_like(int status)
 static _Noreturn void run_init(pid_t command, int status_fd, const sigset_t *mask)
 {
 	if (mask) {
+		/* Held ones first, a terminal's too: the command did not exist
+		 * when the kernel sent them to the group. */
+		sigset_t held;
+		sigemptyset(&held);
+		for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+			sigaddset(&held, forwarded[i]);
+		struct timespec now = { 0, 0 };
+		int sig;
+		while ((sig = sigtimedwait(&held, NULL, &now)) > 0)
+			kill(command, sig);
 		forward_signals(command);
 		sigprocmask(SIG_SETMASK, mask, NULL);
 	}
@@ -543,8 +553,17 @@ int jail_init(const jail_plan *plan, int status_fd, cibox_error *err)
 	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
 		sigaddset(&hold, forwarded[i]);
 	sigprocmask(SIG_BLOCK, pass_on ? &hold : NULL, &mask);
+	/* The command starts with them deliverable, whoever held them before. */
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigdelset(&mask, forwarded[i]);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* Writing its own id maps needs its /proc files, which are root's while
+	 * the process is not dumpable (cibox's supervisor and runner are not).
+	 * Then not dumpable again: pid 1 is bound by no filter, and the command,
+	 * the same user, must not reach into its memory. */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	int rc = map_ids(plan, err);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (rc < 0 || (rc = build_root(plan, err)) < 0)
 		return rc;
 	if (sethostname("cibox", 5) < 0)
@@ -567,8 +586,16 @@ int jail_enter(const jail_plan *plan, cibox_error *err)
 	int status_pipe[2];
 	if (pipe2(status_pipe, O_CLOEXEC) < 0)
 		return error_set(err, -errno, "pipe: %s", strerror(errno));
+	/* Held from before the clone until this process passes them on, so
+	 * that none ends it while the init has no way to learn of it yet. */
+	sigset_t hold, mask;
+	sigemptyset(&hold);
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaddset(&hold, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &hold, &mask);
 	pid_t init = jail_spawn(plan, err);
 	if (init < 0) {
+		sigprocmask(SIG_SETMASK, &mask, NULL);
 		close(status_pipe[0]);
 		close(status_pipe[1]);
 		return init;
@@ -581,6 +608,7 @@ int jail_enter(const jail_plan *plan, cibox_error *err)
 	 * and end as the command did. */
 	close(status_pipe[1]);
 	forward_signals(init);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 	int status;
 	while (waitpid(init, &status, 0) < 0 && errno == EINTR)
 		;

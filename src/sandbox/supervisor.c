@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -358,6 +359,10 @@ static void *start_command(void *arg)
 	struct starter *st = arg;
 	/* Per thread, and not inherited by one: the exec keeps this thread's. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* Without CAP_SYS_PTRACE (root of a jail has it), the command cannot
+	 * reach into the memory of the supervisor, which is not dumpable, and
+	 * change what it enforces. Only root may drop it; others never had it. */
+	prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE, 0, 0, 0);
 	cibox_error err;
 	int listener = filter_install(st->prog, SECCOMP_FILTER_FLAG_NEW_LISTENER, &err);
 	atomic_store(&st->result, listener);
@@ -417,15 +422,16 @@ static _Noreturn void child_main(const struct supervisor_options *opt, const cha
  * by themselves, and what another process sends cibox is passed to the child.
  * Elsewhere the child leads a group of its own, and every signal goes to that
  * whole group, as the kernel would have delivered one sent to cibox's group.
- * Before the command has started, that group may hold only a jail's init,
- * which ignores what it has no handler for: the start is called off instead.
+ * Before the command has started (a jail's init, which ignores what it has no
+ * handler for, may be all there is), any of them calls the start off.
  */
 static bool in_terminal_foreground(void)
 {
 	int tty = open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
 	if (tty < 0)
 		return false;
-	bool foreground = tcgetpgrp(tty) == getpgrp();
+	pid_t group = tcgetpgrp(tty);
+	bool foreground = group > 0 && group == getpgrp();
 	close(tty);
 	return foreground;
 }
@@ -435,13 +441,13 @@ static void pass_on(struct supervisor *s, const struct signalfd_siginfo *si)
 	int sig = (int)si->ssi_signo;
 	if (sig == SIGCHLD)
 		return;
-	if (!s->own_group) {
+	if (!s->started) {
+		s->early_signal = sig;
+		kill(s->own_group ? -s->child : s->child, SIGKILL);
+	} else if (!s->own_group) {
 		if ((sig == SIGINT || sig == SIGQUIT) && si->ssi_code == SI_KERNEL)
 			return;
 		kill(s->child, sig);
-	} else if (!s->started) {
-		s->early_signal = sig;
-		kill(-s->child, SIGKILL);
 	} else {
 		kill(-s->child, sig);
 	}
@@ -520,6 +526,11 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 		sigaddset(&mask, forwarded[i]);
 	sigprocmask(SIG_BLOCK, &mask, &old_mask);
 
+	/* Not dumpable: a process of the same user (the command) may not open
+	 * this one's memory or take its descriptors, which would let it rewrite
+	 * the policy or answer its own notifications. */
+	int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (seccomp_notify_alloc(&s.req, &s.resp) < 0) {
 		rc = error_set(err, -ENOMEM, "out of memory");
 		goto out;
@@ -587,6 +598,8 @@ out:
 	seccomp_notify_free(s.req, s.resp);
 	filter_program_free(&prog);
 	prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+	if (dumpable > 0)
+		prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	return rc;
 }

@@ -38,6 +38,13 @@ jail() {
 	[ ! -e /tmp/made-inside ]
 }
 
+@test "root of the jail cannot open the memory of the jail's init or of the supervisor" {
+	jail -- sh -c 'for p in 1 $PPID; do (exec 3<>/proc/$p/mem) 2>/dev/null && echo "opened $p" || echo "refused $p"; done'
+	assert_status 0
+	refute_line_matching opened
+	assert_line_matching '^refused 1$'
+}
+
 @test "kill(0) in the jail reaches the jail's processes, not cibox's caller" {
 	jail -- sh -c 'kill -TERM 0; echo survived' </dev/null
 	assert_status 143

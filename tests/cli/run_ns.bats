@@ -119,6 +119,19 @@ shell_policy() {
 	assert_line_matching "01_fine.sh +passed"
 }
 
+@test "CI_SANDBOX: a step cannot open the memory of the supervisor, the runner or the jail's init" {
+	step test 00_setup_env.sh <<<'export CI_SANDBOX=log-and-abort'
+	shell_policy | step test sandbox.policy
+	step test 01_reach.sh <<-'EOF'
+	runner=$(cut -d' ' -f4 /proc/$PPID/stat)
+	for p in $PPID $runner 1; do (exec 3<>/proc/$p/mem) 2>/dev/null && echo "opened $p" || echo "refused $p"; done
+	EOF
+	run "$CIBOX" run
+	assert_status 0
+	refute_line_matching opened
+	[ "$(grep -c '^\[01_reach.sh\] refused' <<<"$output")" -eq 3 ]
+}
+
 @test "CI_SANDBOX: no step can loosen the policy the next shell starts under" {
 	step test 00_setup_env.sh <<<'export CI_SANDBOX=log-and-abort'
 	shell_policy | step test sandbox.policy
@@ -130,6 +143,17 @@ shell_policy() {
 	assert_line_matching '^\[01_loosen.sh\] refused$'
 	assert_line_matching "step 02_escape.sh failed with exit status 159"
 	cmp ci/test/sandbox.policy "$(run_dir)/enforced.policy"
+}
+
+@test "CI_SANDBOX: a step the policy lets unmount still cannot loosen it for the next shell" {
+	step test 00_setup_env.sh <<<'export CI_SANDBOX=log-and-abort'
+	{ shell_policy; echo umount2; } | step test sandbox.policy
+	step test 01_loosen.sh <<<'umount "$CIBOX_RUN_DIR/enforced.policy" && echo chroot >>"$CIBOX_RUN_DIR/enforced.policy" && echo loosened; exit 0'
+	step test 02_escape.sh <<<'/usr/sbin/chroot / true'
+	run "$CIBOX" run
+	assert_status 1
+	assert_line_matching '^\[01_loosen.sh\] loosened$'
+	assert_line_matching "step 02_escape.sh failed with exit status 159"
 }
 
 @test "CI_SANDBOX: a stage's policy may list argument values; a bad one is a configuration error" {

@@ -133,6 +133,15 @@ print(out[0]["n"][2], threading.active_count())'
 	assert_status 1
 }
 
+# The supervisor is bound by no filter: a command that could write its memory
+# could change what it enforces. It is not dumpable, and the command, even as
+# root, has no CAP_SYS_PTRACE.
+@test "the command cannot open the supervisor's memory" {
+	run "$CIBOX" sandbox -- sh -c '(exec 3<>/proc/$PPID/mem) 2>/dev/null && echo opened || echo refused'
+	assert_status 0
+	assert_line_matching '^refused$'
+}
+
 # Outside a terminal the caller's group may hold the script that started
 # cibox (this test's, here); without a group of its own, kill(0) ends it too.
 @test "the command's kill(0) reaches its own process group, not cibox's caller" {
