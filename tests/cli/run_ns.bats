@@ -15,6 +15,12 @@ shell_policy() {
 	printf '%s\n' @default @file-read @file-write @process @signal @ipc @system-info
 }
 
+# CI_SANDBOX=log-and-abort under shell_policy and the extra entries given.
+sandboxed_stage() {
+	step test 00_setup_env.sh <<<'export CI_SANDBOX=log-and-abort'
+	{ shell_policy; [ $# -eq 0 ] || printf '%s\n' "$@"; } | step test sandbox.policy
+}
+
 @test "a step that writes and deletes files leaves the tree unchanged; --export takes the results out" {
 	step test 01_build.sh <<-'EOF'
 	echo changed >kept
@@ -107,8 +113,7 @@ shell_policy() {
 }
 
 @test "CI_SANDBOX=log-and-abort: a forbidden syscall fails the step, naming syscall, thread and step" {
-	step test 00_setup_env.sh <<<'export CI_SANDBOX=log-and-abort'
-	{ shell_policy; echo @network; } | step test sandbox.policy
+	sandboxed_stage @network
 	step test 01_fine.sh <<<'echo fine | cat'
 	# chroot, in no group: root of the jail may make it, the policy may not
 	step test 02_escape.sh <<<'/usr/sbin/chroot / true'
@@ -120,8 +125,7 @@ shell_policy() {
 }
 
 @test "CI_SANDBOX: a step cannot open the memory of the supervisor, the runner or the jail's init" {
-	step test 00_setup_env.sh <<<'export CI_SANDBOX=log-and-abort'
-	shell_policy | step test sandbox.policy
+	sandboxed_stage
 	step test 01_reach.sh <<-'EOF'
 	runner=$(cut -d' ' -f4 /proc/$PPID/stat)
 	for p in $PPID $runner 1; do (exec 3<>/proc/$p/mem) 2>/dev/null && echo "opened $p" || echo "refused $p"; done
@@ -133,8 +137,7 @@ shell_policy() {
 }
 
 @test "CI_SANDBOX: no step can loosen the policy the next shell starts under" {
-	step test 00_setup_env.sh <<<'export CI_SANDBOX=log-and-abort'
-	shell_policy | step test sandbox.policy
+	sandboxed_stage
 	# exit 0 ends the shell; the next step starts a new one, under the policy
 	step test 01_loosen.sh <<<'echo @all-i-want >>"$CIBOX_RUN_DIR/enforced.policy" || echo refused; exit 0'
 	step test 02_escape.sh <<<'/usr/sbin/chroot / true'
@@ -146,8 +149,7 @@ shell_policy() {
 }
 
 @test "CI_SANDBOX: a step the policy lets unmount still cannot loosen it for the next shell" {
-	step test 00_setup_env.sh <<<'export CI_SANDBOX=log-and-abort'
-	{ shell_policy; echo umount2; } | step test sandbox.policy
+	sandboxed_stage umount2
 	step test 01_loosen.sh <<<'umount "$CIBOX_RUN_DIR/enforced.policy" && echo chroot >>"$CIBOX_RUN_DIR/enforced.policy" && echo loosened; exit 0'
 	step test 02_escape.sh <<<'/usr/sbin/chroot / true'
 	run "$CIBOX" run
