@@ -8,8 +8,6 @@
 #include "sandbox/policy_lint.h"
 #include "sandbox/policy_set.h"
 
-#define POLICY_FILE_MAX (1 << 20)
-
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: cibox policy check FILE\n"

@@ -182,33 +182,29 @@ static int prepare_sandbox(const struct ci_plan *plan, ci_engine *engine, cibox_
 			 given[0] == '/' ? "" : "/", given);
 	else
 		snprintf(path, sizeof path, "%s/sandbox.policy", plan->stage_dir);
+	/* Read once: checked here, then kept. A copy in the run folder tells
+	 * later what the run was held to; a container's shells read it there,
+	 * bound read-only (a policy outside the tree is not in an image). The
+	 * other engines' shells read a sealed copy in memory, which no step can
+	 * change or replace. */
+	char *text = NULL, copy[PATH_MAX];
 	policy_set *policies;
-	if ((rc = policy_set_load(path, &policies, err)) < 0) {
+	if ((rc = policy_read_file(path, POLICY_FILE_MAX, &text, err)) < 0 ||
+	    (rc = policy_set_parse(text, path, &policies, err)) < 0) {
+		free(text);
 		error_prefix(err, "CI_SANDBOX=%s: ", mode_text);
 		return rc;
 	}
 	policy_set_free(policies);
-	/* A copy in the run folder tells later what the run was held to; a
-	 * container's shells read it there, bound read-only (a policy outside
-	 * the tree is not in an image). The other engines' shells read a sealed
-	 * copy in memory, which no step can change or replace. */
-	char *text, copy[PATH_MAX];
 	snprintf(copy, sizeof copy, "%s/enforced.policy", plan->run_dir);
-	if ((rc = policy_read_file(path, 1 << 20, &text, err)) < 0)
-		return rc;
 	rc = fs_write_atomically(copy, text, strlen(text), 0644, FS_VOLATILE);
-	if (rc < 0) {
-		free(text);
-		return error_set(err, rc, "cannot write %s: %s", copy, strerror(-rc));
-	}
-	if (!engine_in_container(engine)) {
-		rc = sealed_copy(text, copy, sizeof copy);
-		if (rc < 0) {
-			free(text);
-			return error_set(err, rc, "cannot keep the policy in memory: %s", strerror(-rc));
-		}
-	}
+	if (rc < 0)
+		error_set(err, rc, "cannot write %s: %s", copy, strerror(-rc));
+	else if (!engine_in_container(engine) && (rc = sealed_copy(text, copy, sizeof copy)) < 0)
+		error_set(err, rc, "cannot keep the policy in memory: %s", strerror(-rc));
 	free(text);
+	if (rc < 0)
+		return rc;
 	return engine_set_sandbox(engine, mode_text, copy, err);
 }
 
@@ -241,7 +237,7 @@ static int show_learned(const struct ci_plan *plan, const char *learned, bool re
 		return 0;
 	}
 	char *text;
-	int rc = policy_read_file(learned, 1 << 20, &text, &err);
+	int rc = policy_read_file(learned, POLICY_FILE_MAX, &text, &err);
 	if (rc == 0) {
 		rc = fs_write_atomically(current, text, strlen(text), 0644, FS_DURABLE);
 		free(text);

@@ -22,7 +22,6 @@
 #include "sandbox/syscall_table.h"
 #include "util/error.h"
 
-#define FILE_MAX (1 << 20)
 
 struct value_list {
 	unsigned count;
@@ -401,7 +400,7 @@ int policy_read_file(const char *path, size_t max, char **out, cibox_error *err)
 int cibox_policy_load_file(cibox_policy *policy, const char *path, cibox_error *err)
 {
 	char *text;
-	int rc = policy_read_file(path, FILE_MAX, &text, err);
+	int rc = policy_read_file(path, POLICY_FILE_MAX, &text, err);
 	if (rc < 0)
 		return rc;
 	rc = cibox_policy_parse(policy, text, path, err);

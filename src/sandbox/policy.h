@@ -54,6 +54,9 @@ int policy_quiet_error(int nr, const uint64_t args[6]);
  * surrounding blanks (possibly empty), and its number. False at the end. */
 bool policy_next_line(const char **cursor, unsigned *line_no, const char **start, size_t *len);
 
+/* The largest policy file cibox reads. */
+#define POLICY_FILE_MAX (1 << 20)
+
 /* A policy file's text (a regular text file up to `max` bytes), malloc'd. */
 int policy_read_file(const char *path, size_t max, char **text, cibox_error *err);
 

@@ -14,7 +14,6 @@
 #include "util/error.h"
 
 #define THREAD_NAME_MAX 15
-#define FILE_MAX (1 << 20)
 
 struct section {
 	char name[THREAD_NAME_MAX + 1];
@@ -284,7 +283,7 @@ int policy_set_load(const char *path, policy_set **out, cibox_error *err)
 {
 	*out = NULL;
 	char *text;
-	int rc = policy_read_file(path, FILE_MAX, &text, err);
+	int rc = policy_read_file(path, POLICY_FILE_MAX, &text, err);
 	if (rc < 0)
 		return rc;
 	rc = policy_set_parse(text, path, out, err);
