@@ -138,9 +138,18 @@ static void remove_containers(const struct oci_run *run, char *const names[], si
 {
 	for (size_t i = 0; i < count; i++) {
 		struct strbuf ignored = STRBUF_INIT;
-		char *argv[] = { (char *)run->program, "rm", "-f", "-v", names[i], NULL, NULL, NULL };
-		if (run->flavour->rm_takes_time)
-			argv[4] = "-t", argv[5] = "0", argv[6] = names[i];
+		char *argv[8];
+		size_t n = 0;
+		argv[n++] = (char *)run->program;
+		argv[n++] = "rm";
+		argv[n++] = "-f";
+		argv[n++] = "-v";
+		if (run->flavour->rm_takes_time) {
+			argv[n++] = "-t";
+			argv[n++] = "0";
+		}
+		argv[n++] = names[i];
+		argv[n] = NULL;
 		capture(argv, &ignored);
 		strbuf_release(&ignored);
 	}
@@ -177,7 +186,25 @@ static void oci_release(void *state)
  * removes every container of the run (their names share a prefix) and
  * overlayfs's work folder.
  */
-static _Noreturn void guard_main(struct oci_run *run, int sock)
+/* Removes the containers whose names carry the run's prefix; how many. */
+static size_t remove_listed(const struct oci_run *run)
+{
+	struct strbuf ids = STRBUF_INIT;
+	char filter[96];
+	snprintf(filter, sizeof filter, "name=%s", run->prefix);
+	char *list[] = { (char *)run->program, "ps", "-aq", "--filter", filter, NULL };
+	char *found[64];
+	size_t count = 0;
+	if (capture(list, &ids) == 0 && !ids.oom) {
+		for (char *id = strtok(ids.buf, "\n"); id && count < 64; id = strtok(NULL, "\n"))
+			found[count++] = id;
+		remove_containers(run, found, count);
+	}
+	strbuf_release(&ids);
+	return count;
+}
+
+static _Noreturn void guard_main(const struct oci_run *run, int sock)
 {
 	char c;
 	ssize_t n;
@@ -185,28 +212,14 @@ static _Noreturn void guard_main(struct oci_run *run, int sock)
 		;
 	if (n == 1)
 		_exit(0);
-	/* Until a look a second after the last removal finds nothing (at most
-	 * ten): an engine client cibox had just started may still be creating
+	/* A second apart, until a look after the first finds nothing (ten at
+	 * most): an engine client cibox had just started may still be creating
 	 * its container. */
-	bool removed = true;
-	for (int round = 0; round < 10 && removed; round++) {
+	for (int round = 0; round < 10; round++) {
 		if (round)
 			sleep(1);
-		removed = false;
-		struct strbuf ids = STRBUF_INIT;
-		char filter[96];
-		snprintf(filter, sizeof filter, "name=%s", run->prefix);
-		char *list[] = { run->program, "ps", "-aq", "--filter", filter, NULL };
-		if (capture(list, &ids) == 0 && !ids.oom) {
-			char *found[64];
-			size_t count = 0;
-			for (char *id = strtok(ids.buf, "\n"); id && count < 64; id = strtok(NULL, "\n"))
-				found[count++] = id;
-			remove_containers(run, found, count);
-			removed = count > 0;
-		}
-		removed = removed || round == 0; /* a failed first look is looked again */
-		strbuf_release(&ids);
+		if (remove_listed(run) == 0 && round > 0)
+			break;
 	}
 	if (*run->overlay_work)
 		fs_remove_tree(run->overlay_work);
@@ -419,14 +432,13 @@ static int add_mounts(struct oci_run *run, const struct ci_plan *plan,
 	add_bind(&run->flags, plan->run_dir, plan->run_dir);
 	if (options->carry_cibox && (rc = add_cibox(&run->flags, err)) < 0)
 		return rc;
-	/* The policy every shell of the run starts under: no step may loosen it
-	 * for the next. */
+	/* What every shell of the run reads its policy from: no step may
+	 * loosen it for the next. */
 	char policy[PATH_MAX];
 	if (ns_enforced_policy(plan, policy, sizeof policy)) {
 		words_add(&run->flags, "--mount");
 		words_addf(&run->flags, "type=bind,source=%s,destination=%s,readonly", policy, policy);
 	}
-
 
 	struct cache_mount *mounts;
 	size_t count;

@@ -77,8 +77,8 @@ int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox
 		rc = jail_plan_add(jail, JAIL_BIND, options->write_through, options->write_through, err);
 	if (rc == 0)
 		rc = jail_plan_add(jail, JAIL_BIND, plan->run_dir, plan->run_dir, err);
-	/* The policy every shell of the run starts under: no step may loosen it
-	 * for the next. */
+	/* The record of the policy the run is held to (its shells read a
+	 * sealed copy in memory): no step may change it. */
 	char policy[PATH_MAX];
 	if (rc == 0 && ns_enforced_policy(plan, policy, sizeof policy))
 		rc = jail_plan_add(jail, JAIL_RO_BIND, policy, policy, err);

@@ -30,8 +30,8 @@ struct ns_options {
  */
 int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox_error *err);
 
-/* The run folder's enforced.policy (CI_SANDBOX's copy) into buf, if the run
- * has one: engines show it read-only to the steps. */
+/* The run folder's enforced.policy (CI_SANDBOX's record of the policy) into
+ * buf, if the run has one: engines show it read-only to the steps. */
 bool ns_enforced_policy(const struct ci_plan *plan, char *buf, size_t size);
 
 /* Copies what the steps changed in the tree (the overlay's upper layer, without

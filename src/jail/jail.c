@@ -428,6 +428,13 @@ static void forward_signal(int sig, siginfo_t *info, void *context)
 
 static const int forwarded[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
 
+/* Adds (sigaddset) or takes out (sigdelset) every signal passed on. */
+static void with_forwarded(sigset_t *set, int (*op)(sigset_t *, int))
+{
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		op(set, forwarded[i]);
+}
+
 static void forward_signals(pid_t to)
 {
 	forward_to = to;
@@ -460,8 +467,7 @@ static _Noreturn void run_init(pid_t command, int status_fd, const sigset_t *mas
 		 * when the kernel sent them to the group. */
 		sigset_t held;
 		sigemptyset(&held);
-		for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-			sigaddset(&held, forwarded[i]);
+		with_forwarded(&held, sigaddset);
 		struct timespec now = { 0, 0 };
 		int sig;
 		while ((sig = sigtimedwait(&held, NULL, &now)) > 0)
@@ -550,12 +556,10 @@ int jail_init(const jail_plan *plan, int status_fd, cibox_error *err)
 	bool pass_on = getpgrp() != getpid();
 	sigset_t hold, mask;
 	sigemptyset(&hold);
-	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-		sigaddset(&hold, forwarded[i]);
+	with_forwarded(&hold, sigaddset);
 	sigprocmask(SIG_BLOCK, pass_on ? &hold : NULL, &mask);
 	/* The command starts with them deliverable, whoever held them before. */
-	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-		sigdelset(&mask, forwarded[i]);
+	with_forwarded(&mask, sigdelset);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* Writing its own id maps needs its /proc files, which are root's while
 	 * the process is not dumpable (cibox's supervisor and runner are not).
@@ -590,8 +594,7 @@ int jail_enter(const jail_plan *plan, cibox_error *err)
 	 * that none ends it while the init has no way to learn of it yet. */
 	sigset_t hold, mask;
 	sigemptyset(&hold);
-	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-		sigaddset(&hold, forwarded[i]);
+	with_forwarded(&hold, sigaddset);
 	sigprocmask(SIG_BLOCK, &hold, &mask);
 	pid_t init = jail_spawn(plan, err);
 	if (init < 0) {

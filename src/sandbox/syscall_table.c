@@ -341,22 +341,26 @@ static void numbers_load(void)
 		restriction_nr[i] = sctab_resolve(restrictions[i].syscall);
 }
 
-const struct sctab_argument *sctab_argument_of(int nr)
+/* The index of nr among the table's numbers, or -1. */
+static long index_of(const int *numbers, size_t count, int nr)
 {
 	pthread_once(&numbers_once, numbers_load);
-	for (size_t i = 0; nr >= 0 && i < COUNT(arguments); i++)
-		if (argument_nr[i] == nr)
-			return &arguments[i];
-	return NULL;
+	for (size_t i = 0; nr >= 0 && i < count; i++)
+		if (numbers[i] == nr)
+			return (long)i;
+	return -1;
+}
+
+const struct sctab_argument *sctab_argument_of(int nr)
+{
+	long i = index_of(argument_nr, COUNT(arguments), nr);
+	return i < 0 ? NULL : &arguments[i];
 }
 
 const struct sctab_restriction *sctab_restriction_of(int nr)
 {
-	pthread_once(&numbers_once, numbers_load);
-	for (size_t i = 0; nr >= 0 && i < COUNT(restrictions); i++)
-		if (restriction_nr[i] == nr)
-			return &restrictions[i];
-	return NULL;
+	long i = index_of(restriction_nr, COUNT(restrictions), nr);
+	return i < 0 ? NULL : &restrictions[i];
 }
 
 static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
