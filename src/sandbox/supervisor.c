@@ -364,7 +364,14 @@ static void *start_command(void *arg)
 	 * change what it enforces. Only root may drop it; others never had it. */
 	prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE, 0, 0, 0);
 	cibox_error err;
-	int listener = filter_install(st->prog, SECCOMP_FILTER_FLAG_NEW_LISTENER, &err);
+	/* Once cibox has read a call, a signal may no longer cut the call's
+	 * wait short: without this (Linux 5.19), a handler without SA_RESTART
+	 * made a fork that waited for cibox fail with EINTR, which no program
+	 * sees unsandboxed. Older kernels refuse the flag and go without. */
+	int listener = filter_install(st->prog, SECCOMP_FILTER_FLAG_NEW_LISTENER |
+						  SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &err);
+	if (listener == -EINVAL)
+		listener = filter_install(st->prog, SECCOMP_FILTER_FLAG_NEW_LISTENER, &err);
 	atomic_store(&st->result, listener);
 	atomic_store(&st->installed, true);
 	if (listener < 0)
