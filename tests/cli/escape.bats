@@ -60,6 +60,10 @@ killed_as_foreign() { # case
 }
 
 @test "i386 syscalls through int 0x80 run unsandboxed and are killed sandboxed" {
+	# A kernel without 32-bit emulation (ia32_emulation=off, or built
+	# without it) answers int 0x80 with SIGSEGV, before any filter.
+	run no_leak_check "$HELPERS/escape" i386
+	[ "$status" -ne 139 ] || skip "this kernel has no 32-bit syscall entry (int 0x80 faults)"
 	reaches_kernel i386
 	killed_as_foreign i386
 }
