@@ -57,4 +57,3 @@ static int host_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t
 }
 
 const struct engine_ops engine_host = { "host", host_spawn, false, false, NULL };
-const struct engine_ops engine_ns = { "ns", host_spawn, true, false, NULL };

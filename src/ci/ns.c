@@ -60,7 +60,11 @@ int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox
 	if (rc == 0 && network && *network && strcmp(network, "host") != 0 &&
 	    strcmp(network, "none") != 0)
 		rc = error_set(err, -EINVAL, "CI_NETWORK: '%s' is neither host nor none", network);
-	jail_plan_share_network(jail, network && strcmp(network, "host") == 0);
+	if (rc == 0)
+		rc = jail_plan_share_network(jail, network && strcmp(network, "host") == 0, err);
+	const char *home = envlist_get(&plan->env, "HOME");
+	if (rc == 0 && home && *home == '/')
+		rc = jail_plan_set_home(jail, home, err);
 	jail_plan_keep_uid(jail, options->keep_uid);
 
 	/* The order of the mounts: the tree, then what lies inside it or beside it. */
@@ -91,11 +95,11 @@ int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox
 	}
 	if (rc == 0)
 		rc = add_caches(jail, plan, err);
-	/* Steps call cibox (cibox retry); a copy under /tmp would be hidden by the
-	 * jail's own /tmp. */
+	/* Steps call cibox (cibox retry); a copy under /tmp or a home folder
+	 * would be hidden. */
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (rc == 0 && n > 0 && (self[n] = '\0', strncmp(self, "/tmp/", 5) == 0) && !(image && *image))
+	if (rc == 0 && n > 0 && (self[n] = '\0', jail_plan_hides(jail, self)))
 		rc = jail_plan_add(jail, JAIL_RO_BIND, self, self, err);
 	if (rc == 0)
 		rc = jail_plan_set_cwd(jail, plan->root, err);

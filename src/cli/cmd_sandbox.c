@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +12,8 @@
 #include "jail/image.h"
 #include "jail/jail.h"
 #include "sandbox/supervisor.h"
+#include "util/error.h"
+#include "util/strbuf.h"
 #include "util/xdg.h"
 
 /* Without --policy or --allow: everything a build or test needs, no network.
@@ -130,6 +133,37 @@ static int enter_jail(void *context, int status_fd, cibox_error *err)
 	return jail_init(context, status_fd, err);
 }
 
+/* The command as the jail's PATH finds it: folders the jail hides hold
+ * nothing there. */
+static int find_command(const struct sandbox_args *a, const char *root, char *path, size_t size,
+			cibox_error *err)
+{
+	const char *given = getenv("PATH");
+	if (!a->isolate || !given)
+		return supervisor_find_command(root, a->command[0], path, size, err);
+	struct strbuf seen = STRBUF_INIT;
+	char *copy = strdup(given), *saved = strdup(given);
+	if (!copy || !saved) {
+		free(copy);
+		free(saved);
+		return error_set(err, -ENOMEM, "out of memory");
+	}
+	for (char *dir, *rest = copy; (dir = strsep(&rest, ":"));)
+		if (!jail_plan_hides(a->jail, dir))
+			strbuf_addf(&seen, "%s%s", seen.len ? ":" : "", dir);
+	int rc = seen.oom ? error_set(err, -ENOMEM, "out of memory") : 0;
+	if (rc == 0 && (rc = setenv("PATH", seen.len ? seen.buf : "", 1)) < 0)
+		rc = error_set(err, -errno, "setenv: %s", strerror(errno));
+	if (rc == 0) {
+		rc = supervisor_find_command(root, a->command[0], path, size, err);
+		setenv("PATH", saved, 1);
+	}
+	strbuf_release(&seen);
+	free(copy);
+	free(saved);
+	return rc;
+}
+
 static int run(struct sandbox_args *a)
 {
 	cibox_error err = { 0 };
@@ -150,8 +184,14 @@ static int run(struct sandbox_args *a)
 	}
 	if (a->isolate) {
 		char cwd[PATH_MAX];
-		jail_plan_share_network(a->jail, a->network);
+		const char *home = getenv("HOME");
+		if (jail_plan_share_network(a->jail, a->network, &err) < 0 ||
+		    (home && *home == '/' && jail_plan_set_home(a->jail, home, &err) < 0)) {
+			cli_error("sandbox: %s", err.message);
+			return CLI_USAGE;
+		}
 		jail_plan_keep_uid(a->jail, a->keep_uid);
+		jail_plan_show_cwd(a->jail, true);
 		if (getcwd(cwd, sizeof cwd))
 			jail_plan_set_cwd(a->jail, cwd, &err);
 		options.spawn = spawn_jail;
@@ -169,7 +209,7 @@ static int run(struct sandbox_args *a)
 
 	char path[PATH_MAX];
 	struct supervisor_result result;
-	rc = supervisor_find_command(root, a->command[0], path, sizeof path, &err);
+	rc = find_command(a, root, path, sizeof path, &err);
 	if (rc < 0) {
 		policy_set_free(policies);
 		cli_error("sandbox: %s", err.message);

@@ -35,8 +35,10 @@ struct jail_plan {
 	size_t count, cap;
 	char *rootfs;
 	char *cwd;
+	char *home;
 	bool share_network;
 	bool keep_uid;
+	bool show_cwd;
 	uid_t uid; /* the caller's, mapped into the jail */
 	gid_t gid;
 };
@@ -64,6 +66,7 @@ void jail_plan_free(jail_plan *plan)
 	free(plan->ops);
 	free(plan->rootfs);
 	free(plan->cwd);
+	free(plan->home);
 	free(plan);
 }
 
@@ -149,14 +152,68 @@ int jail_plan_set_rootfs(jail_plan *plan, const char *path, cibox_error *err)
 	return 0;
 }
 
-void jail_plan_share_network(jail_plan *plan, bool share)
+/* Folders of the host's root that hold other people's files, secrets and the
+ * sockets of daemons and agents: each is an empty tmpfs in the jail. */
+static const char *const hidden[] = { "/home", "/root", "/run", "/var/run" };
+
+static bool under(const char *path, const char *folder);
+
+static bool under_hidden(const char *path)
+{
+	for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++)
+		if (under(path, hidden[i]))
+			return true;
+	return false;
+}
+
+static bool under(const char *path, const char *folder)
+{
+	size_t n = strlen(folder);
+	return strncmp(path, folder, n) == 0 && (path[n] == '/' || path[n] == '\0' || n == 1);
+}
+
+bool jail_plan_hides(const jail_plan *plan, const char *path)
+{
+	if (plan->rootfs || path[0] != '/')
+		return false;
+	for (size_t i = 0; i < plan->count; i++)
+		if (under(path, plan->ops[i].dst))
+			return false;
+	if (plan->show_cwd && plan->cwd && under(path, plan->cwd))
+		return false;
+	return under_hidden(path) || under(path, "/tmp");
+}
+
+int jail_plan_share_network(jail_plan *plan, bool share, cibox_error *err)
 {
 	plan->share_network = share;
+	/* The host's resolver configuration is often a link into /run (systemd's
+	 * stub); sharing the network means sharing how names resolve. */
+	char resolv[PATH_MAX];
+	if (share && realpath("/etc/resolv.conf", resolv) && under_hidden(resolv))
+		return jail_plan_add(plan, JAIL_RO_BIND, resolv, resolv, err);
+	return 0;
 }
 
 void jail_plan_keep_uid(jail_plan *plan, bool keep)
 {
 	plan->keep_uid = keep;
+}
+
+int jail_plan_set_home(jail_plan *plan, const char *path, cibox_error *err)
+{
+	int rc = absolute(path, "the home folder", err);
+	if (rc < 0)
+		return rc;
+	free(plan->home);
+	if (!(plan->home = strdup(path)))
+		return error_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+void jail_plan_show_cwd(jail_plan *plan, bool show)
+{
+	plan->show_cwd = show;
 }
 
 int jail_plan_set_cwd(jail_plan *plan, const char *path, cibox_error *err)
@@ -361,7 +418,8 @@ static int mount_image(const jail_plan *plan, const char *image, cibox_error *er
 		     image) >= (int)sizeof opts)
 		return error_set(err, -ENAMETOOLONG, "the image's path is too long");
 	int rc = mount_or_fail("overlay", NEWROOT, "overlay", 0, opts, err);
-	static const char *const fixed[] = { NEWROOT "/proc", NEWROOT "/dev", NEWROOT "/tmp" };
+	static const char *const fixed[] = { NEWROOT "/proc", NEWROOT "/dev", NEWROOT "/tmp",
+					     NEWROOT "/sys" };
 	for (size_t i = 0; rc == 0 && i < sizeof fixed / sizeof fixed[0]; i++)
 		rc = ensure_target(fixed[i], true, err);
 	for (size_t i = 0; rc == 0 && i < plan->count; i++) {
@@ -370,6 +428,56 @@ static int mount_image(const jail_plan *plan, const char *image, cibox_error *er
 		rc = ensure_target(dst, directory, err);
 	}
 	return rc;
+}
+
+static int hide_host_folders(cibox_error *err)
+{
+	for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++) {
+		char host[PATH_MAX], target[PATH_MAX];
+		struct stat st;
+		jail_path(host, OLDROOT, hidden[i]);
+		jail_path(target, NEWROOT, hidden[i]);
+		/* /var/run is most often a link to /run, hidden already. */
+		if (lstat(host, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		int rc = mount_or_fail("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* $HOME is a fresh folder of the command's own, whatever the host's held. A
+ * home that cannot be made in the read-only root (nobody's /nonexistent)
+ * stays missing, as on the host. */
+static int make_home(const jail_plan *plan, cibox_error *err)
+{
+	char target[PATH_MAX], opts[64];
+	/* The private /tmp hides a home there already, and stays empty. */
+	if (!plan->home || strcmp(plan->home, "/") == 0 || strncmp(plan->home, "/tmp/", 5) == 0)
+		return 0;
+	jail_path(target, NEWROOT, plan->home);
+	cibox_error ignored;
+	if (ensure_target(target, true, &ignored) < 0)
+		return 0;
+	snprintf(opts, sizeof opts, "mode=0700,uid=%u,gid=%u", plan->keep_uid ? plan->uid : 0,
+		 plan->keep_uid ? plan->gid : 0);
+	return mount_or_fail("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, opts, err);
+}
+
+/* The host's /sys describes the host's network devices; a jail with a
+ * network of its own gets a sysfs of that network, or none where the
+ * machine refuses one (an empty folder then). */
+static int setup_sys(const jail_plan *plan, cibox_error *err)
+{
+	struct stat st;
+	if (plan->share_network || stat(NEWROOT "/sys", &st) < 0)
+		return 0;
+	if (mount("sysfs", NEWROOT "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
+		  NULL) == 0)
+		return 0;
+	return mount_or_fail("tmpfs", NEWROOT "/sys", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
+			     "mode=0555", err);
 }
 
 /* Build the new root under NEWROOT with the host's root at OLDROOT, then make
@@ -401,6 +509,14 @@ static int build_root(const jail_plan *plan, cibox_error *err)
 	    (rc = mount_or_fail("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777",
 				err)) < 0)
 		return rc;
+	if ((!plan->rootfs && (rc = hide_host_folders(err)) < 0) || (rc = make_home(plan, err)) < 0 ||
+	    (rc = setup_sys(plan, err)) < 0)
+		return rc;
+	if (!plan->rootfs && plan->show_cwd && plan->cwd && under_hidden(plan->cwd)) {
+		struct jail_op cwd = { .kind = JAIL_RO_BIND, .src = plan->cwd, .dst = plan->cwd };
+		if ((rc = carry_out(&cwd, err)) < 0)
+			return rc;
+	}
 	for (size_t i = 0; i < plan->count; i++)
 		if ((rc = carry_out(&plan->ops[i], err)) < 0)
 			return rc;
@@ -528,18 +644,23 @@ static int spawn_refused(int saved, cibox_error *err)
 			   "this kernel or machine refuses mount, pid, ipc, uts or net namespaces");
 }
 
+pid_t jail_clone(long flags)
+{
+	/* The raw system call: glibc offers no fork that takes namespace flags,
+	 * and unshare would leave the caller outside the new pid namespace. */
+#if defined(__s390__) || defined(__s390x__)
+	return (pid_t)syscall(SYS_clone, NULL, flags | SIGCHLD, NULL, NULL, NULL);
+#else
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+#endif
+}
+
 pid_t jail_spawn(const jail_plan *plan, cibox_error *err)
 {
 	long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
 	if (!plan->share_network)
 		flags |= CLONE_NEWNET;
-	/* The raw system call: glibc offers no fork that takes namespace flags,
-	 * and unshare would leave the caller outside the new pid namespace. */
-#if defined(__s390__) || defined(__s390x__)
-	pid_t pid = (pid_t)syscall(SYS_clone, NULL, flags | SIGCHLD, NULL, NULL, NULL);
-#else
-	pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
-#endif
+	pid_t pid = jail_clone(flags);
 	if (pid < 0 && (errno == EAGAIN || errno == ENOMEM))
 		return error_set(err, -errno, "cannot start the jail's init: %s", strerror(errno));
 	if (pid < 0)

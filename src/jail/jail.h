@@ -6,8 +6,9 @@
  * As in bubblewrap, what the jail looks like is decided first, as a list of
  * operations (a plan); jail_enter then carries the list out in order inside
  * the new namespaces. The root is the host's, bound read-only (or an image
- * folder), with a private /tmp, a minimal /dev, a fresh /proc and whatever the
- * plan binds or overlays on top.
+ * folder), with a private /tmp, a minimal /dev, a fresh /proc, a /sys of the
+ * jail's network, the host's /home, /root and /run hidden under empty
+ * tmpfs, an empty $HOME, and whatever the plan binds or overlays on top.
  */
 #ifndef CIBOX_JAIL_JAIL_H
 #define CIBOX_JAIL_JAIL_H
@@ -39,11 +40,25 @@ int jail_plan_add_spec(jail_plan *plan, enum jail_op_kind kind, const char *spec
 		       cibox_error *err);
 /* The root: the host's "/" (the default) or an image folder. */
 int jail_plan_set_rootfs(jail_plan *plan, const char *path, cibox_error *err);
-void jail_plan_share_network(jail_plan *plan, bool share);
+/* Shares the host's network, and with it the host's resolver configuration
+ * where that lives in a folder the jail hides. */
+int jail_plan_share_network(jail_plan *plan, bool share, cibox_error *err);
+/* The caller's $HOME: an empty folder of the command's own in the jail. */
+int jail_plan_set_home(jail_plan *plan, const char *path, cibox_error *err);
 /* Keep the caller's uid and gid inside instead of becoming root there. */
 void jail_plan_keep_uid(jail_plan *plan, bool keep);
+/* A working directory in a folder the jail hides is shown read-only, before
+ * the plan's own operations. */
+void jail_plan_show_cwd(jail_plan *plan, bool show);
+/* Whether the jail hides the host's `path` (a home folder, /run, /tmp) with
+ * nothing of the plan's showing it again. */
+bool jail_plan_hides(const jail_plan *plan, const char *path);
 /* Where the command starts; the default is the caller's working directory. */
 int jail_plan_set_cwd(jail_plan *plan, const char *path, cibox_error *err);
+
+/* fork into the new namespaces `flags` name (CLONE_NEW*): the pid in the
+ * caller, 0 in the child, -1 with errno. */
+pid_t jail_clone(long flags);
 
 /*
  * Creates the jail's init, as fork does: returns its pid in the caller and 0

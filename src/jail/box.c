@@ -1,0 +1,219 @@
+#include "jail/box.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "jail/jail.h"
+#include "util/error.h"
+
+struct jail_box {
+	pid_t holder; /* pid 1 of the box */
+	int userns, mntns;
+};
+
+static int write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* Tells the box's maker how setting up went: 0, or the errno and what failed. */
+struct holder_report {
+	int error;
+	char what[48];
+};
+
+/* pid 1 of the box: it maps its ids, mounts the box's /proc, says so, waits
+ * for its namespaces to be opened, and then only reaps what its namespace orphans until the maker dies. It keeps
+ * no descriptor of the maker's, so a step that takes it over gains nothing. */
+static _Noreturn void holder(int report_fd, uid_t uid, gid_t gid)
+{
+	struct holder_report report = { 0, "" };
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (dup2(report_fd, 3) < 0)
+		_exit(1);
+	close_range(4, ~0U, 0);
+	/* Its own /proc files are writable only while it is dumpable. */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	char line[64];
+	snprintf(line, sizeof line, "%u %u 1\n", uid, uid);
+	if (write_text("/proc/self/uid_map", line) < 0) {
+		report.error = errno;
+		snprintf(report.what, sizeof report.what, "its uid map");
+	}
+	snprintf(line, sizeof line, "%u %u 1\n", gid, gid);
+	write_text("/proc/self/setgroups", "deny");
+	if (!report.error && write_text("/proc/self/gid_map", line) < 0) {
+		report.error = errno;
+		snprintf(report.what, sizeof report.what, "its gid map");
+	}
+	if (!report.error && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		report.error = errno;
+		snprintf(report.what, sizeof report.what, "its /proc");
+	}
+	ssize_t unused = write(3, &report, sizeof report);
+	(void)unused;
+	if (report.error)
+		_exit(1);
+	/* The maker opens this process's namespaces while it is dumpable; then
+	 * no step, the same user, may reach into pid 1. */
+	char done;
+	while (read(3, &done, 1) < 0 && errno == EINTR)
+		;
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	close(3);
+	sigset_t children;
+	sigemptyset(&children);
+	sigaddset(&children, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &children, NULL);
+	for (;;) {
+		int sig;
+		sigwait(&children, &sig);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+	}
+}
+
+static int open_ns(pid_t pid, const char *name, cibox_error *err)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? error_set(err, -errno, "%s: %s", path, strerror(errno)) : fd;
+}
+
+int jail_box_open(jail_box **out, cibox_error *err)
+{
+	jail_box *box = calloc(1, sizeof *box);
+	int report_sock[2];
+	if (!box)
+		return error_set(err, -ENOMEM, "out of memory");
+	box->userns = box->mntns = -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, report_sock) < 0) {
+		free(box);
+		return error_set(err, -errno, "socketpair: %s", strerror(errno));
+	}
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	box->holder = jail_clone(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID);
+	if (box->holder == 0)
+		holder(report_sock[1], uid, gid);
+	int saved = errno;
+	close(report_sock[1]);
+	struct holder_report report = { 0, "" };
+	int rc = 0;
+	if (box->holder < 0)
+		rc = error_set(err, -saved, "cannot make the steps' namespaces: %s", strerror(saved));
+	else if (read(report_sock[0], &report, sizeof report) != sizeof report)
+		rc = error_set(err, -EIO, "the steps' namespaces ended while being made");
+	else if (report.error)
+		rc = error_set(err, -report.error, "cannot set up the steps' namespaces: %s: %s",
+			       report.what, strerror(report.error));
+	int pidns = -1;
+	if (rc == 0 && (box->userns = rc = open_ns(box->holder, "user", err)) >= 0 &&
+	    (box->mntns = rc = open_ns(box->holder, "mnt", err)) >= 0 &&
+	    (pidns = rc = open_ns(box->holder, "pid", err)) >= 0)
+		rc = setns(pidns, CLONE_NEWPID) < 0
+			     ? error_set(err, -errno, "cannot enter the steps' pid namespace: %s", strerror(errno))
+			     : 0;
+	close(report_sock[0]);
+	if (pidns >= 0)
+		close(pidns);
+	if (rc < 0) {
+		jail_box_close(box);
+		return rc;
+	}
+	*out = box;
+	return 0;
+}
+
+static const int defaulted[] = { SIGPIPE, SIGINT, SIGTERM, SIGCHLD, SIGQUIT, SIGHUP,
+				 SIGUSR1, SIGUSR2 };
+
+/* In the child: into the box's user and mount namespaces, then as
+ * engine_start_process sets a process up. Returns only on failure, with
+ * errno set. */
+static void enter_and_exec(const jail_box *box, const struct box_command *cmd)
+{
+	if (setns(box->userns, CLONE_NEWUSER) < 0 || setns(box->mntns, CLONE_NEWNS) < 0)
+		return;
+	for (size_t i = 0; i < sizeof defaulted / sizeof defaulted[0]; i++)
+		signal(defaulted[i], SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	int null = open("/dev/null", O_RDONLY);
+	if (setpgid(0, 0) < 0 || null < 0 || dup2(null, 0) < 0 || dup2(cmd->output_fd, 1) < 0 ||
+	    dup2(cmd->output_fd, 2) < 0 || chdir(cmd->cwd) < 0)
+		return;
+	if (null > 2)
+		close(null);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execvpe(cmd->argv[0], cmd->argv, cmd->envp);
+}
+
+int jail_box_spawn(jail_box *box, const struct box_command *cmd, pid_t *pid, cibox_error *err)
+{
+	int report[2];
+	if (pipe2(report, O_CLOEXEC) < 0)
+		return error_set(err, -errno, "pipe: %s", strerror(errno));
+	/* No handler of the caller's may run in the child before exec. */
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid_t child = fork();
+	if (child == 0) {
+		close(report[0]);
+		enter_and_exec(box, cmd);
+		int e = errno;
+		ssize_t unused = write(report[1], &e, sizeof e);
+		(void)unused;
+		_exit(127);
+	}
+	int saved = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(report[1]);
+	if (child < 0) {
+		close(report[0]);
+		return error_set(err, -saved, "cannot start '%s' in the steps' namespaces: %s",
+				 cmd->argv[0], strerror(saved));
+	}
+	int e;
+	ssize_t n;
+	while ((n = read(report[0], &e, sizeof e)) < 0 && errno == EINTR)
+		;
+	close(report[0]);
+	if (n == sizeof e) {
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
+		return error_set(err, -e, "cannot start '%s': %s", cmd->argv[0], strerror(e));
+	}
+	*pid = child;
+	return 0;
+}
+
+void jail_box_close(jail_box *box)
+{
+	if (!box)
+		return;
+	if (box->holder > 0)
+		kill(box->holder, SIGKILL);
+	if (box->userns >= 0)
+		close(box->userns);
+	if (box->mntns >= 0)
+		close(box->mntns);
+	free(box);
+}

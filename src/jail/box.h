@@ -1,0 +1,42 @@
+/*
+ * The box: namespaces inside the jail for what the jail's first process
+ * starts. A CI run's runner lives in the jail; its steps must not be able to
+ * undo the jail (remount the root writable, unmount the tree's overlay) or
+ * end the runner (`kill -9 -1`). So the steps run one level further in: a
+ * user namespace of their own, whose mount namespace is a copy of the
+ * jail's, and a pid namespace of their own. The kernel locks every mount
+ * copied into a less privileged namespace together with its flags, so root
+ * of the box can mount anew but cannot change or remove any mount the jail
+ * made; and from the box's pid namespace no process outside it can be seen
+ * or signalled. One box serves every command of a run, so what one step
+ * leaves running is there for the next, as in one shell.
+ */
+#ifndef CIBOX_JAIL_BOX_H
+#define CIBOX_JAIL_BOX_H
+
+#include <sys/types.h>
+
+#include <cibox/sandbox.h>
+
+typedef struct jail_box jail_box;
+
+struct box_command {
+	char *const *argv; /* argv[0] looked up in the caller's PATH */
+	char *const *envp;
+	const char *cwd;
+	int output_fd;     /* standard output and error; standard input is /dev/null */
+};
+
+/* Makes the box: the caller's uid and gid are mapped to themselves, and a
+ * fresh /proc shows the box's processes only. From now on the caller's
+ * children are born in the box's pid namespace. */
+int jail_box_open(jail_box **box, cibox_error *err);
+
+/* Starts a command in the box, as the leader of a process group of its own
+ * and with default signal handling; it is the caller's child. */
+int jail_box_spawn(jail_box *box, const struct box_command *cmd, pid_t *pid, cibox_error *err);
+
+/* Ends every process of the box. */
+void jail_box_close(jail_box *box);
+
+#endif

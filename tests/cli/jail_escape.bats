@@ -1,0 +1,154 @@
+#!/usr/bin/env bats
+# A hostile step against the ns engine's jail. Each test does the attack and
+# fails if it got through; where the attack could be broken rather than
+# stopped, the same step first shows it working under --engine host.
+load runner_helpers
+
+setup() {
+	setup_runner
+	new_project
+	mkdir src
+	echo original >src/lib.c
+	tree=$PWD
+}
+
+teardown() {
+	[ -z "${listener:-}" ] || kill "$listener" 2>/dev/null || true
+	[ -z "${outside:-}" ] || rm -rf "$outside"
+}
+
+# Every way a step has tried to take the jail's mounts apart, then a write
+# to the tree through whatever is left.
+undo_mounts_step() {
+	step test 01_undo.sh <<-'EOF'
+	tree=$PWD
+	cd /
+	mount -o remount,bind,rw / 2>/dev/null && echo "remounted /"
+	mount -o remount,rw / 2>/dev/null && echo "remounted / rw"
+	umount -l "$tree" 2>/dev/null && echo "unmounted the tree"
+	umount -l "$CIBOX_RUN_DIR" 2>/dev/null && echo "unmounted the run folder"
+	umount -l /tmp 2>/dev/null && echo "unmounted /tmp"
+	unshare -m sh -c "umount -l '$tree'" 2>/dev/null && echo "unmounted the tree again"
+	echo hostile >>"$tree/src/lib.c" || true
+	touch /usr/cibox-escape 2>/dev/null && echo "wrote the root"
+	echo done
+	EOF
+}
+
+@test "a step cannot unlock the jail's mounts: the root stays read-only, the tree unchanged" {
+	undo_mounts_step
+	run "$CIBOX" run
+	assert_status 0
+	assert_line_matching '^\[01_undo.sh\] done$'
+	refute_line_matching 'remounted|unmounted|wrote the root'
+	[ "$(cat src/lib.c)" = original ]
+	[ ! -e /usr/cibox-escape ]
+}
+
+@test "--keep-uid: a step cannot unlock the jail's mounts either" {
+	undo_mounts_step
+	run "$CIBOX" run --keep-uid
+	assert_status 0
+	refute_line_matching 'remounted|unmounted|wrote the root'
+	[ "$(cat src/lib.c)" = original ]
+}
+
+@test "kill -9 -1 in a step cannot end the runner: the run ends with its report" {
+	step test 01_kill.sh <<<'sleep 100 & /bin/kill -9 -1; sleep 1; echo survived'
+	step test 02_next.sh <<<'echo next'
+	run timeout -s KILL 60 "$CIBOX" run
+	# The shell died with the rest of the step's processes: the step failed,
+	# and cibox said so, with its report.
+	assert_status 1
+	assert_line_matching 'step 01_kill.sh failed with exit status 137'
+	refute_line_matching survived
+	grep -q '"status": *"failed"' "$(run_dir)/summary.json"
+	[ -s "$(run_dir)/junit.xml" ]
+}
+
+@test "a step sees none of the runner's processes and cannot stop them" {
+	step test 01_look.sh <<-'EOF'
+	ps -e -o pid=,comm= | sort -n
+	kill -STOP -1 2>/dev/null || true
+	echo looked
+	EOF
+	step test 02_after.sh <<<'echo after'
+	# A stopped runner would wait for ever.
+	run timeout -s KILL 60 "$CIBOX" run
+	assert_status 0
+	assert_line_matching '^\[02_after.sh\] after$'
+	# pid 1 of the steps' namespace, the shell, ps and sort: nothing else
+	[ "$(grep -c '^\[01_look.sh\] *[0-9]' <<<"$output")" -le 4 ]
+}
+
+# A home outside /tmp (the jail's /tmp is private anyway) with a secret and a
+# unix socket that answers whoever connects.
+home_with_secrets() {
+	outside=$(mktemp -d /var/tmp/cibox-home.XXXXXX)
+	echo secret >"$outside/token"
+	python3 - "$outside/agent.sock" <<-'EOF' &
+	import socket, sys
+	s = socket.socket(socket.AF_UNIX)
+	s.bind(sys.argv[1])
+	s.listen(8)
+	while True:
+	    c, _ = s.accept()
+	    c.sendall(b"answered\n")
+	    c.close()
+	EOF
+	listener=$!
+	for _ in $(seq 50); do [ -S "$outside/agent.sock" ] && break; sleep 0.1; done
+	[ -S "$outside/agent.sock" ]
+}
+
+@test "the caller's home and its sockets are out of reach; \$HOME is fresh and writable" {
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	home_with_secrets
+	step test 01_home.sh <<-EOF
+	cat "$outside/token" 2>/dev/null || echo "no token"
+	python3 -c 'import socket; s = socket.socket(socket.AF_UNIX); s.connect("$outside/agent.sock"); print(s.recv(9).decode().strip())' 2>/dev/null || echo "no agent"
+	[ "\$HOME" = "$outside" ] && [ -z "\$(ls -A "\$HOME")" ] && echo fresh >"\$HOME/made" && echo "fresh home"
+	EOF
+	# Unjailed, the same step reads the token and reaches the agent.
+	HOME=$outside run "$CIBOX" run --engine host
+	assert_line_matching '^\[01_home.sh\] secret$'
+	assert_line_matching '^\[01_home.sh\] answered$'
+	rm -f "$outside/made"
+	HOME=$outside run "$CIBOX" run --engine ns
+	assert_status 0
+	assert_line_matching '^\[01_home.sh\] no token$'
+	assert_line_matching '^\[01_home.sh\] no agent$'
+	assert_line_matching '^\[01_home.sh\] fresh home$'
+	[ ! -e "$outside/made" ]
+}
+
+@test "/home, /root and /run are empty in the jail" {
+	step test 01_look.sh <<<'ls -A /home /root /run /var/run | grep -v ":$" | grep . || echo empty'
+	run "$CIBOX" run
+	assert_status 0
+	assert_line_matching '^\[01_look.sh\] empty$'
+}
+
+@test "as root: a socket under /run is out of reach" {
+	[ "$(id -u)" -eq 0 ] || skip "only root may make a socket under /run"
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	outside=$(mktemp -d /run/cibox-test.XXXXXX)
+	python3 -c 'import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); time.sleep(60)' "$outside/daemon.sock" &
+	listener=$!
+	for _ in $(seq 50); do [ -S "$outside/daemon.sock" ] && break; sleep 0.1; done
+	step test 01_reach.sh <<<"[ -e $outside/daemon.sock ] && echo reached || echo hidden"
+	run "$CIBOX" run
+	assert_status 0
+	assert_line_matching '^\[01_reach.sh\] hidden$'
+}
+
+@test "/sys shows the jail's network, loopback alone; CI_NETWORK=host shows the host's" {
+	step test 01_net.sh <<<'ls /sys/class/net | tr "\n" " "; echo'
+	run "$CIBOX" run
+	assert_status 0
+	assert_line_matching '^\[01_net.sh\] lo $'
+	step test 00_setup_env.sh <<<'export CI_NETWORK=host'
+	run "$CIBOX" run
+	assert_status 0
+	assert_line_matching "^\[01_net.sh\] $(ls /sys/class/net | tr '\n' ' ')\$"
+}
