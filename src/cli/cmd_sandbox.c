@@ -11,7 +11,6 @@
 #include "jail/image.h"
 #include "jail/jail.h"
 #include "sandbox/supervisor.h"
-#include "util/xdg.h"
 
 /* Without --policy or --allow: everything a build or test needs, no network.
  * Beyond the groups: make's posix_spawn sets the effective ids back to the
@@ -133,11 +132,7 @@ static int enter_jail(void *context, int status_fd, cibox_error *err)
 static int run(struct sandbox_args *a)
 {
 	cibox_error err = { 0 };
-	char cache[PATH_MAX];
-	struct supervisor_options options = {
-		.report_fd = STDERR_FILENO,
-		.filter_cache = xdg_path(XDG_CACHE, "filters", cache, sizeof cache) == 0 ? cache : NULL,
-	};
+	struct supervisor_options options = { .report_fd = STDERR_FILENO };
 	if (cibox_mode_parse(a->mode, &options.mode, &err) < 0) {
 		cli_error("sandbox: %s", err.message);
 		return CLI_USAGE;
