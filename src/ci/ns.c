@@ -2,7 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include "ci/cache.h"
 #include "jail/image.h"
 #include "jail/jail.h"
+#include "util/beneath.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -109,51 +110,99 @@ int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox
 	return rc;
 }
 
-/* nftw has no context argument: the copy's two roots live here. */
-static struct {
-	const char *from;
-	const char *to;
-	int failed;
-} copy;
+/* The export: the run's tree/ copied into a folder a step could write as
+ * well (it is bound into the jail), so every entry is reached from the
+ * folder above it, held open, and nothing found there is followed. */
+struct export {
+	char where[PATH_MAX]; /* the entry being copied, relative to both roots */
+	int failed;           /* the first error, negative */
+	char failed_at[PATH_MAX];
+};
 
-static int copy_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+static void export_failed(struct export *x, int rc)
 {
-	(void)ftw;
-	char target[PATH_MAX];
-	if (snprintf(target, sizeof target, "%s%s", copy.to, path + strlen(copy.from)) >=
-	    (int)sizeof target)
-		return copy.failed = ENAMETOOLONG, 0;
-	if (flag == FTW_D) {
-		if (mkdir(target, st->st_mode & 07777) < 0 && errno != EEXIST)
-			copy.failed = errno;
-	} else if (flag == FTW_SL) {
-		char link[PATH_MAX];
-		ssize_t n = readlink(path, link, sizeof link - 1);
-		if (n >= 0) {
-			link[n] = '\0';
-			unlink(target);
-			if (symlink(link, target) < 0)
-				copy.failed = errno;
-		}
-	} else if (flag == FTW_F && S_ISREG(st->st_mode)) {
-		/* Character devices 0:0 are overlayfs's deletions: nothing to copy. */
-		int in = open(path, O_RDONLY | O_CLOEXEC);
-		int out = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st->st_mode & 07777);
-		char buf[65536];
-		ssize_t n;
-		while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
-			if (write(out, buf, (size_t)n) != n) {
-				copy.failed = errno ? errno : EIO;
-				break;
-			}
-		if (in < 0 || out < 0)
-			copy.failed = errno;
-		if (in >= 0)
-			close(in);
-		if (out >= 0)
-			close(out);
+	if (x->failed == 0) {
+		x->failed = rc == -ENOTDIR ? -EEXIST : rc;
+		snprintf(x->failed_at, sizeof x->failed_at, "%s", x->where);
 	}
-	return 0;
+}
+
+static int copy_file(int from, int to, const char *name, mode_t mode)
+{
+	int in = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	int out = beneath_create(to, name, mode & 07777);
+	int rc = out < 0 ? out : 0;
+	char buf[65536];
+	ssize_t n;
+	while (rc == 0 && (n = read(in, buf, sizeof buf)) != 0) {
+		if (n < 0 || write(out, buf, (size_t)n) != n)
+			rc = n < 0 || errno ? -errno : -EIO;
+	}
+	close(in);
+	if (out >= 0 && close(out) < 0 && rc == 0)
+		rc = -errno;
+	return rc;
+}
+
+static int copy_link(int from, int to, const char *name)
+{
+	char link[PATH_MAX];
+	ssize_t n = readlinkat(from, name, link, sizeof link - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = '\0';
+	/* Whatever is at the name but a folder goes: a link as a link. */
+	if (unlinkat(to, name, 0) < 0 && errno != ENOENT)
+		return errno == EISDIR ? -EEXIST : -errno;
+	return symlinkat(link, to, name) < 0 ? -errno : 0;
+}
+
+static void copy_folder(int from, int to, struct export *x)
+{
+	int fd = dup(from);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		export_failed(x, -errno);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	size_t len = strlen(x->where);
+	for (struct dirent *e; (e = readdir(d));) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(x->where + len, sizeof x->where - len, "/%s", e->d_name);
+		struct stat st;
+		int rc = 0;
+		if (fstatat(from, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			rc = -errno;
+		} else if (S_ISDIR(st.st_mode)) {
+			if (mkdirat(to, e->d_name, st.st_mode & 07777) < 0 && errno != EEXIST)
+				rc = -errno;
+			int sub_to = rc < 0 ? rc : beneath_open(to, e->d_name, O_RDONLY | O_DIRECTORY, 0);
+			int sub_from = sub_to < 0 ? -1 : openat(from, e->d_name,
+						O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			rc = sub_to < 0 ? sub_to : sub_from < 0 ? -errno : 0;
+			if (rc == 0)
+				copy_folder(sub_from, sub_to, x);
+			if (sub_from >= 0)
+				close(sub_from);
+			if (sub_to >= 0)
+				close(sub_to);
+		} else if (S_ISLNK(st.st_mode)) {
+			rc = copy_link(from, to, e->d_name);
+		} else if (S_ISREG(st.st_mode)) {
+			rc = copy_file(from, to, e->d_name, st.st_mode);
+		}
+		/* Anything else (character devices 0:0 are overlayfs's deletions)
+		 * has nothing to copy. */
+		if (rc < 0)
+			export_failed(x, rc);
+		x->where[len] = '\0';
+	}
+	closedir(d);
 }
 
 int ns_export(const struct ci_plan *plan, const char *dir, cibox_error *err)
@@ -164,12 +213,21 @@ int ns_export(const struct ci_plan *plan, const char *dir, cibox_error *err)
 	int rc = make_dir(dir, err);
 	if (rc < 0)
 		return rc;
-	copy.from = upper;
-	copy.to = dir;
-	copy.failed = 0;
-	if (nftw(upper, copy_entry, 32, FTW_PHYS) < 0)
+	int from = open(upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (from < 0)
 		return error_set(err, -errno, "cannot read %s: %s", upper, strerror(errno));
-	if (copy.failed)
-		return error_set(err, -copy.failed, "cannot export to %s: %s", dir, strerror(copy.failed));
+	int to = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (to < 0) {
+		rc = error_set(err, -errno, "cannot export to %s: %s", dir, strerror(errno));
+		close(from);
+		return rc;
+	}
+	struct export x = { .where = "", .failed = 0 };
+	copy_folder(from, to, &x);
+	close(from);
+	close(to);
+	if (x.failed)
+		return error_set(err, x.failed, "cannot export to %s: %s: %s", dir, x.failed_at + 1,
+				 beneath_strerror(x.failed));
 	return 0;
 }

@@ -303,10 +303,14 @@ static int write_atomically(const char *dir, const char *name, const struct strb
 {
 	if (sb->oom)
 		return error_set(err, -ENOMEM, "out of memory");
-	char final[PATH_MAX];
-	snprintf(final, sizeof final, "%s/%s", dir, name);
-	int rc = fs_write_atomically(final, sb->buf, sb->len, 0644, FS_VOLATILE);
-	return rc < 0 ? error_set(err, rc, "%s: %s", final, strerror(-rc)) : 0;
+	/* Steps write in the run folder: the folder itself, not a link a step
+	 * put in its place, and nothing planted at the name is written through. */
+	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int rc = dirfd < 0 ? -errno
+			   : fs_write_atomically_at(dirfd, name, sb->buf, sb->len, 0644, FS_VOLATILE);
+	if (dirfd >= 0)
+		close(dirfd);
+	return rc < 0 ? error_set(err, rc, "%s/%s: %s", dir, name, strerror(-rc)) : 0;
 }
 
 int report_write(const struct ci_plan *plan, cibox_error *err)

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/beneath.h"
 #include "util/error.h"
 #include "util/proctree.h"
 #include "util/strbuf.h"
@@ -209,30 +210,50 @@ struct shell {
 	bool done_hung_up, output_hung_up;
 	bool ready; /* it said "r": the engine started it */
 	char *channels[3]; /* the named pipes, removed when the shell has ended */
+	int state_fd; /* the folder of the named pipes, which steps can write */
 };
+
+static const char *base_name(const char *path)
+{
+	return strrchr(path, '/') + 1;
+}
 
 static void remove_channels(struct shell *sh)
 {
 	for (size_t i = 0; i < 3; i++) {
 		if (sh->channels[i])
-			unlink(sh->channels[i]);
+			unlinkat(sh->state_fd, base_name(sh->channels[i]), 0);
 		free(sh->channels[i]);
 		sh->channels[i] = NULL;
 	}
 }
 
 /* The shell's named pipes, made fresh for each shell of the run: `dir`/NN.steps,
- * `dir`/NN.done and `dir`/NN.output. */
-static int make_channel(const char *dir, size_t n, const char *what, char **path, cibox_error *err)
+ * `dir`/NN.done and `dir`/NN.output. A step of an earlier shell may still
+ * run and plant anything at those names: what is there is removed (a link
+ * as a link), and what is opened must be the pipe made here. */
+static int make_channel(const struct shell *sh, const char *dir, size_t n, const char *what,
+			char **path, cibox_error *err)
 {
 	if (asprintf(path, "%s/%02zu.%s", dir, n, what) < 0) {
 		*path = NULL;
 		return error_set(err, -ENOMEM, "out of memory");
 	}
-	unlink(*path);
-	if (mkfifo(*path, 0600) < 0)
+	unlinkat(sh->state_fd, base_name(*path), 0);
+	if (mkfifoat(sh->state_fd, base_name(*path), 0600) < 0)
 		return error_set(err, -errno, "%s: %s", *path, strerror(errno));
 	return 0;
+}
+
+static int open_channel(const struct shell *sh, const char *path, int flags)
+{
+	int fd = beneath_open(sh->state_fd, base_name(path), flags, 0);
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))) {
+		close(fd);
+		return -EEXIST;
+	}
+	return fd;
 }
 
 static int shell_start(struct ci_plan *plan, ci_engine *engine, char **envp, const char *state_in,
@@ -241,22 +262,24 @@ static int shell_start(struct ci_plan *plan, ci_engine *engine, char **envp, con
 {
 	char *steps = NULL, *done = NULL, *output_path = NULL;
 	int output[2] = { -1, -1 };
-	int rc = make_channel(dir, n, "steps", &steps, err);
+	int rc = make_channel(sh, dir, n, "steps", &steps, err);
 	if (rc == 0)
-		rc = make_channel(dir, n, "done", &done, err);
+		rc = make_channel(sh, dir, n, "done", &done, err);
 	if (rc == 0)
-		rc = make_channel(dir, n, "output", &output_path, err);
+		rc = make_channel(sh, dir, n, "output", &output_path, err);
 	/* Read and write: opening cannot wait for the shell, and the steps pipe
 	 * ends when this end closes. Reading "done" without blocking sees no
 	 * hang-up before the shell has opened it. */
-	sh->control = rc < 0 ? -1 : open(steps, O_RDWR | O_CLOEXEC);
-	sh->done = sh->control < 0 ? -1 : open(done, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (rc == 0 && sh->done < 0)
-		rc = error_set(err, -errno, "%s: %s", sh->control < 0 ? steps : done, strerror(errno));
+	sh->control = sh->done = -1;
+	if (rc == 0 && (sh->control = open_channel(sh, steps, O_RDWR)) < 0)
+		rc = error_set(err, sh->control, "%s: %s", steps, beneath_strerror(sh->control));
+	if (rc == 0 && (sh->done = open_channel(sh, done, O_RDONLY | O_NONBLOCK)) < 0)
+		rc = error_set(err, sh->done, "%s: %s", done, beneath_strerror(sh->done));
 	/* The reading end first, so that opening the writing end does not wait. */
-	if (rc == 0 && ((output[0] = open(output_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 ||
-			(output[1] = open(output_path, O_WRONLY | O_CLOEXEC)) < 0))
-		rc = error_set(err, -errno, "%s: %s", output_path, strerror(errno));
+	if (rc == 0 && (output[0] = open_channel(sh, output_path, O_RDONLY | O_NONBLOCK)) < 0)
+		rc = error_set(err, output[0], "%s: %s", output_path, beneath_strerror(output[0]));
+	if (rc == 0 && (output[1] = open_channel(sh, output_path, O_WRONLY)) < 0)
+		rc = error_set(err, output[1], "%s: %s", output_path, beneath_strerror(output[1]));
 	enum { FIXED_ARGS = 11 };
 	char **argv = calloc(FIXED_ARGS + plan->nsteps + 1, sizeof *argv);
 	if (argv) {
@@ -310,12 +333,14 @@ static void shell_stop(struct shell *sh)
 
 /* Runs one step in the shell; returns 0 with its outcome recorded, or a
  * negative errno. The shell may end (the step failed, or called exit). */
-static int run_step(ci_engine *engine, struct shell *sh, struct ci_step *step, size_t number,
-		    const struct runner_options *o, bool *interrupted, cibox_error *err)
+static int run_step(ci_engine *engine, struct shell *sh, int run_fd, struct ci_step *step,
+		    size_t number, const struct runner_options *o, bool *interrupted, cibox_error *err)
 {
-	int log_fd = open(step->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* The run folder is the steps' to write: a link planted at this name
+	 * must not make cibox write where it leads. */
+	int log_fd = beneath_create(run_fd, base_name(step->log), 0644);
 	if (log_fd < 0)
-		return error_set(err, -errno, "%s: %s", step->log, strerror(errno));
+		return error_set(err, log_fd, "%s: %s", step->log, beneath_strerror(log_fd));
 	double start = now();
 	if (o->tty)
 		say(o, "\033[1m", "\xe2\x96\xb6 %s", step->name, 0, 0);
@@ -500,24 +525,35 @@ int runner_run(struct ci_plan *plan, ci_engine *engine, const struct runner_opti
 	strbuf_addf(&dir, "%s/state", plan->run_dir);
 	if (dir.oom)
 		return error_set(err, -ENOMEM, "out of memory");
-	if (mkdir(dir.buf, 0700) < 0 && errno != EEXIST) {
-		int rc = error_set(err, -errno, "%s: %s", dir.buf, strerror(errno));
+	struct shell sh = { .control = -1, .done = -1, .output = -1, .exited = true, .state_fd = -1 };
+	int run_fd = open(plan->run_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int rc = run_fd < 0 ? -errno : 0;
+	if (rc == 0 && mkdirat(run_fd, "state", 0700) < 0 && errno != EEXIST)
+		rc = -errno;
+	if (rc == 0 && (sh.state_fd = beneath_open(run_fd, "state", O_RDONLY | O_DIRECTORY, 0)) < 0)
+		rc = sh.state_fd;
+	if (rc < 0) {
+		error_set(err, rc, "%s: %s", dir.buf, beneath_strerror(rc));
+		if (run_fd >= 0)
+			close(run_fd);
 		strbuf_release(&dir);
 		return rc;
 	}
 	for (size_t i = 0; i < plan->nsteps; i++) {
 		struct ci_step *s = &plan->steps[i];
 		size_t n = strlen(s->name) - 3;
-		if (asprintf(&s->log, "%s/%.*s.log", plan->run_dir, (int)n, s->name) < 0) {
+		if (rc == 0 && asprintf(&s->log, "%s/%.*s.log", plan->run_dir, (int)n, s->name) < 0) {
 			s->log = NULL;
-			strbuf_release(&dir);
-			return error_set(err, -ENOMEM, "out of memory");
+			rc = error_set(err, -ENOMEM, "out of memory");
 		}
 	}
 
 	struct sigaction old[3];
-	int rc = install_signals(old, err);
+	if (rc == 0)
+		rc = install_signals(old, err);
 	if (rc < 0) {
+		close(sh.state_fd);
+		close(run_fd);
 		strbuf_release(&dir);
 		return rc;
 	}
@@ -532,7 +568,6 @@ int runner_run(struct ci_plan *plan, ci_engine *engine, const struct runner_opti
 	 * the state file holds every variable, exported or not, and what a step
 	 * unset stays unset. */
 	char *no_env[] = { NULL };
-	struct shell sh = { .control = -1, .done = -1, .output = -1, .exited = true };
 	plan->status = RUN_PASSED;
 	for (size_t i = 0; i < plan->nsteps && rc == 0; i++) {
 		/* A signal held back while the engine was prepared, or one that came
@@ -561,7 +596,7 @@ int runner_run(struct ci_plan *plan, ci_engine *engine, const struct runner_opti
 				break;
 		}
 		struct ci_step *s = &plan->steps[i];
-		rc = run_step(engine, &sh, s, i, o, &interrupted, err);
+		rc = run_step(engine, &sh, run_fd, s, i, o, &interrupted, err);
 		if (rc < 0)
 			break;
 		if (s->status == STEP_INTERRUPTED || interrupted) {
@@ -574,6 +609,8 @@ int runner_run(struct ci_plan *plan, ci_engine *engine, const struct runner_opti
 		}
 	}
 	shell_stop(&sh);
+	close(sh.state_fd);
+	close(run_fd);
 	free(state_in);
 	free(state_out);
 	/* A container engine's monitor removes the container's run-time state

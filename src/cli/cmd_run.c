@@ -365,8 +365,10 @@ int cmd_run(int argc, char **argv)
 	}
 	if (report_write(&plan, &err) < 0)
 		cli_error("run: %s", err.message);
-	if (args.export_dir && ns_export(&plan, args.export_dir, &err) < 0)
+	if (args.export_dir && ns_export(&plan, args.export_dir, &err) < 0) {
 		cli_error("run: %s", err.message);
+		status = CLI_FAILED;
+	}
 	if (args.trace && plan.status == RUN_PASSED && show_learned(&plan, learned, args.write) < 0)
 		status = CLI_FAILED;
 	if (plan.status == RUN_FAILED)

@@ -14,7 +14,6 @@
 #include "sandbox/supervisor.h"
 #include "util/error.h"
 #include "util/strbuf.h"
-#include "util/xdg.h"
 
 /* Without --policy or --allow: everything a build or test needs, no network.
  * Beyond the groups: make's posix_spawn sets the effective ids back to the
@@ -167,11 +166,7 @@ static int find_command(const struct sandbox_args *a, const char *root, char *pa
 static int run(struct sandbox_args *a)
 {
 	cibox_error err = { 0 };
-	char cache[PATH_MAX];
-	struct supervisor_options options = {
-		.report_fd = STDERR_FILENO,
-		.filter_cache = xdg_path(XDG_CACHE, "filters", cache, sizeof cache) == 0 ? cache : NULL,
-	};
+	struct supervisor_options options = { .report_fd = STDERR_FILENO };
 	if (cibox_mode_parse(a->mode, &options.mode, &err) < 0) {
 		cli_error("sandbox: %s", err.message);
 		return CLI_USAGE;

@@ -8,17 +8,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <stdio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "sandbox/policy.h"
 #include "sandbox/syscall_table.h"
 #include "util/error.h"
-#include "util/fs.h"
 
 /* Syscall numbers with this bit are x32's; libseccomp's program refuses them. */
 #define X32_SYSCALL_BIT 0x40000000u
@@ -49,61 +44,65 @@ static bool policy_allows_quiet_call(const cibox_policy *policy, int nr, const s
  * that call out. A value is an int to the kernel: only the low 32 bits are
  * compared, so that the upper ones, which the kernel ignores, can neither
  * smuggle another value in nor fail a call that passes this one. */
-static int add_forms(scmp_filter_ctx ctx, const cibox_policy *policy, int nr, const char *name,
-		     bool restricted)
+static int add_forms(scmp_filter_ctx ctx, const cibox_policy *policy, int nr, bool restricted)
 {
 	int rc = 0;
-	const struct sctab_restriction *r = restricted ? sctab_restriction_find(name) : NULL;
+	const struct sctab_restriction *r = restricted ? sctab_restriction_of(nr) : NULL;
 	for (unsigned i = 0; r && i < r->count && rc == 0; i++)
 		rc = seccomp_rule_add_exact_array(ctx, SCMP_ACT_ALLOW, nr, r->alt[i].count,
 						  r->alt[i].cond);
 	unsigned count;
 	const uint32_t *values = policy_values(policy, nr, &count);
-	const struct sctab_argument *a = count ? sctab_argument_find(name) : NULL;
+	const struct sctab_argument *a = count ? sctab_argument_of(nr) : NULL;
 	for (unsigned i = 0; a && i < count && rc == 0; i++) {
 		struct scmp_arg_cmp cond = { a->arg, SCMP_CMP_MASKED_EQ, UINT32_MAX, values[i] };
 		rc = seccomp_rule_add_exact_array(ctx, SCMP_ACT_ALLOW, nr, 1, &cond);
 	}
-	const struct sctab_quiet *q = sctab_quiet_find(name);
+	const struct sctab_quiet *q = sctab_quiet_of(nr);
 	if (rc == 0 && q && !policy_allows_quiet_call(policy, nr, q))
 		rc = seccomp_rule_add_exact_array(ctx, SCMP_ACT_ERRNO((uint32_t)q->error), nr,
 						  q->when.count, q->when.cond);
 	return rc;
 }
 
+/* Rules go by number: naming every number would ask libseccomp for each,
+ * a scan of its whole table every time, a third of a sandbox's start. A
+ * policy holds only numbers libseccomp named. */
 static int add_rules(scmp_filter_ctx ctx, const cibox_policy *policy,
 		     const struct filter_spec *spec, cibox_error *err)
 {
-	int max = sctab_max_known();
-	for (int nr = 0; nr <= max; nr++) {
-		const char *name = sctab_name(nr);
-		if (!name)
-			continue;
+	int clone3 = sctab_resolve("clone3"), execve = sctab_resolve("execve"),
+	    execveat = sctab_resolve("execveat"), sigaction = sctab_resolve("rt_sigaction");
+	for (int nr = 0; nr < SCTAB_NR_LIMIT; nr++) {
 		enum policy_form form = policy_form(policy, nr);
+		bool supervised = spec->supervised && cibox_policy_allows(spec->supervised, nr);
+		bool exec = spec->notify_exec && (nr == execve || nr == execveat);
+		unsigned count;
+		if (nr != clone3 && !exec && !supervised && form == POLICY_REFUSED &&
+		    !policy_values(policy, nr, &count) && !sctab_quiet_of(nr))
+			continue;
 		int rc = 0;
-		if (strcmp(name, "clone3") == 0) {
+		if (nr == clone3) {
 			/* Its flags sit in memory the filter cannot read; the C library
 			 * falls back to clone, whose flags it can. */
 			rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
-		} else if (spec->notify_exec && form != POLICY_ANY &&
-			   (strcmp(name, "execve") == 0 || strcmp(name, "execveat") == 0)) {
+		} else if (exec && form != POLICY_ANY) {
 			/* The supervisor lets the command's start through and judges
 			 * the rest. libseccomp refuses a rule that repeats the
 			 * default action. */
 			if (spec->violation != SCMP_ACT_NOTIFY)
 				rc = seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY, nr, 0);
-		} else if (spec->supervised && cibox_policy_allows(spec->supervised, nr)) {
+		} else if (supervised) {
 			if (spec->violation != SCMP_ACT_NOTIFY)
 				rc = seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY, nr, 0);
-		} else if (form == POLICY_ANY &&
-			   !(spec->guard_sigsys && strcmp(name, "rt_sigaction") == 0)) {
+		} else if (form == POLICY_ANY && !(spec->guard_sigsys && nr == sigaction)) {
 			rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 0);
 		} else {
-			rc = add_forms(ctx, policy, nr, name, form != POLICY_REFUSED);
+			rc = add_forms(ctx, policy, nr, form != POLICY_REFUSED);
 		}
 		if (rc < 0)
-			return error_set(err, rc, "cannot add a rule for syscall '%s': %s", name,
-					 strerror(-rc));
+			return error_set(err, rc, "cannot add a rule for syscall '%s': %s",
+					 sctab_name(nr), strerror(-rc));
 	}
 	return 0;
 }
@@ -221,72 +220,4 @@ int filter_install(const struct filter_program *program, unsigned int flags, cib
 	if (rc < 0)
 		return error_set(err, -errno, "cannot install the seccomp filter: %s", strerror(errno));
 	return (int)rc;
-}
-
-static uint64_t program_key(const cibox_policy *policy, const struct filter_spec *spec)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	const struct scmp_version *v = seccomp_version();
-	/* libseccomp's version also stands for its syscall table, and so for the
-	 * ENOSYS range of the prefix. */
-	uint64_t facts[] = { 3 /* layout of this key and program */, spec->violation, spec->notify_exec,
-			     spec->guard_sigsys, v->major, v->minor, v->micro,
-			     seccomp_arch_native(), sctab_digest() };
-	const unsigned char *p = (const unsigned char *)facts;
-	for (size_t i = 0; i < sizeof facts; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	for (int nr = 0; nr < SCTAB_NR_LIMIT; nr++) {
-		unsigned char forms = (unsigned char)(policy_form(policy, nr) |
-			(spec->supervised && cibox_policy_allows(spec->supervised, nr)) << 4);
-		h = (h ^ forms) * 0x100000001b3ULL;
-		unsigned count;
-		const uint32_t *values = policy_values(policy, nr, &count);
-		for (unsigned i = 0; i < count; i++)
-			for (unsigned byte = 0; byte < 4; byte++)
-				h = (h ^ ((values[i] >> (8 * byte)) & 0xff)) * 0x100000001b3ULL;
-		h = (h ^ count) * 0x100000001b3ULL;
-	}
-	return h;
-}
-
-static bool cache_load(const char *path, struct filter_program *out)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	struct stat st;
-	bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-		  st.st_size % (off_t)sizeof(struct sock_filter) == 0 &&
-		  st.st_size <= (off_t)(BPF_MAXINSNS * sizeof(struct sock_filter));
-	struct sock_filter *insns = ok ? malloc((size_t)st.st_size) : NULL;
-	ok = insns && read(fd, insns, (size_t)st.st_size) == st.st_size;
-	close(fd);
-	if (!ok) {
-		free(insns);
-		return false;
-	}
-	out->insns = insns;
-	out->len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
-	return true;
-}
-
-static void cache_store(const char *dir, const char *path, const struct filter_program *prog)
-{
-	if (fs_make_folders(dir, 0700) == 0)
-		fs_write_atomically(path, prog->insns, prog->len * sizeof *prog->insns, 0600, FS_VOLATILE);
-}
-
-int filter_build_cached(const cibox_policy *policy, const struct filter_spec *spec,
-			const char *cache_dir, struct filter_program *out, cibox_error *err)
-{
-	char path[PATH_MAX];
-	if (!cache_dir || snprintf(path, sizeof path, "%s/%016llx.bpf", cache_dir,
-				   (unsigned long long)program_key(policy, spec)) >= (int)sizeof path)
-		return filter_build(policy, spec, -1, out, err);
-	if (cache_load(path, out))
-		return 0;
-	int rc = filter_build(policy, spec, -1, out, err);
-	if (rc == 0)
-		cache_store(cache_dir, path, out);
-	return rc;
 }

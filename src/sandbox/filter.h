@@ -43,16 +43,6 @@ int filter_build(const cibox_policy *policy, const struct filter_spec *spec, int
 void filter_program_free(struct filter_program *program);
 
 /*
- * filter_build through a cache folder (NULL: no cache). A compiled program is
- * kept under a hash of everything that shapes it (the policy, the spec, the
- * restriction table, libseccomp's version and the architecture), so the next
- * run with the same inputs skips libseccomp's compiler, the largest part of
- * starting a sandbox. A cache that cannot be read or written is no error.
- */
-int filter_build_cached(const cibox_policy *policy, const struct filter_spec *spec,
-			const char *cache_dir, struct filter_program *out, cibox_error *err);
-
-/*
  * For a program built with notify_exec: the execve that starts the command is
  * the one whose argument vector is at `argv` (in the child, a copy of the
  * supervisor's memory, the same address). That call goes to the supervisor

@@ -511,8 +511,7 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 		.supervised = policy_set_supervised(options->policies),
 	};
 	struct filter_program prog;
-	rc = filter_build_cached(policy_set_common(options->policies), &spec, options->filter_cache,
-				 &prog, err);
+	rc = filter_build(policy_set_common(options->policies), &spec, -1, &prog, err);
 	if (rc < 0)
 		return rc;
 

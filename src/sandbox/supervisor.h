@@ -29,7 +29,6 @@ struct supervisor_options {
 	const policy_set *policies; /* per thread name, or one for all */
 	enum cibox_mode mode;
 	int report_fd; /* where reports are written, one line each */
-	const char *filter_cache; /* a folder for compiled filters, or NULL */
 	/*
 	 * Optional: creates the child in place of fork (a jail's init); returns
 	 * as fork does, or <0 with err set.

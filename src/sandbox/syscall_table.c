@@ -331,6 +331,7 @@ const struct sctab_restriction *sctab_restriction_find(const char *syscall)
 #define COUNT(table) (sizeof table / sizeof table[0])
 static int argument_nr[COUNT(arguments)];
 static int restriction_nr[COUNT(restrictions)];
+static int quiet_nr[COUNT(quiet)];
 static pthread_once_t numbers_once = PTHREAD_ONCE_INIT;
 
 static void numbers_load(void)
@@ -339,6 +340,8 @@ static void numbers_load(void)
 		argument_nr[i] = sctab_resolve(arguments[i].syscall);
 	for (size_t i = 0; i < COUNT(restrictions); i++)
 		restriction_nr[i] = sctab_resolve(restrictions[i].syscall);
+	for (size_t i = 0; i < COUNT(quiet); i++)
+		quiet_nr[i] = sctab_resolve(quiet[i].syscall);
 }
 
 /* The index of nr among the table's numbers, or -1. */
@@ -361,6 +364,12 @@ const struct sctab_restriction *sctab_restriction_of(int nr)
 {
 	long i = index_of(restriction_nr, COUNT(restrictions), nr);
 	return i < 0 ? NULL : &restrictions[i];
+}
+
+const struct sctab_quiet *sctab_quiet_of(int nr)
+{
+	long i = index_of(quiet_nr, COUNT(quiet), nr);
+	return i < 0 ? NULL : &quiet[i];
 }
 
 static uint64_t fnv1a(uint64_t h, const void *data, size_t len)

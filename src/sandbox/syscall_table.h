@@ -53,6 +53,7 @@ struct sctab_quiet {
 };
 
 const struct sctab_quiet *sctab_quiet_find(const char *syscall);
+const struct sctab_quiet *sctab_quiet_of(int nr); /* by native number */
 
 /* A constant's name, for argument values in policies. */
 struct sctab_symbol {

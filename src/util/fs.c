@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "util/beneath.h"
 
 int fs_make_folders(const char *path, mode_t mode)
 {
@@ -24,17 +27,25 @@ int fs_make_folders(const char *path, mode_t mode)
 	return mkdir(copy, mode) < 0 && errno != EEXIST ? -errno : 0;
 }
 
-int fs_write_atomically(const char *path, const void *data, size_t len, mode_t mode,
-			enum fs_durability durability)
+int fs_write_atomically_at(int dirfd, const char *name, const void *data, size_t len,
+			   mode_t mode, enum fs_durability durability)
 {
-	char tmp[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	if (snprintf(tmp, sizeof tmp, "%.*s.%s.XXXXXX", slash ? (int)(slash - path + 1) : 0, path,
-		     slash ? slash + 1 : path) >= (int)sizeof tmp)
-		return -ENAMETOOLONG;
-	int fd = mkostemp(tmp, O_CLOEXEC);
+	char tmp[NAME_MAX + 1];
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	int fd = -1;
+	/* A fresh name each try, created where nothing was: O_EXCL follows no
+	 * link planted at it. */
+	for (unsigned n = 0; fd < 0 && n < 100; n++) {
+		if (snprintf(tmp, sizeof tmp, ".%.200s.%ld.%lx", name, (long)getpid(),
+			     (unsigned long)t.tv_nsec + n) >= (int)sizeof tmp)
+			return -ENAMETOOLONG;
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST)
+			return -errno;
+	}
 	if (fd < 0)
-		return -errno;
+		return -EEXIST;
 	const char *p = data;
 	size_t off = 0;
 	int rc = 0;
@@ -49,38 +60,48 @@ int fs_write_atomically(const char *path, const void *data, size_t len, mode_t m
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
-	if (rc == 0 && rename(tmp, path) < 0)
+	/* rename replaces a link at `name`; it never writes where one leads. */
+	if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
 		rc = -errno;
 	if (rc < 0)
-		unlink(tmp);
+		unlinkat(dirfd, tmp, 0);
 	return rc;
 }
 
-static int open_up(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+int fs_write_atomically(const char *path, const void *data, size_t len, mode_t mode,
+			enum fs_durability durability)
 {
-	(void)ftw;
-	if ((flag == FTW_D || flag == FTW_DNR) && (st->st_mode & S_IRWXU) != S_IRWXU)
-		chmod(path, (st->st_mode & 07777) | S_IRWXU);
-	return 0;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
+	char dir[PATH_MAX];
+	if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
+		return -ENAMETOOLONG;
+	char *slash = strrchr(dir, '/');
+	const char *name = slash ? slash + 1 : dir;
+	if (slash)
+		*slash = '\0';
+	int dirfd = open(!slash ? "." : slash == dir ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return -errno;
+	int rc = fs_write_atomically_at(dirfd, name, data, len, mode, durability);
+	close(dirfd);
+	return rc;
 }
 
 int fs_remove_tree(const char *path)
 {
-	struct stat st;
-	if (lstat(path, &st) < 0)
+	char parent[PATH_MAX];
+	if (snprintf(parent, sizeof parent, "%s", path) >= (int)sizeof parent)
+		return -ENAMETOOLONG;
+	char *slash = strrchr(parent, '/');
+	const char *name = slash ? slash + 1 : parent;
+	if (slash)
+		*slash = '\0';
+	int dirfd = open(!slash ? "." : slash == parent ? "/" : parent,
+			 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	if (S_ISDIR(st.st_mode)) {
-		chmod(path, (st.st_mode & 07777) | S_IRWXU); /* nftw must enter it to open the rest */
-		nftw(path, open_up, 32, FTW_PHYS);
-	}
-	return nftw(path, remove_entry, 32, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT ? -errno : 0;
+	int rc = beneath_remove(dirfd, name);
+	close(dirfd);
+	return rc;
 }
 
 /* nftw has no context argument. */

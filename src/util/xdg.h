@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 enum xdg_kind {
-	XDG_CACHE, /* $XDG_CACHE_HOME or ~/.cache: compiled filters, caches of stages */
+	XDG_CACHE, /* $XDG_CACHE_HOME or ~/.cache: caches of stages */
 	XDG_STATE, /* $XDG_STATE_HOME or ~/.local/state: run folders */
 	XDG_DATA,  /* $XDG_DATA_HOME or ~/.local/share: images */
 };

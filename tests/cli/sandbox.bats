@@ -121,6 +121,30 @@ print(out[0]["n"][2], threading.active_count())'
 	refute_line_matching "^made$"
 }
 
+@test "what a sandboxed command writes cannot weaken a later sandbox of the same policy" {
+	export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache
+	local policy=@default,@file-read,@file-write,@process
+	run "$CIBOX" sandbox --allow "$policy" -- true
+	assert_status 0
+	# The attack, by a command the policy lets write files: every program
+	# kept under the user's cache becomes its first 12 instructions (the
+	# prefix cibox checks) followed by RET_ALLOW.
+	run "$CIBOX" sandbox --allow "$policy" -- sh -c '
+		for f in "$XDG_CACHE_HOME"/cibox/*/*; do
+			[ -f "$f" ] || continue
+			head -c 96 "$f" >"$f.new"
+			printf "\006\000\000\000\000\000\377\177" >>"$f.new"
+			mv "$f.new" "$f"
+		done'
+	assert_status 0
+	# pipe2 is @ipc's: still refused.
+	run "$CIBOX" sandbox --allow "$policy" -- sh -c 'echo a | cat'
+	assert_status 159
+	assert_line_matching "$(report_line ERROR pipe2 293 sh)"
+	# Nothing is kept for a command to rewrite.
+	[ ! -e "$XDG_CACHE_HOME/cibox" ]
+}
+
 # --- exit statuses ---
 
 @test "the command's exit status passes through" {

@@ -371,77 +371,6 @@ static void number_only_verdicts_never_read_arguments(void **state)
 	}
 }
 
-static int count_files(const char *dir)
-{
-	char cmd[512];
-	snprintf(cmd, sizeof cmd, "ls -A '%s' | wc -l", dir);
-	FILE *p = popen(cmd, "r");
-	int n = -1;
-	if (p && fscanf(p, "%d", &n) != 1)
-		n = -1;
-	if (p)
-		pclose(p);
-	return n;
-}
-
-static void compiled_programs_are_cached_by_their_inputs(void **state)
-{
-	(void)state;
-	char dir[] = "/tmp/cibox-filter-cache-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	char cache[sizeof dir + 16];
-	snprintf(cache, sizeof cache, "%s/a/b", dir);
-	cibox_policy *p = cibox_policy_new();
-	cibox_error err;
-	assert_int_equal(cibox_policy_add_list(p, "@default", &err), 0);
-	struct filter_spec spec = { SCMP_ACT_TRAP, false, false, NULL };
-	struct filter_program fresh, cached, direct;
-	assert_int_equal(filter_build_cached(p, &spec, cache, &fresh, &err), 0);
-	assert_int_equal(count_files(cache), 1);
-	assert_int_equal(filter_build_cached(p, &spec, cache, &cached, &err), 0);
-	assert_int_equal(filter_build(p, &spec, -1, &direct, &err), 0);
-	assert_int_equal(cached.len, direct.len);
-	assert_memory_equal(cached.insns, direct.insns, direct.len * sizeof *direct.insns);
-
-	/* Another policy or another action is another program. */
-	struct filter_program other;
-	spec.violation = SCMP_ACT_KILL_PROCESS;
-	assert_int_equal(filter_build_cached(p, &spec, cache, &other, &err), 0);
-	filter_program_free(&other);
-	assert_int_equal(cibox_policy_add(p, "@network", &err), 0);
-	assert_int_equal(filter_build_cached(p, &spec, cache, &other, &err), 0);
-	filter_program_free(&other);
-	assert_int_equal(count_files(cache), 3);
-	/* So is another argument value. */
-	assert_int_equal(cibox_policy_add(p, "ioctl(TIOCSTI)", &err), 0);
-	assert_int_equal(filter_build_cached(p, &spec, cache, &other, &err), 0);
-	filter_program_free(&other);
-	assert_int_equal(count_files(cache), 4);
-	cibox_policy *q = policy_clone(p);
-	assert_int_equal(cibox_policy_add(q, "-ioctl", &err), 0);
-	assert_int_equal(cibox_policy_add(q, "@default", &err), 0);
-	assert_int_equal(cibox_policy_add(q, "ioctl(TIOCLINUX)", &err), 0);
-	assert_int_equal(filter_build_cached(q, &spec, cache, &other, &err), 0);
-	filter_program_free(&other);
-	assert_int_equal(count_files(cache), 5);
-	cibox_policy_free(q);
-
-	/* A damaged entry is rebuilt, not trusted. */
-	char cmd[256];
-	snprintf(cmd, sizeof cmd, "for f in '%s'/*.bpf; do printf abc >\"$f\"; done", cache);
-	assert_int_equal(system(cmd), 0);
-	assert_int_equal(filter_build_cached(p, &spec, cache, &other, &err), 0);
-	assert_true(other.len > 100);
-	filter_program_free(&other);
-
-	filter_program_free(&fresh);
-	filter_program_free(&cached);
-	filter_program_free(&direct);
-	cibox_policy_free(p);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,7 +388,6 @@ int main(void)
 		cmocka_unit_test(the_sigsys_handler_cannot_be_replaced),
 		cmocka_unit_test(the_supervisor_sees_the_start_and_the_execve_calls_the_policy_refuses),
 		cmocka_unit_test(number_only_verdicts_never_read_arguments),
-		cmocka_unit_test(compiled_programs_are_cached_by_their_inputs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
