@@ -71,6 +71,27 @@ static int add_forms(scmp_filter_ctx ctx, const cibox_policy *policy, int nr, co
 	return rc;
 }
 
+/* A signal call the policy allows goes to the supervisor: every call, or
+ * (fcntl) the forms beyond its safe form, which stays in the kernel. Where
+ * the violation action is the supervisor's, calls that match no rule reach
+ * it anyway, and libseccomp refuses a rule that repeats that action. */
+static int add_signal_rules(scmp_filter_ctx ctx, const cibox_policy *policy, int nr,
+			    const char *name, enum policy_form form,
+			    const struct sctab_restriction *forms, uint32_t violation)
+{
+	int rc = 0;
+	if (forms->count)
+		rc = add_forms(ctx, policy, nr, name, true);
+	if (violation == SCMP_ACT_NOTIFY || (forms->count && form != POLICY_ANY))
+		return rc;
+	if (!forms->count)
+		return seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY, nr, 0);
+	for (unsigned i = 0; i < forms->count && rc == 0; i++)
+		rc = seccomp_rule_add_exact_array(ctx, SCMP_ACT_NOTIFY, nr, forms->alt[i].count,
+						  forms->alt[i].cond);
+	return rc;
+}
+
 static int add_rules(scmp_filter_ctx ctx, const cibox_policy *policy,
 		     const struct filter_spec *spec, cibox_error *err)
 {
@@ -80,6 +101,8 @@ static int add_rules(scmp_filter_ctx ctx, const cibox_policy *policy,
 		if (!name)
 			continue;
 		enum policy_form form = policy_form(policy, nr);
+		const struct sctab_restriction *signal =
+			spec->judge_signals && form != POLICY_REFUSED ? sctab_signal_call_of(nr) : NULL;
 		int rc = 0;
 		if (strcmp(name, "clone3") == 0) {
 			/* Its flags sit in memory the filter cannot read; the C library
@@ -95,6 +118,8 @@ static int add_rules(scmp_filter_ctx ctx, const cibox_policy *policy,
 		} else if (spec->supervised && cibox_policy_allows(spec->supervised, nr)) {
 			if (spec->violation != SCMP_ACT_NOTIFY)
 				rc = seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY, nr, 0);
+		} else if (signal) {
+			rc = add_signal_rules(ctx, policy, nr, name, form, signal, spec->violation);
 		} else if (form == POLICY_ANY &&
 			   !(spec->guard_sigsys && strcmp(name, "rt_sigaction") == 0)) {
 			rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 0);
@@ -229,8 +254,8 @@ static uint64_t program_key(const cibox_policy *policy, const struct filter_spec
 	const struct scmp_version *v = seccomp_version();
 	/* libseccomp's version also stands for its syscall table, and so for the
 	 * ENOSYS range of the prefix. */
-	uint64_t facts[] = { 3 /* layout of this key and program */, spec->violation, spec->notify_exec,
-			     spec->guard_sigsys, v->major, v->minor, v->micro,
+	uint64_t facts[] = { 4 /* layout of this key and program */, spec->violation, spec->notify_exec,
+			     spec->guard_sigsys, spec->judge_signals, v->major, v->minor, v->micro,
 			     seccomp_arch_native(), sctab_digest() };
 	const unsigned char *p = (const unsigned char *)facts;
 	for (size_t i = 0; i < sizeof facts; i++)
