@@ -216,23 +216,23 @@ static int handle_notification(struct supervisor *s)
 		policy = policy_set_for(s->opt->policies, name);
 	}
 	const uint64_t *args = (const uint64_t *)s->req->data.args;
+	bool allowed = policy_allows_call(policy, nr, args);
 	/* A signal toward a process outside the command's tree is refused as a
-	 * call the policy refuses would be, and never runs: no policy can
-	 * allow it. */
-	bool outside = false;
-	if (policy_allows_call(policy, nr, args)) {
-		int error = 0;
-		enum scope_verdict v = s->opt->confine_signals && sctab_signal_call_of(nr)
-					       ? signal_scope_judge(&s->scope, nr, args, tid, &error)
-					       : SCOPE_CONTINUE;
-		if (v == SCOPE_CONTINUE)
-			respond_continue(s);
-		else if (v == SCOPE_ANSWERED)
+	 * call the policy refuses would be, and never runs, not even in log
+	 * mode, where refused calls run: no policy can allow it. */
+	enum scope_verdict scope = SCOPE_CONTINUE;
+	int error = 0;
+	if (s->opt->confine_signals && sctab_signal_call_of(nr) &&
+	    (allowed || (s->opt->mode == CIBOX_MODE_LOG && !s->opt->observe)))
+		scope = signal_scope_judge(&s->scope, nr, args, tid, &error);
+	if (allowed && scope != SCOPE_OUTSIDE) {
+		if (scope == SCOPE_ANSWERED)
 			respond_error(s, error);
-		if (v != SCOPE_OUTSIDE)
-			return 0;
-		outside = true;
+		else
+			respond_continue(s);
+		return 0;
 	}
+	bool outside = scope == SCOPE_OUTSIDE;
 	int quiet = outside ? 0 : policy_quiet_error(nr, args);
 	if (quiet) {
 		respond_error(s, quiet);
@@ -240,15 +240,17 @@ static int handle_notification(struct supervisor *s)
 	}
 	switch (s->opt->mode) {
 	case CIBOX_MODE_LOG:
-		if (s->opt->observe && !outside) {
+		if (s->opt->observe) {
 			observe(s, nr, tid);
 			respond_continue(s);
 			return 0;
 		}
-		if (seen_insert(&s->seen, (uint64_t)tid << 16 | (uint64_t)nr))
+		/* Numbers stay below 1 << 15: the bit above tells a refused
+		 * signal apart from the same syscall let run. */
+		if (seen_insert(&s->seen, (uint64_t)tid << 16 | (uint64_t)outside << 15 | (uint64_t)nr))
 			report(s, outside ? REPORT_REFUSED : REPORT_WARNING, nr, tid);
-		if (outside)
-			respond_error(s, EPERM);
+		if (outside || scope == SCOPE_ANSWERED)
+			respond_error(s, outside ? EPERM : error);
 		else
 			respond_continue(s);
 		return 0;
@@ -258,8 +260,9 @@ static int handle_notification(struct supervisor *s)
 		proctree_kill_descendants(getpid());
 		return 0;
 	case CIBOX_MODE_ABORT:
-		/* Only execve and calls some other thread may make reach here; end
-		 * the process as the kernel would. */
+		/* Only execve, calls some other thread may make and signals
+		 * judged by their target reach here; end the process as the
+		 * kernel would. */
 		s->result->violation = true;
 		kill(proctree_thread_group(tid), SIGKILL);
 		return 0;
