@@ -104,13 +104,24 @@ static int own(void)
 {
 	int signalled = 0;
 	for (size_t i = 0; i < sizeof ways / sizeof ways[0]; i++) {
+		/* The child says when it is in its own group and waiting, so
+		 * that the signal finds it there, not still starting. */
+		int ready[2];
+		char c;
+		if (pipe(ready) < 0)
+			return 1;
 		pid_t child = fork();
 		if (child == 0) {
 			setpgid(0, 0); /* a group of its own, for owner-group */
+			if (write(ready[1], "r", 1) != 1)
+				_exit(1);
 			for (;;)
 				pause();
 		}
-		setpgid(child, child);
+		close(ready[1]);
+		if (read(ready[0], &c, 1) != 1)
+			return 1;
+		close(ready[0]);
 		int status;
 		long r = send_by(ways[i], child, SIGTERM);
 		if (waitpid(child, &status, 0) == child && WIFSIGNALED(status) &&
