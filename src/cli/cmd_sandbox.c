@@ -177,6 +177,7 @@ static int run(struct sandbox_args *a)
 		cli_error("sandbox: %s", err.message);
 		return CLI_USAGE;
 	}
+	options.confine_signals = !a->isolate;
 	if (a->isolate) {
 		char cwd[PATH_MAX];
 		const char *home = getenv("HOME");

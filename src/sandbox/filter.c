@@ -65,6 +65,27 @@ static int add_forms(scmp_filter_ctx ctx, const cibox_policy *policy, int nr, bo
 	return rc;
 }
 
+/* A signal call the policy allows goes to the supervisor: every call, or
+ * (fcntl) the forms beyond its safe form, which stays in the kernel. Where
+ * the violation action is the supervisor's, calls that match no rule reach
+ * it anyway, and libseccomp refuses a rule that repeats that action. */
+static int add_signal_rules(scmp_filter_ctx ctx, const cibox_policy *policy, int nr,
+			    enum policy_form form,
+			    const struct sctab_restriction *forms, uint32_t violation)
+{
+	int rc = 0;
+	if (forms->count)
+		rc = add_forms(ctx, policy, nr, true);
+	if (violation == SCMP_ACT_NOTIFY || (forms->count && form != POLICY_ANY))
+		return rc;
+	if (!forms->count)
+		return seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY, nr, 0);
+	for (unsigned i = 0; i < forms->count && rc == 0; i++)
+		rc = seccomp_rule_add_exact_array(ctx, SCMP_ACT_NOTIFY, nr, forms->alt[i].count,
+						  forms->alt[i].cond);
+	return rc;
+}
+
 /* Rules go by number: naming every number would ask libseccomp for each,
  * a scan of its whole table every time, a third of a sandbox's start. A
  * policy holds only numbers libseccomp named. */
@@ -81,6 +102,8 @@ static int add_rules(scmp_filter_ctx ctx, const cibox_policy *policy,
 		if (nr != clone3 && !exec && !supervised && form == POLICY_REFUSED &&
 		    !policy_values(policy, nr, &count) && !sctab_quiet_of(nr))
 			continue;
+		const struct sctab_restriction *signal =
+			spec->judge_signals && form != POLICY_REFUSED ? sctab_signal_call_of(nr) : NULL;
 		int rc = 0;
 		if (nr == clone3) {
 			/* Its flags sit in memory the filter cannot read; the C library
@@ -95,6 +118,8 @@ static int add_rules(scmp_filter_ctx ctx, const cibox_policy *policy,
 		} else if (supervised) {
 			if (spec->violation != SCMP_ACT_NOTIFY)
 				rc = seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY, nr, 0);
+		} else if (signal) {
+			rc = add_signal_rules(ctx, policy, nr, form, signal, spec->violation);
 		} else if (form == POLICY_ANY && !(spec->guard_sigsys && nr == sigaction)) {
 			rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 0);
 		} else {

@@ -26,6 +26,9 @@ struct filter_spec {
 	/* Syscalls whose every call goes to the supervisor, whatever the policy
 	 * says (what only some threads may do), or NULL. */
 	const cibox_policy *supervised;
+	/* Calls that signal another process (sctab_signal_call_of), where the
+	 * policy allows them, go to the supervisor, which judges their target. */
+	bool judge_signals;
 };
 
 struct filter_program {

@@ -42,7 +42,8 @@ size_t report_format(char *buf, size_t size, enum report_level level, const char
 	put_number(&o, nr);
 	put(&o, ") is not allowed by the syscall sandbox in thread \"");
 	put(&o, thread && *thread ? thread : "unknown");
-	put(&o, level == REPORT_ERROR ? "\". Please report."
-				      : "\". It was allowed to run (mode log).");
+	put(&o, level == REPORT_ERROR	  ? "\". Please report."
+		: level == REPORT_WARNING ? "\". It was allowed to run (mode log)."
+					  : "\". It was refused: it reaches outside the command's processes (mode log).");
 	return o.len;
 }

@@ -11,6 +11,7 @@
 enum report_level {
 	REPORT_ERROR,   /* the program is being terminated */
 	REPORT_WARNING, /* mode log: the call was allowed to run */
+	REPORT_REFUSED, /* mode log: the call reached outside the command's processes */
 };
 
 /*

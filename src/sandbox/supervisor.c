@@ -28,6 +28,7 @@
 #include "sandbox/policy.h"
 #include "sandbox/policy_set.h"
 #include "sandbox/report.h"
+#include "sandbox/signal_scope.h"
 #include "sandbox/syscall_table.h"
 #include "util/error.h"
 #include "util/proctree.h"
@@ -117,7 +118,12 @@ struct supervisor {
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	int execve_nr, execveat_nr;
+	struct signal_scope scope;
 };
+
+/* What cibox passes on to the command (see pass_on); it blocks them and
+ * reads them from a signalfd. */
+static const int forwarded[] = { SIGCHLD, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
 
 static void thread_name(pid_t tid, char *name, size_t size)
 {
@@ -137,23 +143,6 @@ static void thread_name(pid_t tid, char *name, size_t size)
 	name[strcspn(name, "\n")] = '\0';
 }
 
-static pid_t thread_group(pid_t tid)
-{
-	char path[64], line[128];
-	snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
-	FILE *f = fopen(path, "re");
-	pid_t tgid = tid;
-	int value;
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "Tgid: %d", &value) == 1) {
-			tgid = value;
-			break;
-		}
-	if (f)
-		fclose(f);
-	return tgid;
-}
-
 static void respond_continue(struct supervisor *s)
 {
 	memset(s->resp, 0, sizeof *s->resp);
@@ -168,6 +157,12 @@ static void respond_error(struct supervisor *s, int error)
 	s->resp->id = s->req->id;
 	s->resp->error = -error;
 	seccomp_notify_respond(s->listener, s->resp);
+}
+
+static bool notification_pending(void *context)
+{
+	struct supervisor *s = context;
+	return seccomp_notify_id_valid(s->listener, s->req->id) == 0;
 }
 
 static void report(struct supervisor *s, enum report_level level, int nr, pid_t tid)
@@ -221,11 +216,24 @@ static int handle_notification(struct supervisor *s)
 		policy = policy_set_for(s->opt->policies, name);
 	}
 	const uint64_t *args = (const uint64_t *)s->req->data.args;
-	if (policy_allows_call(policy, nr, args)) {
-		respond_continue(s);
+	bool allowed = policy_allows_call(policy, nr, args);
+	/* A signal toward a process outside the command's tree is refused as a
+	 * call the policy refuses would be, and never runs, not even in log
+	 * mode, where refused calls run: no policy can allow it. */
+	enum scope_verdict scope = SCOPE_CONTINUE;
+	int error = 0;
+	if (s->opt->confine_signals && sctab_signal_call_of(nr) &&
+	    (allowed || (s->opt->mode == CIBOX_MODE_LOG && !s->opt->observe)))
+		scope = signal_scope_judge(&s->scope, nr, args, tid, &error);
+	if (allowed && scope != SCOPE_OUTSIDE) {
+		if (scope == SCOPE_ANSWERED)
+			respond_error(s, error);
+		else
+			respond_continue(s);
 		return 0;
 	}
-	int quiet = policy_quiet_error(nr, args);
+	bool outside = scope == SCOPE_OUTSIDE;
+	int quiet = outside ? 0 : policy_quiet_error(nr, args);
 	if (quiet) {
 		respond_error(s, quiet);
 		return 0;
@@ -237,9 +245,14 @@ static int handle_notification(struct supervisor *s)
 			respond_continue(s);
 			return 0;
 		}
-		if (seen_insert(&s->seen, (uint64_t)tid << 16 | (uint64_t)nr))
-			report(s, REPORT_WARNING, nr, tid);
-		respond_continue(s);
+		/* Numbers stay below 1 << 15: the bit above tells a refused
+		 * signal apart from the same syscall let run. */
+		if (seen_insert(&s->seen, (uint64_t)tid << 16 | (uint64_t)outside << 15 | (uint64_t)nr))
+			report(s, outside ? REPORT_REFUSED : REPORT_WARNING, nr, tid);
+		if (outside || scope == SCOPE_ANSWERED)
+			respond_error(s, outside ? EPERM : error);
+		else
+			respond_continue(s);
 		return 0;
 	case CIBOX_MODE_LOG_AND_ABORT:
 		report(s, REPORT_ERROR, nr, tid);
@@ -247,10 +260,11 @@ static int handle_notification(struct supervisor *s)
 		proctree_kill_descendants(getpid());
 		return 0;
 	case CIBOX_MODE_ABORT:
-		/* Only execve and calls some other thread may make reach here; end
-		 * the process as the kernel would. */
+		/* Only execve, calls some other thread may make and signals
+		 * judged by their target reach here; end the process as the
+		 * kernel would. */
 		s->result->violation = true;
-		kill(thread_group(tid), SIGKILL);
+		kill(proctree_thread_group(tid), SIGKILL);
 		return 0;
 	}
 	return 0;
@@ -509,6 +523,7 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 		.violation = options->mode == CIBOX_MODE_ABORT ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_NOTIFY,
 		.notify_exec = true,
 		.supervised = policy_set_supervised(options->policies),
+		.judge_signals = options->confine_signals,
 	};
 	struct filter_program prog;
 	rc = filter_build(policy_set_common(options->policies), &spec, -1, &prog, err);
@@ -522,14 +537,16 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 	}
 	struct supervisor s = { .opt = options, .listener = -1, .result = result,
 				.execve_nr = sctab_resolve("execve"),
-				.execveat_nr = sctab_resolve("execveat") };
+				.execveat_nr = sctab_resolve("execveat"),
+				.scope = { .root = getpid(), .pending = notification_pending } };
+	s.scope.context = &s;
 	*result = (struct supervisor_result){ 0 };
 	int sigfd = -1, sock[2] = { -1, -1 }, status_pipe[2] = { -1, -1 };
 	sigset_t mask, old_mask;
 	sigemptyset(&mask);
-	int forwarded[] = { SIGCHLD, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
 	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
 		sigaddset(&mask, forwarded[i]);
+	s.scope.root_passes = mask;
 	sigprocmask(SIG_BLOCK, &mask, &old_mask);
 
 	/* Not dumpable: a process of the same user (the command) may not open

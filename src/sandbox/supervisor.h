@@ -44,6 +44,12 @@ struct supervisor_options {
 	int (*prepare)(void *context, int status_fd, cibox_error *err);
 	void *prepare_context; /* for spawn and prepare */
 	/*
+	 * The command may signal only its own processes (see signal_scope.h):
+	 * for a command that shares cibox's pid namespace. A jail's own pid
+	 * namespace already keeps everything else out of reach.
+	 */
+	bool confine_signals;
+	/*
 	 * Optional, mode log only: instead of a report once per thread, every
 	 * refused call is passed here (and then allowed to run), with the name
 	 * of the calling thread and of its program.

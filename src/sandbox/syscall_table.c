@@ -26,6 +26,8 @@
 #define ARG(n, cmp, a, b) { .arg = (n), .op = (cmp), .datum_a = (a), .datum_b = (b) }
 #define ONE(n, cmp, a, b) { .count = 1, .cond = { ARG(n, cmp, a, b) } }
 #define IS(n, v) ONE(n, SCMP_CMP_EQ, (v), 0)
+/* The low 32 bits of argument n, where mask is set, are v's. */
+#define LOW32(n, mask, v) ONE(n, SCMP_CMP_MASKED_EQ, (uint32_t)(mask), (v))
 /* Bit b of argument n differs from that bit of v. */
 #define NOT_BIT_OF(n, v, b) ONE(n, SCMP_CMP_MASKED_EQ, 1u << (b), ((v) & (1u << (b))) ^ (1u << (b)))
 
@@ -35,18 +37,43 @@
 /* O_TMPFILE without O_DIRECTORY: the bit that makes an anonymous file. */
 #define OPEN_WRITE_FLAGS (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | (O_TMPFILE & ~O_DIRECTORY))
 
+/* The numbers fcntl's safe form is written around (asm-generic's; a few
+ * architectures number them otherwise and would need their own ranges). */
+_Static_assert(F_SETFL == 4 && F_SETOWN == 8 && F_SETSIG == 10 && F_SETOWN_EX == 15 &&
+		       F_GETOWN == 9 && F_GETSIG == 11 && F_GETOWN_EX == 16 && F_DUPFD_CLOEXEC == 1030,
+	       "fcntl's commands are numbered as fcntl's safe form expects");
+
 static const struct sctab_restriction restrictions[] = {
 	{ "clone", "no namespace flags", 1,
 	  { ONE(0, SCMP_CMP_MASKED_EQ, NAMESPACE_FLAGS, 0) } },
 	{ "socket", "families unix, inet, inet6, netlink", 4,
 	  { IS(0, AF_UNIX), IS(0, AF_INET), IS(0, AF_INET6), IS(0, AF_NETLINK) } },
 	{ "socketpair", "family unix", 1, { IS(0, AF_UNIX) } },
-	/* Terminal queries and fd flags; never TIOCSTI, which types into the tty. */
-	{ "ioctl", "terminal attributes and size, job control, FIONREAD, FIONBIO, FIOCLEX", 14,
+	/* Terminal queries and fd flags; never TIOCSTI, which types into the tty,
+	 * nor FIOASYNC, which signals a descriptor's owner on I/O (see fcntl). */
+	{ "ioctl", "terminal attributes and size, job control, FIONREAD, FIONBIO, FIOCLEX", 13,
 	  { IS(1, TCGETS), IS(1, TCSETS), IS(1, TCSETSW), IS(1, TCSETSF),
 	    IS(1, TIOCGWINSZ), IS(1, TIOCSWINSZ), IS(1, TIOCGPGRP), IS(1, TIOCSPGRP),
 	    IS(1, TIOCOUTQ), IS(1, FIONREAD), IS(1, FIONBIO), IS(1, FIOCLEX),
-	    IS(1, FIONCLEX), IS(1, FIOASYNC) } },
+	    IS(1, FIONCLEX) } },
+	/* Every command but those that arrange signals: an owner (F_SETOWN,
+	 * F_SETOWN_EX), its signal (F_SETSIG) and O_ASYNC, with which the kernel
+	 * signals the owner, any process of the user, on I/O. An owner set
+	 * outside on a descriptor the command inherits stays out of its reach
+	 * too: without O_ASYNC nothing is sent. A filter cannot say "not 8",
+	 * only "these bits are so", so the commands are the ranges around the
+	 * refused ones, of the low 32 bits the kernel reads: 0-3 (dup, fd
+	 * flags, F_GETFL), 5-7 (locks), 9, 11 (F_GETOWN, F_GETSIG), 12-14 (the
+	 * 32-bit lock numbers), 16-31 (F_GETOWN_EX, F_GETOWNER_UIDS), 32-63 (open
+	 * file description locks) and 1024-2047 (Linux's own: leases, notify,
+	 * F_DUPFD_CLOEXEC, pipe sizes, seals, hints). Nothing else exists. */
+	{ "fcntl", "no owner, no signal, no O_ASYNC", 11,
+	  { LOW32(1, ~3u, 0),
+	    { .count = 2, .cond = { ARG(1, SCMP_CMP_MASKED_EQ, UINT32_MAX, F_SETFL),
+				    ARG(2, SCMP_CMP_MASKED_EQ, O_ASYNC, 0) } },
+	    LOW32(1, UINT32_MAX, 5), LOW32(1, ~1u, 6), LOW32(1, UINT32_MAX, 9),
+	    LOW32(1, UINT32_MAX, 11), LOW32(1, ~1u, 12), LOW32(1, UINT32_MAX, 14),
+	    LOW32(1, ~15u, 16), LOW32(1, ~31u, 32), LOW32(1, ~1023u, 1024) } },
 	{ "prctl", "thread name, dumpable, death signal, no_new_privs and read-only queries", 15,
 	  { IS(0, PR_SET_NAME), IS(0, PR_GET_NAME), IS(0, PR_GET_DUMPABLE),
 	    IS(0, PR_SET_DUMPABLE), IS(0, PR_SET_PDEATHSIG), IS(0, PR_GET_PDEATHSIG),
@@ -78,6 +105,26 @@ static const struct sctab_restriction restrictions[] = {
 	  { { .count = 2, .cond = { ARG(0, SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER, 0),
 				    ARG(1, SCMP_CMP_EQ, 0, 0) } },
 	    IS(0, SECCOMP_GET_ACTION_AVAIL), IS(0, SECCOMP_GET_NOTIF_SIZES) } },
+};
+
+/*
+ * What signals another process. The supervisor judges these calls by their
+ * target; the rest of fcntl stays in the kernel, in its safe form above. The
+ * forms listed for fcntl are all that lie beyond it: F_SETSIG and O_ASYNC
+ * only reach an owner, which the supervisor has judged when it was set.
+ */
+static const struct sctab_restriction signal_calls[] = {
+	{ "kill", "to a process or group of the command's own", 0, { { 0 } } },
+	{ "tkill", "to a thread of the command's own", 0, { { 0 } } },
+	{ "tgkill", "to a thread of the command's own", 0, { { 0 } } },
+	{ "rt_sigqueueinfo", "to a process of the command's own", 0, { { 0 } } },
+	{ "rt_tgsigqueueinfo", "to a thread of the command's own", 0, { { 0 } } },
+	{ "pidfd_send_signal", "to a process or group of the command's own", 0, { { 0 } } },
+	{ "fcntl", "an owner of the command's own (F_SETOWN)", 4,
+	  { LOW32(1, UINT32_MAX, F_SETOWN), LOW32(1, UINT32_MAX, F_SETOWN_EX),
+	    LOW32(1, UINT32_MAX, F_SETSIG),
+	    { .count = 2, .cond = { ARG(1, SCMP_CMP_MASKED_EQ, UINT32_MAX, F_SETFL),
+				    ARG(2, SCMP_CMP_MASKED_EQ, O_ASYNC, O_ASYNC) } } } },
 };
 
 #define LIST(...) ((const char *const[]){ __VA_ARGS__, NULL })
@@ -127,7 +174,7 @@ static const struct sctab_group groups[] = {
 	  LIST("rt_sigaction(*)", "rt_sigprocmask", "rt_sigreturn", "rt_sigpending",
 	       "rt_sigsuspend", "rt_sigtimedwait", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
 	       "sigaltstack", "signalfd", "signalfd4", "pause", "kill", "tkill", "tgkill",
-	       "pidfd_send_signal") },
+	       "pidfd_send_signal", "fcntl(*)") },
 	{ "@thread", "start and synchronise threads",
 	  LIST("clone", "futex", "futex_waitv", "set_robust_list", "get_robust_list",
 	       "set_tid_address", "rseq", "gettid", "tgkill", "sched_yield",
@@ -244,7 +291,8 @@ static const struct sctab_symbol ioctl_requests[] = {
 	SYM(TIOCSWINSZ), SYM(TIOCMGET), SYM(TIOCMSET), SYM(FIONREAD), SYM(TIOCLINUX),
 	SYM(TIOCCONS), SYM(FIONBIO), SYM(TIOCNOTTY), SYM(TIOCSETD), SYM(TIOCGETD),
 	SYM(TIOCGSID), SYM(TIOCGPTN), SYM(TIOCSPTLCK), SYM(TIOCGPTPEER), SYM(FIONCLEX),
-	SYM(FIOCLEX), SYM(FIOASYNC), SYM(FIOQSIZE), SYM(FICLONE), SYM(FICLONERANGE),
+	SYM(FIOCLEX), SYM(FIOASYNC), SYM(FIOSETOWN), SYM(FIOGETOWN), SYM(SIOCSPGRP),
+	SYM(SIOCGPGRP), SYM(FIOQSIZE), SYM(FICLONE), SYM(FICLONERANGE),
 	SYM(FIDEDUPERANGE), SYM(FIGETBSZ), SYM(FIBMAP), SYM(FS_IOC_GETFLAGS),
 	SYM(FS_IOC_SETFLAGS), SYM(BLKGETSIZE64), SYM(SIOCGIFCONF),
 	SYM(SIOCGIFFLAGS), SYM(SIOCGIFINDEX), SYM(SIOCGIFHWADDR), SYM(SIOCGIFNAME),
@@ -332,6 +380,7 @@ const struct sctab_restriction *sctab_restriction_find(const char *syscall)
 static int argument_nr[COUNT(arguments)];
 static int restriction_nr[COUNT(restrictions)];
 static int quiet_nr[COUNT(quiet)];
+static int signal_call_nr[COUNT(signal_calls)];
 static pthread_once_t numbers_once = PTHREAD_ONCE_INIT;
 
 static void numbers_load(void)
@@ -342,6 +391,8 @@ static void numbers_load(void)
 		restriction_nr[i] = sctab_resolve(restrictions[i].syscall);
 	for (size_t i = 0; i < COUNT(quiet); i++)
 		quiet_nr[i] = sctab_resolve(quiet[i].syscall);
+	for (size_t i = 0; i < COUNT(signal_calls); i++)
+		signal_call_nr[i] = sctab_resolve(signal_calls[i].syscall);
 }
 
 /* The index of nr among the table's numbers, or -1. */
@@ -372,6 +423,12 @@ const struct sctab_quiet *sctab_quiet_of(int nr)
 	return i < 0 ? NULL : &quiet[i];
 }
 
+const struct sctab_restriction *sctab_signal_call_of(int nr)
+{
+	long i = index_of(signal_call_nr, COUNT(signal_calls), nr);
+	return i < 0 ? NULL : &signal_calls[i];
+}
+
 static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
 {
 	const unsigned char *p = data;
@@ -395,6 +452,13 @@ uint64_t sctab_digest(void)
 	uint64_t h = 0xcbf29ce484222325ULL;
 	for (size_t i = 0; i < sizeof restrictions / sizeof restrictions[0]; i++) {
 		const struct sctab_restriction *r = &restrictions[i];
+		h = fnv1a(h, r->syscall, strlen(r->syscall) + 1);
+		for (unsigned a = 0; a < r->count; a++)
+			h = hash_alternative(h, &r->alt[a]);
+		h = fnv1a(h, "|", 1);
+	}
+	for (size_t i = 0; i < COUNT(signal_calls); i++) {
+		const struct sctab_restriction *r = &signal_calls[i];
 		h = fnv1a(h, r->syscall, strlen(r->syscall) + 1);
 		for (unsigned a = 0; a < r->count; a++)
 			h = hash_alternative(h, &r->alt[a]);

@@ -101,13 +101,23 @@ const struct sctab_group *sctab_group_find(const char *name);
 const struct sctab_restriction *sctab_restriction_find(const char *syscall);
 const struct sctab_restriction *sctab_restriction_of(int nr); /* by native number */
 
+/*
+ * A call that signals another process, or has the kernel do so later (a
+ * descriptor's owner), by native number, or NULL. Without a jail's pid
+ * namespace, cibox's supervisor lets such a call reach only the command's
+ * own processes. `count` 0: every call; otherwise the calls of these forms,
+ * which lie beyond the syscall's restriction. `summary` says where the
+ * supervisor lets it reach.
+ */
+const struct sctab_restriction *sctab_signal_call_of(int nr);
+
 /* The native number of a syscall name, or -1 if this architecture lacks it. */
 int sctab_resolve(const char *name);
 /* The name of a native syscall number (static storage), or NULL. */
 const char *sctab_name(int nr);
 /* The highest native number libseccomp has a name for. */
 int sctab_max_known(void);
-/* A hash of the restriction and quiet tables, which shape every compiled filter. */
+/* A hash of the restriction, signal and quiet tables, which shape every compiled filter. */
 uint64_t sctab_digest(void);
 
 #endif

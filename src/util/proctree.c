@@ -14,8 +14,8 @@ struct proc {
 	bool zombie;
 };
 
-/* /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces and ')'. */
-static bool read_stat(pid_t pid, struct proc *out)
+/* /proc/PID/stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces and ')'. */
+static bool read_stat_group(pid_t pid, struct proc *out, pid_t *pgrp)
 {
 	char path[64], buf[512];
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
@@ -27,13 +27,57 @@ static bool read_stat(pid_t pid, struct proc *out)
 	buf[n] = '\0';
 	char *close_paren = strrchr(buf, ')');
 	char state;
-	int ppid;
-	if (!close_paren || sscanf(close_paren + 1, " %c %d", &state, &ppid) != 2)
+	int ppid, group;
+	if (!close_paren || sscanf(close_paren + 1, " %c %d %d", &state, &ppid, &group) != 3)
 		return false;
 	out->pid = pid;
 	out->ppid = ppid;
 	out->zombie = state == 'Z' || state == 'X';
+	if (pgrp)
+		*pgrp = group;
 	return true;
+}
+
+static bool read_stat(pid_t pid, struct proc *out)
+{
+	return read_stat_group(pid, out, NULL);
+}
+
+int proctree_descends(pid_t ancestor, pid_t pid)
+{
+	struct proc p;
+	if (!read_stat(pid, &p))
+		return -1;
+	/* The depth is bounded by the number of pids, in case the chain
+	 * changes under the walk into a loop. */
+	for (int depth = 0; depth < 1 << 22; depth++) {
+		if (p.ppid == ancestor && p.pid != ancestor)
+			return 1;
+		if (p.ppid <= 1 || p.pid == ancestor || !read_stat(p.ppid, &p))
+			return 0;
+	}
+	return 0;
+}
+
+pid_t proctree_group(pid_t pid)
+{
+	struct proc p;
+	pid_t pgrp;
+	return read_stat_group(pid, &p, &pgrp) ? pgrp : -1;
+}
+
+pid_t proctree_thread_group(pid_t tid)
+{
+	char path[64], line[128];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
+	FILE *f = fopen(path, "re");
+	int tgid = -1;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return tgid;
 }
 
 /* A growing list of pids; an allocation failure drops the pid, and the

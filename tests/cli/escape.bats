@@ -162,3 +162,157 @@ killed_as_foreign() { # case
 		refute_line_matching "^(ERROR|WARNING): |stopped"
 	done
 }
+
+# --- signals toward processes that are not the command's ---
+#
+# The victim is a process of the same user that the command did not start;
+# it is reparented away from the test at once, so that a killed victim is
+# reaped and not mistaken for a live zombie.
+
+start_victim() {
+	VICTIM=$(sh -c 'sleep 1000 </dev/null >/dev/null 2>&1 3>&- & echo $!')
+}
+
+alive() { # pid
+	[ -r "/proc/$1/stat" ] && ! grep -qE '^[0-9]+ \(.*\) Z' "/proc/$1/stat"
+}
+
+teardown() {
+	if [ -n "${VICTIM:-}" ]; then
+		kill -9 "$VICTIM" 2>/dev/null || true
+	fi
+	if [ -s "$BATS_TEST_TMPDIR/left" ]; then
+		kill -9 "$(cat "$BATS_TEST_TMPDIR/left")" 2>/dev/null || true
+	fi
+}
+
+# The attack, unsandboxed, kills its victim: it is a real one.
+kills_unsandboxed() { # case
+	start_victim
+	run no_leak_check "$HELPERS/signal_escape" "$1" "$VICTIM"
+	assert_status 0
+	sleep 0.1
+	! alive "$VICTIM"
+}
+
+# Sandboxed under a policy, in each mode, the victim survives and the call
+# that would have reached it is reported.
+victim_survives() { # case, syscall, policy
+	local mode
+	for mode in log-and-abort abort log; do
+		start_victim
+		run no_leak_check "$CIBOX" sandbox --mode "$mode" --allow "$3" -- \
+			"$HELPERS/signal_escape" "$1" "$VICTIM"
+		sleep 0.1
+		if ! alive "$VICTIM"; then
+			echo "mode $mode: $1 killed the victim; output:" >&2
+			printf '%s\n' "$output" >&2
+			return 1
+		fi
+		case $mode in
+		log-and-abort)
+			assert_status 159
+			assert_line_matching "^ERROR: The syscall \"$2\" .* in thread \"signal_escape\"\. Please report\.$"
+			;;
+		abort)
+			assert_status 159
+			refute_line_matching "^ERROR: "
+			;;
+		log)
+			assert_line_matching "^WARNING: The syscall \"$2\" .*It was refused: it reaches outside the command's processes \(mode log\)\.$|^WARNING: The syscall \"$2\" .*allowed to run"
+			;;
+		esac
+		kill -9 "$VICTIM" 2>/dev/null || true
+	done
+}
+
+NO_SIGNAL=@default,@file-read,@process,@thread,@time,@ipc,@system-info
+
+@test "without @signal, a descriptor's owner and O_ASYNC cannot have the kernel SIGKILL another process" {
+	kills_unsandboxed owner
+	victim_survives owner fcntl "$NO_SIGNAL"
+}
+
+@test "without @signal, FIOASYNC and an owner cannot have the kernel send SIGIO to another process" {
+	kills_unsandboxed fioasync
+	victim_survives fioasync ioctl "$NO_SIGNAL"
+}
+
+@test "without @signal, tgkill (in @default for raise and abort) cannot kill another process" {
+	kills_unsandboxed tgkill
+	victim_survives tgkill tgkill "$NO_SIGNAL"
+}
+
+@test "with @signal, no signal call reaches a process outside the command's tree" {
+	local c
+	for c in kill tkill tgkill sigqueue tgsigqueue; do
+		kills_unsandboxed "$c"
+	done
+	victim_survives kill kill "$POLICY"
+	victim_survives tkill tkill "$POLICY"
+	victim_survives tgkill tgkill "$POLICY"
+	victim_survives sigqueue rt_sigqueueinfo "$POLICY"
+	victim_survives tgsigqueue rt_tgsigqueueinfo "$POLICY"
+}
+
+@test "with @signal, pidfd_send_signal reaches no process outside the command's tree" {
+	kills_unsandboxed pidfd
+	kills_unsandboxed proc-pidfd
+	victim_survives pidfd pidfd_send_signal "$POLICY"
+	victim_survives proc-pidfd pidfd_send_signal "$POLICY"
+}
+
+@test "with @signal, a descriptor's owner outside the command's tree is refused, as a process or a group" {
+	kills_unsandboxed owner
+	victim_survives owner fcntl "$POLICY"
+	victim_survives owner-group fcntl "$POLICY"
+	# In log mode the refused F_SETOWN failed with EPERM and nothing was sent.
+	start_victim
+	run "$CIBOX" sandbox --mode log --allow "$POLICY" -- "$HELPERS/signal_escape" owner "$VICTIM"
+	assert_line_matching "^owner: result -1 errno 1$"
+}
+
+@test "with @signal, the command cannot kill cibox, and nothing it started outlives cibox" {
+	# @file-write: the shell opens /dev/null for writing.
+	local left="$BATS_TEST_TMPDIR/left" policy="$POLICY,@file-write"
+	run "$CIBOX" sandbox --allow "$policy" -- sh -c \
+		'sleep 1000 </dev/null >/dev/null 2>&1 & echo "left $!"; kill -9 $PPID; echo survived'
+	sed -n 's/^left //p' <<<"$output" >"$left"
+	assert_status 159
+	assert_line_matching '^ERROR: The syscall "kill" .* in thread "sh"\. Please report\.$'
+	refute_line_matching "^survived$"
+	[ -s "$left" ]
+	! alive "$(cat "$left")"
+
+	# In log mode the kill fails and the command goes on; its sleep still
+	# ends with it.
+	run "$CIBOX" sandbox --mode log --allow "$policy" -- sh -c \
+		'sleep 1000 </dev/null >/dev/null 2>&1 & echo "left $!"; kill -9 $PPID || echo refused'
+	sed -n 's/^left //p' <<<"$output" >"$left"
+	assert_status 0
+	assert_line_matching "^refused$"
+	! alive "$(cat "$left")"
+}
+
+@test "signals among the command's own processes still arrive, by every call" {
+	run no_leak_check "$CIBOX" sandbox --allow "$POLICY" -- "$HELPERS/signal_escape" own
+	assert_status 0
+	assert_line_matching "^own: 8 signalled$"
+	refute_line_matching "^(ERROR|WARNING): "
+	run "$CIBOX" sandbox --mode abort --allow "$POLICY" -- "$HELPERS/signal_escape" own
+	assert_line_matching "^own: 8 signalled$"
+	# A shell's own job and its own process group (kill 0).
+	run "$CIBOX" sandbox --allow "$POLICY" -- sh -c 'sleep 100 & kill $!; wait $!; echo "job $?"; kill 0'
+	assert_status 143
+	assert_line_matching "^job 143$"
+	refute_line_matching "^ERROR: "
+}
+
+@test "abort() still ends the command with SIGABRT, with or without @signal" {
+	local policy
+	for policy in "$NO_SIGNAL" "$POLICY"; do
+		run no_leak_check "$CIBOX" sandbox --allow "$policy" -- "$HELPERS/signal_escape" abort
+		assert_status 134
+		refute_line_matching "^(ERROR|WARNING): "
+	done
+}

@@ -224,3 +224,14 @@ refused_without_one_value() {
 	assert_status 2
 	assert_line_matching "c.policy:3: unknown syscall 'bogus_call'"
 }
+
+@test "a traced program that sets a descriptor's owner gets fcntl(*), and runs under the policy" {
+	cd "$BATS_TEST_TMPDIR"
+	run "$CIBOX" trace -o own.policy -- "$HELPERS/signal_escape" own
+	assert_status 0
+	assert_line_matching "^own: 8 signalled$"
+	grep -qE '^fcntl\(\*\) # ' own.policy
+	run "$CIBOX" sandbox --mode abort --policy own.policy -- "$HELPERS/signal_escape" own
+	assert_status 0
+	assert_line_matching "^own: 8 signalled$"
+}

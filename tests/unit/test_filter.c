@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <cmocka.h>
@@ -37,7 +38,7 @@ static struct compiled compile(const char *list, uint32_t violation, bool notify
 	cibox_error err = { 0 };
 	if (cibox_policy_add_list(c.policy, list, &err) < 0)
 		fail_msg("%s", err.message);
-	struct filter_spec spec = { violation, notify_exec, guard_sigsys, NULL };
+	struct filter_spec spec = { violation, notify_exec, guard_sigsys, NULL, false };
 	if (filter_build(c.policy, &spec, -1, &c.prog, &err) < 0)
 		fail_msg("%s", err.message);
 	return c;
@@ -144,6 +145,117 @@ static void socket_families_and_ioctl_requests(void **state)
 			 SECCOMP_RET_TRAP);
 	assert_int_equal(ask(&c, "ioctl", 1, TCGETS, 0, 0), SECCOMP_RET_ALLOW);
 	assert_int_equal(ask(&c, "ioctl", 1, TIOCSTI, 0, 0), SECCOMP_RET_TRAP);
+	release(&c);
+}
+
+/* F_SETOWN, F_SETSIG and O_ASYNC make the kernel signal a descriptor's owner,
+ * any process of the user: @signal's, not @default's. */
+static void fcntl_and_ioctl_arrange_no_signal_by_default(void **state)
+{
+	(void)state;
+	struct compiled c = compile("@default", SCMP_ACT_TRAP, false, false);
+	static const uint64_t allowed[] = { F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_GETLK, F_SETLK,
+					    F_SETLKW, F_GETOWN, F_GETSIG, F_GETOWN_EX, F_OFD_GETLK,
+					    F_OFD_SETLK, F_OFD_SETLKW, F_SETLEASE, F_NOTIFY,
+					    F_DUPFD_CLOEXEC, F_SETPIPE_SZ, F_ADD_SEALS, F_GET_SEALS };
+	for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+		if (ask(&c, "fcntl", 1, allowed[i], 0, 0) != SECCOMP_RET_ALLOW)
+			fail_msg("fcntl command %llu refused", (unsigned long long)allowed[i]);
+	assert_int_equal(ask(&c, "fcntl", 1, F_SETFL, O_NONBLOCK | O_APPEND, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(ask(&c, "fcntl", 1, F_SETFL, O_NONBLOCK | O_ASYNC, 0), SECCOMP_RET_TRAP);
+	assert_int_equal(ask(&c, "fcntl", 1, F_SETOWN, 1234, 0), SECCOMP_RET_TRAP);
+	assert_int_equal(ask(&c, "fcntl", 1, F_SETOWN_EX, 0x7fff0000, 0), SECCOMP_RET_TRAP);
+	assert_int_equal(ask(&c, "fcntl", 1, F_SETSIG, SIGKILL, 0), SECCOMP_RET_TRAP);
+	/* The kernel reads the command's low 32 bits, and F_SETFL's flags'. */
+	assert_int_equal(ask(&c, "fcntl", 1, (1ULL << 32) | F_SETOWN, 1234, 0), SECCOMP_RET_TRAP);
+	assert_int_equal(ask(&c, "fcntl", 1, (1ULL << 32) | F_GETFL, 0, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(ask(&c, "fcntl", 1, F_SETFL, (1ULL << 32) | O_ASYNC, 0), SECCOMP_RET_TRAP);
+	assert_int_equal(ask(&c, "ioctl", 1, FIOASYNC, 0, 0), SECCOMP_RET_TRAP);
+	assert_int_equal(ask(&c, "ioctl", 1, FIOSETOWN, 0, 0), SECCOMP_RET_TRAP);
+	assert_int_equal(ask(&c, "ioctl", 1, SIOCSPGRP, 0, 0), SECCOMP_RET_TRAP);
+	release(&c);
+
+	c = compile("@default,@signal", SCMP_ACT_TRAP, false, false);
+	assert_int_equal(ask(&c, "fcntl", 1, F_SETOWN, 1234, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(ask(&c, "fcntl", 1, F_SETSIG, SIGKILL, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(ask(&c, "fcntl", 1, F_SETFL, O_ASYNC, 0), SECCOMP_RET_ALLOW);
+	release(&c);
+}
+
+/* Where the supervisor judges signals by their target, the calls that signal
+ * go to it, in every mode, and fcntl's safe form stays in the kernel. */
+static void the_supervisor_judges_the_calls_that_signal(void **state)
+{
+	(void)state;
+	static const uint32_t violations[] = { SCMP_ACT_NOTIFY, SCMP_ACT_KILL_PROCESS };
+	for (size_t m = 0; m < 2; m++) {
+		uint32_t refused = violations[m] == SCMP_ACT_NOTIFY ? SECCOMP_RET_USER_NOTIF
+								    : SECCOMP_RET_KILL_PROCESS;
+		cibox_error err;
+		struct compiled c = { .policy = cibox_policy_new() };
+		assert_int_equal(cibox_policy_add_list(c.policy, "@default,@signal", &err), 0);
+		struct filter_spec spec = { violations[m], true, false, NULL, true };
+		assert_int_equal(filter_build(c.policy, &spec, -1, &c.prog, &err), 0);
+		static const char *const signalling[] = { "kill", "tkill", "tgkill", "rt_sigqueueinfo",
+							  "rt_tgsigqueueinfo", "pidfd_send_signal" };
+		for (size_t i = 0; i < sizeof signalling / sizeof signalling[0]; i++)
+			if (ask(&c, signalling[i], 1, 2, 3, 0) != SECCOMP_RET_USER_NOTIF)
+				fail_msg("%s does not go to the supervisor", signalling[i]);
+		assert_int_equal(ask(&c, "fcntl", 1, F_SETOWN, 1234, 0), SECCOMP_RET_USER_NOTIF);
+		assert_int_equal(ask(&c, "fcntl", 1, F_SETOWN_EX, 0, 0), SECCOMP_RET_USER_NOTIF);
+		assert_int_equal(ask(&c, "fcntl", 1, F_SETSIG, SIGKILL, 0), SECCOMP_RET_USER_NOTIF);
+		assert_int_equal(ask(&c, "fcntl", 1, F_SETFL, O_ASYNC, 0), SECCOMP_RET_USER_NOTIF);
+		assert_int_equal(ask(&c, "fcntl", 1, F_SETFL, O_NONBLOCK, 0), SECCOMP_RET_ALLOW);
+		assert_int_equal(ask(&c, "fcntl", 1, F_GETFL, 0, 0), SECCOMP_RET_ALLOW);
+		assert_int_equal(ask(&c, "rt_sigprocmask", 0, 0, 0, 0), SECCOMP_RET_ALLOW);
+		assert_int_equal(ask(&c, "ptrace", 0, 0, 0, 0), refused);
+		release(&c);
+
+		/* Without @signal: tgkill (raise, abort) is @default's, kill is
+		 * refused, and so are fcntl's forms beyond its safe form. */
+		c = (struct compiled){ .policy = cibox_policy_new() };
+		assert_int_equal(cibox_policy_add_list(c.policy, "@default", &err), 0);
+		assert_int_equal(filter_build(c.policy, &spec, -1, &c.prog, &err), 0);
+		assert_int_equal(ask(&c, "tgkill", 1, 2, 3, 0), SECCOMP_RET_USER_NOTIF);
+		assert_int_equal(ask(&c, "kill", 1, 9, 0, 0), refused);
+		assert_int_equal(ask(&c, "fcntl", 1, F_SETOWN, 1234, 0), refused);
+		assert_int_equal(ask(&c, "fcntl", 1, F_GETFD, 0, 0), SECCOMP_RET_ALLOW);
+		release(&c);
+	}
+	/* libcibox and jails: tgkill stays in the kernel. */
+	struct compiled c = compile("@default", SCMP_ACT_KILL_PROCESS, true, false);
+	assert_int_equal(ask(&c, "tgkill", 1, 2, 3, 0), SECCOMP_RET_ALLOW);
+	release(&c);
+}
+
+/* fcntl's safe form, checked by the supervisor in user space, answers as the
+ * kernel's filter does, for every command there is and then some. */
+static void user_space_agrees_on_fcntl(void **state)
+{
+	(void)state;
+	struct compiled c = compile("@default", SCMP_ACT_TRAP, false, false);
+	int nr = sctab_resolve("fcntl");
+	static const uint64_t high[] = { 0, 1ULL << 32 };
+	static const uint64_t flags[] = { 0, O_NONBLOCK, O_ASYNC, O_ASYNC | O_APPEND };
+	for (uint64_t cmd = 0; cmd < 2200; cmd++)
+		for (size_t h = 0; h < 2; h++)
+			for (size_t f = 0; f < sizeof flags / sizeof flags[0]; f++) {
+				uint64_t args[6] = { 1, cmd | high[h], flags[f] | high[h], 0, 0, 0 };
+				struct seccomp_data d = { .nr = nr, .arch = seccomp_arch_native() };
+				memcpy(d.args, args, sizeof d.args);
+				struct bpf_verdict v = bpf_run(c.prog.insns, c.prog.len, &d);
+				assert_true(v.ok);
+				bool kernel = v.action == SECCOMP_RET_ALLOW;
+				if (kernel != policy_allows_call(c.policy, nr, args))
+					fail_msg("fcntl(%#llx, %#llx): the filter says %s",
+						 (unsigned long long)args[1], (unsigned long long)args[2],
+						 kernel ? "allow" : "refuse");
+				bool signals = cmd == F_SETOWN || cmd == F_SETOWN_EX || cmd == F_SETSIG ||
+					       (cmd == F_SETFL && (flags[f] & O_ASYNC));
+				if (signals && kernel)
+					fail_msg("fcntl(%llu, %#llx) allowed", (unsigned long long)cmd,
+						 (unsigned long long)flags[f]);
+			}
 	release(&c);
 }
 
@@ -379,6 +491,9 @@ int main(void)
 		cmocka_unit_test(clone3_answers_enosys_even_when_allowed),
 		cmocka_unit_test(clone_without_namespace_flags_only),
 		cmocka_unit_test(socket_families_and_ioctl_requests),
+		cmocka_unit_test(fcntl_and_ioctl_arrange_no_signal_by_default),
+		cmocka_unit_test(the_supervisor_judges_the_calls_that_signal),
+		cmocka_unit_test(user_space_agrees_on_fcntl),
 		cmocka_unit_test(listed_values_allow_exactly_those),
 		cmocka_unit_test(values_add_to_the_safe_form),
 		cmocka_unit_test(user_space_agrees_with_the_filter),

@@ -25,6 +25,16 @@ static void warning_says_the_call_ran(void **state)
 				 "by the syscall sandbox in thread \"sh\". It was allowed to run (mode log).");
 }
 
+static void refused_warning_says_the_call_did_not_run(void **state)
+{
+	(void)state;
+	char buf[256];
+	report_format(buf, sizeof buf, REPORT_REFUSED, "kill", 62, "sh");
+	assert_string_equal(buf, "WARNING: The syscall \"kill\" (syscall number 62) is not allowed "
+				 "by the syscall sandbox in thread \"sh\". It was refused: it reaches "
+				 "outside the command's processes (mode log).");
+}
+
 static void unknown_name_and_thread_are_named_unknown(void **state)
 {
 	(void)state;
@@ -63,6 +73,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(error_line_is_exact),
 		cmocka_unit_test(warning_says_the_call_ran),
+		cmocka_unit_test(refused_warning_says_the_call_did_not_run),
 		cmocka_unit_test(unknown_name_and_thread_are_named_unknown),
 		cmocka_unit_test(numbers_print_in_full),
 		cmocka_unit_test(a_small_buffer_truncates_and_terminates),
