@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "jail/jail.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 
@@ -294,12 +295,68 @@ static int explain_failure(const struct ci_plan *plan, int status, const struct 
 	return error_set(err, -EINVAL, "%s: failed with exit status %d", what, WEXITSTATUS(status));
 }
 
+static bool inside(const char *path, const char *folder)
+{
+	size_t n = strlen(folder);
+	return strncmp(path, folder, n) == 0 && path[n] == '/';
+}
+
+/* A configuration is a pull request's code like any step: bash reads it in a
+ * jail with no network, where the project and the files read are shown
+ * read-only and nothing of the host is writable. Returns 0 in the jail. */
+static int enter_jail(const struct ci_plan *plan, const envlist *env, const char *const *files,
+		      size_t nfiles, cibox_error *err)
+{
+	jail_plan *jail = jail_plan_new();
+	if (!jail)
+		return error_set(err, -ENOMEM, "out of memory");
+	const char *home = envlist_get((envlist *)env, "HOME");
+	int rc = jail_plan_add(jail, JAIL_RO_BIND, plan->root, plan->root, err);
+	for (size_t i = 0; rc == 0 && i < nfiles; i++)
+		if (!inside(files[i], plan->root))
+			rc = jail_plan_add(jail, JAIL_RO_BIND, files[i], files[i], err);
+	if (rc == 0 && home && *home == '/')
+		rc = jail_plan_set_home(jail, home, err);
+	if (rc == 0)
+		rc = jail_plan_set_cwd(jail, plan->root, err);
+	if (rc == 0)
+		rc = jail_enter(jail, err);
+	jail_plan_free(jail);
+	return rc;
+}
+
+/* The child: bash over the files, in a jail unless told otherwise. A jail
+ * that cannot be made is recorded on fd 3 as "X", its error code and its
+ * message, for the parent to decide. */
+static _Noreturn void run_bash(const struct ci_plan *plan, const envlist *env,
+			       const char *const *argv, const char *const *files, size_t nfiles,
+			       const int fds[3], bool boxed)
+{
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(fds[0], 2) < 0 || dup2(fds[0], 1) < 0 ||
+	    dup2(fds[1], 3) < 0 || dup2(fds[2], 4) < 0)
+		_exit(126);
+	cibox_error err = { 0 };
+	int rc = boxed ? enter_jail(plan, env, files, nfiles, &err) : 0;
+	if (rc < 0) {
+		dprintf(3, "X%d%c%s%c", rc, 0, err.message, 0);
+		_exit(125);
+	}
+	if (chdir(plan->root) < 0)
+		_exit(126);
+	signal(SIGPIPE, SIG_DFL);
+	execvpe("bash", (char **)argv, envlist_vector((envlist *)env));
+	_exit(127);
+}
+
 /* Runs bash over `files` with environment `base`, in the project root. */
 static int evaluate(const struct ci_plan *plan, const envlist *base, const char *const *files,
-		    size_t nfiles, envlist *out, cibox_error *err)
+		    size_t nfiles, envlist *out, char **unboxed, cibox_error *err)
 {
 	int fds[3] = { -1, -1, -1 }; /* stderr, record, env */
 	int rc = 0;
+	bool boxed = !(unboxed && *unboxed); /* the machine made no jail before */
+	struct strbuf errtext = STRBUF_INIT, record = STRBUF_INIT, envtext = STRBUF_INIT;
 	for (int i = 0; i < 3; i++)
 		if ((fds[i] = rc = temp_fd(err)) < 0)
 			goto out;
@@ -310,33 +367,49 @@ static int evaluate(const struct ci_plan *plan, const envlist *base, const char 
 		argv[argc++] = files[i];
 	argv[argc] = NULL;
 
+again:;
 	pid_t pid = fork();
 	if (pid < 0) {
 		rc = error_set(err, -errno, "fork: %s", strerror(errno));
 		goto out;
 	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (null < 0 || dup2(null, 0) < 0 || dup2(fds[0], 2) < 0 || dup2(fds[0], 1) < 0 ||
-		    dup2(fds[1], 3) < 0 || dup2(fds[2], 4) < 0 || chdir(plan->root) < 0)
-			_exit(126);
-		signal(SIGPIPE, SIG_DFL);
-		envlist *env = (envlist *)base;
-		execvpe("bash", (char **)argv, envlist_vector(env));
-		_exit(127);
-	}
+	if (pid == 0)
+		run_bash(plan, base, argv, files, nfiles, fds, boxed);
 	int status;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
 			rc = error_set(err, -errno, "waitpid: %s", strerror(errno));
 			goto out;
 		}
-	struct strbuf errtext = STRBUF_INIT, record = STRBUF_INIT, envtext = STRBUF_INIT;
 	read_back(fds[0], &errtext);
 	read_back(fds[1], &record);
 	read_back(fds[2], &envtext);
 	if (errtext.oom || record.oom || envtext.oom) {
 		rc = error_set(err, -ENOMEM, "out of memory");
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 125 && record.len > 1 &&
+		   record.buf[0] == 'X') {
+		/* The jail could not be made. Where the machine refuses one (the
+		 * host and docker engines may run there), the configuration is
+		 * read as before, and the caller is told. */
+		int code = atoi(record.buf + 1);
+		const char *message = record.buf + strlen(record.buf) + 1;
+		if (code != -EOPNOTSUPP || !unboxed) {
+			rc = error_set(err, code, "cannot read the configuration in a jail: %s", message);
+		} else if (!(*unboxed = strdup(message))) {
+			rc = error_set(err, -ENOMEM, "out of memory");
+		} else {
+			boxed = false;
+			rc = 0;
+			strbuf_reset(&errtext);
+			strbuf_reset(&record);
+			strbuf_reset(&envtext);
+			for (int i = 0; i < 3; i++)
+				if (ftruncate(fds[i], 0) < 0 || lseek(fds[i], 0, SEEK_SET) < 0)
+					rc = error_set(err, -errno, "cannot reuse a temporary file: %s",
+						       strerror(errno));
+			if (rc == 0)
+				goto again;
+		}
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && record.len == 0) {
 		rc = error_set(err, -EINVAL, "cannot run bash to read the configuration");
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -352,10 +425,10 @@ static int evaluate(const struct ci_plan *plan, const envlist *base, const char 
 		if (rc == 0 && shlvl)
 			rc = envlist_set(out, "SHLVL", shlvl);
 	}
+out:
 	strbuf_release(&errtext);
 	strbuf_release(&record);
 	strbuf_release(&envtext);
-out:
 	for (int i = 0; i < 3; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -363,9 +436,9 @@ out:
 }
 
 int config_evaluate(const struct ci_plan *plan, const envlist *base, const char *file,
-		    envlist *out, cibox_error *err)
+		    envlist *out, char **unboxed, cibox_error *err)
 {
-	return evaluate(plan, base, &file, 1, out, err);
+	return evaluate(plan, base, &file, 1, out, unboxed, err);
 }
 
 int config_resolve(struct ci_plan *plan, char *const *sets, size_t nsets, cibox_error *err)
@@ -378,7 +451,7 @@ int config_resolve(struct ci_plan *plan, char *const *sets, size_t nsets, cibox_
 		files[n++] = plan->defaults_file;
 	int rc;
 	if (n > 0) {
-		rc = evaluate(plan, &plan->caller, files, n, &plan->env, err);
+		rc = evaluate(plan, &plan->caller, files, n, &plan->env, &plan->config_unboxed, err);
 	} else {
 		/* Nothing to source: bash would hand the caller's environment back. */
 		rc = envlist_add_vector(&plan->env, envlist_vector((envlist *)&plan->caller));

@@ -28,16 +28,20 @@ int config_find_stage(struct ci_plan *plan, const char *stage, cibox_error *err)
 int config_pick(struct ci_plan *plan, const char *name_or_path, cibox_error *err);
 
 /* Evaluates the configuration over plan->caller into plan->env, then applies
- * each "VAR=VALUE" of sets. */
+ * each "VAR=VALUE" of sets. It is read in a jail, as config_evaluate says;
+ * plan->config_unboxed says why not where the machine cannot make one. */
 int config_resolve(struct ci_plan *plan, char *const *sets, size_t nsets, cibox_error *err);
 
 /* The configurations of a stage, sorted: their names ("arm" for
  * 00_setup_env_arm.sh). Free each and the array. */
 int config_list(const char *stage_dir, char ***names, size_t *count, cibox_error *err);
 
-/* Evaluates one file alone over `base` into `out`. */
+/* Evaluates one file alone over `base` into `out`. Configurations are read
+ * in a jail (no network, nothing of the host writable); on a machine that
+ * cannot make one, *unboxed gets why (the caller frees it) and the file is
+ * read without. */
 int config_evaluate(const struct ci_plan *plan, const envlist *base, const char *file,
-		    envlist *out, cibox_error *err);
+		    envlist *out, char **unboxed, cibox_error *err);
 
 /* path relative to the project root when it lies inside it. */
 const char *config_display_path(const struct ci_plan *plan, const char *path);

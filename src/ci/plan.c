@@ -11,6 +11,7 @@ void plan_free(struct ci_plan *plan)
 	free(plan->config);
 	free(plan->config_file);
 	free(plan->defaults_file);
+	free(plan->config_unboxed);
 	envlist_free(&plan->caller);
 	envlist_free(&plan->env);
 	for (size_t i = 0; i < plan->nsteps; i++) {

@@ -46,6 +46,7 @@ struct ci_plan {
 	struct ci_step *steps;
 	size_t nsteps;
 	const char *engine; /* engine name */
+	char *config_unboxed; /* why the configuration was read without a jail, or NULL */
 	char *run_dir;
 
 	/* Filled in by the runner. */

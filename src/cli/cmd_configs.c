@@ -44,12 +44,13 @@ static void print_value(const char *v)
 }
 
 /* Prints one configuration; returns 0 or CLI_USAGE after reporting. */
-static int show(const struct ci_plan *plan, const char *name, const char *file, const envlist *base)
+static int show(const struct ci_plan *plan, const char *name, const char *file, const envlist *base,
+		char **unboxed)
 {
 	envlist out = ENVLIST_INIT;
 	cibox_error err = { 0 };
 	printf("%-12s %s\n", name, config_display_path(plan, file));
-	if (config_evaluate(plan, base, file, &out, &err) < 0) {
+	if (config_evaluate(plan, base, file, &out, unboxed, &err) < 0) {
 		fflush(stdout);
 		cli_error("%s", err.message);
 		envlist_free(&out);
@@ -85,7 +86,7 @@ int cmd_configs(int argc, char **argv)
 	struct ci_plan plan = { 0 };
 	cibox_error err = { 0 };
 	envlist base = ENVLIST_INIT;
-	char **names = NULL;
+	char **names = NULL, *unboxed = NULL;
 	size_t n = 0;
 	int status = CLI_OK;
 	for (const char *const *keep = (const char *const[]){ "PATH", "HOME", NULL }; *keep; keep++)
@@ -98,7 +99,7 @@ int cmd_configs(int argc, char **argv)
 		status = CLI_USAGE;
 		goto out;
 	}
-	if (plan.defaults_file && show(&plan, "default", plan.defaults_file, &base))
+	if (plan.defaults_file && show(&plan, "default", plan.defaults_file, &base, &unboxed))
 		status = CLI_USAGE;
 	else if (!plan.defaults_file)
 		printf("%-12s (no %s/00_setup_env.sh)\n", "default", config_display_path(&plan, plan.stage_dir));
@@ -108,11 +109,14 @@ int cmd_configs(int argc, char **argv)
 			status = CLI_FAILED;
 			break;
 		}
-		if (show(&plan, names[i], file, &base))
+		if (show(&plan, names[i], file, &base, &unboxed))
 			status = CLI_USAGE;
 		free(file);
 	}
+	if (unboxed)
+		cli_error("configs: read without a jail, which this machine cannot make: %s", unboxed);
 out:
+	free(unboxed);
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);

@@ -271,6 +271,23 @@ static void show_failure(const struct ci_plan *plan)
 	}
 }
 
+static void warn_unmapped(const struct ci_plan *plan)
+{
+	char *first;
+	uid_t uid;
+	gid_t gid;
+	int count = ns_unmapped_files(plan, &first, &uid, &gid);
+	if (count == 0)
+		return;
+	cli_error("run: %d file%s of the tree belong%s to ids the jail cannot map (it maps only "
+		  "%u:%u), the first %s (%u:%u); a step that changes one fails with \"Value too "
+		  "large for defined data type\": chown -R %u:%u the tree, or use --in-place",
+		  count, count == 1 ? "" : "s", count == 1 ? "s" : "", (unsigned)getuid(),
+		  (unsigned)getgid(), config_display_path(plan, first), (unsigned)uid, (unsigned)gid,
+		  (unsigned)getuid(), (unsigned)getgid());
+	free(first);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
@@ -299,6 +316,9 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
+	if (plan.config_unboxed)
+		cli_error("run: the configuration was read without a jail, which this machine cannot make: %s",
+			  plan.config_unboxed);
 	if ((args.write || args.record_args) && !args.trace) {
 		cli_error("run: %s", args.write ? "--write keeps what --trace learned; give both"
 						: "--args is how --trace learns; give both");
@@ -343,6 +363,8 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (jail && !args.in_place)
+		warn_unmapped(&plan);
 	if (jail) {
 		struct ns_options ns = { args.in_place, args.keep_uid, args.export_dir,
 					 args.write ? plan.stage_dir : NULL };

@@ -66,3 +66,63 @@ setup() {
 	assert_status 2
 	assert_one_line
 }
+
+# A configuration that tries what a pull request's could: write the tree and
+# a file of the caller's, and reach a server on the host's loopback.
+hostile_configuration() {
+	victim=$(mktemp /var/tmp/cibox-victim.XXXXXX)
+	echo untouched >"$victim"
+	port=$((20000 + RANDOM % 20000))
+	python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); time.sleep(60)' "$port" &
+	listener=$!
+	for _ in $(seq 50); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+	# The attack works from here: the server answers.
+	(echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null
+	new_project
+	echo original >file
+	step test 01_show.sh <<<'echo "tree=$TREE victim=$VICTIM net=$NET"'
+	step test 00_setup_env.sh <<-EOF
+	echo hostile >>file 2>/dev/null && export TREE=written || export TREE=refused
+	echo hostile >>"$victim" 2>/dev/null && export VICTIM=written || export VICTIM=refused
+	(echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && export NET=reached || export NET=refused
+	EOF
+}
+
+teardown() {
+	[ -z "${listener:-}" ] || kill "$listener" 2>/dev/null || true
+	[ -z "${victim:-}" ] || rm -f "$victim"
+}
+
+@test "a configuration is read in a jail: no network, the tree and the host read-only" {
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	hostile_configuration
+	run "$CIBOX" configs
+	assert_status 0
+	assert_line_matching '^    TREE=refused$'
+	assert_line_matching '^    VICTIM=refused$'
+	assert_line_matching '^    NET=refused$'
+	run "$CIBOX" run --engine host
+	assert_status 0
+	assert_line_matching '^\[01_show.sh\] tree=refused victim=refused net=refused$'
+	[ "$(cat file)" = original ]
+	[ "$(cat "$victim")" = untouched ]
+}
+
+@test "where no jail can be made, the configuration is read without one, and cibox says so" {
+	unshare --user --map-root-user true 2>/dev/null || skip "this machine has no user namespaces to limit"
+	new_project
+	step test 00_setup_env.sh <<<'export GOAL=check'
+	step test 01_a.sh <<<'echo "goal $GOAL"'
+	run unshare --user --map-root-user sh -c \
+		'echo 0 >/proc/sys/user/max_user_namespaces && exec "$0" run --engine host' "$CIBOX"
+	assert_status 0
+	assert_line_matching '^cibox: run: the configuration was read without a jail, which this machine cannot make: cannot create a user namespace'
+	assert_line_matching '^\[01_a.sh\] goal check$'
+	run unshare --user --map-root-user sh -c \
+		'echo 0 >/proc/sys/user/max_user_namespaces && exec "$0" configs' "$CIBOX"
+	assert_status 0
+	assert_line_matching '^    GOAL=check$'
+	[ "$(grep -c 'read without a jail' <<<"$output")" -eq 1 ]
+}
