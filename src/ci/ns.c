@@ -1,8 +1,9 @@
 #include "ci/ns.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "ci/cache.h"
+#include "ci/gitdirs.h"
 #include "jail/image.h"
 #include "jail/jail.h"
 #include "util/beneath.h"
@@ -46,6 +48,66 @@ static int add_caches(jail_plan *jail, const struct ci_plan *plan, cibox_error *
 	return rc;
 }
 
+/* A worktree's or a submodule's git folders outside the tree, at their
+ * paths: through an overlay whose upper layer is the run's (run folder/git/N),
+ * so that what git in a step writes there never reaches the repository;
+ * written through with --in-place, as the tree is. */
+static int add_git_folders(jail_plan *jail, const struct ci_plan *plan, bool in_place,
+			   cibox_error *err)
+{
+	char **dirs;
+	size_t count;
+	int rc = gitdirs_outside(plan->root, &dirs, &count, err);
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		char upper[PATH_MAX], work[PATH_MAX];
+		if (in_place) {
+			rc = jail_plan_add(jail, JAIL_BIND, dirs[i], dirs[i], err);
+			continue;
+		}
+		snprintf(upper, sizeof upper, "%s/git/%zu/upper", plan->run_dir, i);
+		snprintf(work, sizeof work, "%s/git/%zu/work", plan->run_dir, i);
+		if ((rc = make_dir(upper, err)) == 0 && (rc = make_dir(work, err)) == 0)
+			rc = jail_plan_add_overlay(jail, dirs[i], upper, work, dirs[i], err);
+	}
+	gitdirs_free(dirs, count);
+	return rc;
+}
+
+/* nftw has no context argument. */
+static struct {
+	uid_t uid;
+	gid_t gid;
+	size_t count;
+	char *first;
+	struct stat first_st;
+} unmapped;
+
+static int note_unmapped(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)flag;
+	(void)ftw;
+	if (st->st_uid == unmapped.uid && st->st_gid == unmapped.gid)
+		return 0;
+	if (unmapped.count++ == 0) {
+		unmapped.first = strdup(path);
+		unmapped.first_st = *st;
+	}
+	return 0;
+}
+
+int ns_unmapped_files(const struct ci_plan *plan, char **first, uid_t *uid, gid_t *gid)
+{
+	unmapped.uid = getuid();
+	unmapped.gid = getgid();
+	unmapped.count = 0;
+	unmapped.first = NULL;
+	nftw(plan->root, note_unmapped, 32, FTW_PHYS | FTW_MOUNT);
+	*first = unmapped.first;
+	*uid = unmapped.first_st.st_uid;
+	*gid = unmapped.first_st.st_gid;
+	return unmapped.first ? (int)unmapped.count : 0;
+}
+
 int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox_error *err)
 {
 	jail_plan *jail = jail_plan_new();
@@ -78,6 +140,8 @@ int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox
 		if (rc == 0 && (rc = make_dir(upper, err)) == 0 && (rc = make_dir(work, err)) == 0)
 			rc = jail_plan_add_overlay(jail, plan->root, upper, work, plan->root, err);
 	}
+	if (rc == 0)
+		rc = add_git_folders(jail, plan, options->in_place, err);
 	if (rc == 0 && options->write_through && !options->in_place)
 		rc = jail_plan_add(jail, JAIL_BIND, options->write_through, options->write_through, err);
 	if (rc == 0)

@@ -285,3 +285,39 @@ sandboxed_stage() {
 	run "$CIBOX" run --set CI_SANDBOX=abort
 	assert_status 0
 }
+
+@test "a git worktree whose repository lies outside the tree works in the steps; the repository never changes" {
+	command -v git >/dev/null || skip "git is not installed"
+	export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=t \
+		GIT_COMMITTER_EMAIL=t@example.org GIT_CONFIG_NOSYSTEM=1 HOME="$BATS_TEST_TMPDIR"
+	main=$BATS_TEST_TMPDIR/main
+	git init -q "$main"
+	mkdir -p "$main/ci/test"
+	echo 'git status --short; git log --oneline | wc -l; git commit -q --allow-empty -m "in a step" && echo committed' \
+		>"$main/ci/test/01_git.sh"
+	git -C "$main" add . && git -C "$main" commit -q -m first
+	git -C "$main" worktree add -q "$BATS_TEST_TMPDIR/wt"
+	before=$(cd "$main" && git rev-parse HEAD && git for-each-ref && find .git -newer .git/HEAD | sort)
+	cd "$BATS_TEST_TMPDIR/wt"
+	run "$CIBOX" run
+	assert_status 0
+	assert_line_matching '^\[01_git.sh\] 1$'
+	assert_line_matching '^\[01_git.sh\] committed$'
+	after=$(cd "$main" && git rev-parse HEAD && git for-each-ref && find .git -newer .git/HEAD | sort)
+	[ "$before" = "$after" ]
+	[ "$(git -C "$BATS_TEST_TMPDIR/wt" log --oneline | wc -l)" -eq 1 ]
+}
+
+@test "as root: a tree file of ids the jail cannot map is named before the first step" {
+	[ "$(id -u)" -eq 0 ] || skip "only root can give a file to other ids"
+	mkdir src
+	echo shared >src/lib.c
+	chown 12345:23456 src/lib.c
+	step test 01_change.sh <<<'echo changed >>src/lib.c'
+	run "$CIBOX" run
+	assert_status 1
+	assert_line_matching '^cibox: run: 1 file of the tree belongs to ids the jail cannot map \(it maps only 0:0\), the first src/lib.c \(12345:23456\); .*chown -R 0:0 the tree, or use --in-place$'
+	assert_line_matching 'Value too large for defined data type'
+	# said before the first step started
+	[ "$(grep -n 'ids the jail cannot map' <<<"$output" | cut -d: -f1)" -lt "$(grep -n '01_change.sh' <<<"$output" | head -1 | cut -d: -f1)" ]
+}
