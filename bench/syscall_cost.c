@@ -263,7 +263,7 @@ static struct filter_program build_libseccomp_default(const cibox_policy *policy
 		die("building libseccomp's filter", strerror(ENOMEM));
 	check_scmp(seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS),
 		   "building libseccomp's filter");
-	for (int nr = 0; nr <= sctab_max_known(); nr++) {
+	for (int nr = 0; nr < SCTAB_NR_LIMIT; nr++) {
 		const char *name = sctab_name(nr);
 		if (!name)
 			continue;

@@ -108,7 +108,7 @@ int cmd_syscalls(int argc, char **argv)
 	}
 	const char *what = argv[1];
 	if (strcmp(what, "--all") == 0) {
-		for (int nr = 0; nr <= sctab_max_known(); nr++)
+		for (int nr = 0; nr < SCTAB_NR_LIMIT; nr++)
 			if (sctab_name(nr))
 				print_syscall(sctab_name(nr), true, false);
 		return CLI_OK;

@@ -89,8 +89,9 @@ static int add_signal_rules(scmp_filter_ctx ctx, const cibox_policy *policy, int
 /* Rules go by number: naming every number would ask libseccomp for each,
  * a scan of its whole table every time, a third of a sandbox's start. A
  * policy holds only numbers libseccomp named. */
+/* Sets *highest to the highest number given a rule. */
 static int add_rules(scmp_filter_ctx ctx, const cibox_policy *policy,
-		     const struct filter_spec *spec, cibox_error *err)
+		     const struct filter_spec *spec, int *highest, cibox_error *err)
 {
 	int clone3 = sctab_resolve("clone3"), execve = sctab_resolve("execve"),
 	    execveat = sctab_resolve("execveat"), sigaction = sctab_resolve("rt_sigaction");
@@ -105,6 +106,7 @@ static int add_rules(scmp_filter_ctx ctx, const cibox_policy *policy,
 		const struct sctab_restriction *signal =
 			spec->judge_signals && form != POLICY_REFUSED ? sctab_signal_call_of(nr) : NULL;
 		int rc = 0;
+		*highest = nr;
 		if (nr == clone3) {
 			/* Its flags sit in memory the filter cannot read; the C library
 			 * falls back to clone, whose flags it can. */
@@ -132,8 +134,8 @@ static int add_rules(scmp_filter_ctx ctx, const cibox_policy *policy,
 	return 0;
 }
 
-static int export_program(scmp_filter_ctx ctx, const struct filter_spec *spec, int fd,
-			  struct filter_program *out, cibox_error *err)
+static int export_program(scmp_filter_ctx ctx, const struct filter_spec *spec, int highest,
+			  int fd, struct filter_program *out, cibox_error *err)
 {
 	size_t head = PREFIX_LEN + (spec->notify_exec ? START_LEN : 0);
 	off_t start = lseek(fd, 0, SEEK_CUR);
@@ -159,8 +161,11 @@ static int export_program(scmp_filter_ctx ctx, const struct filter_spec *spec, i
 	lseek(fd, start, SEEK_SET);
 
 	/* Foreign architectures and x32 numbers go straight to libseccomp's
-	 * program, which kills; numbers above the table answer ENOSYS. */
-	uint32_t max = (uint32_t)sctab_max_known();
+	 * program, which kills; numbers newer than any call cibox knows (and
+	 * than any the policy names) answer ENOSYS, so that the C library falls
+	 * back to an older call, as on an older kernel. */
+	int newest = sctab_newest_known();
+	uint32_t max = (uint32_t)(highest > newest ? highest : newest);
 	uint8_t past = (uint8_t)(head - PREFIX_LEN);
 	struct sock_filter prefix[PREFIX_LEN] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
@@ -202,13 +207,14 @@ int filter_build(const cibox_policy *policy, const struct filter_spec *spec, int
 		seccomp_release(ctx);
 		return error_set(err, rc, "libseccomp refused a filter attribute: %s", strerror(-rc));
 	}
-	rc = add_rules(ctx, policy, spec, err);
+	int highest = 0;
+	rc = add_rules(ctx, policy, spec, &highest, err);
 	if (rc == 0) {
 		int fd = scratch_fd >= 0 ? scratch_fd : memfd_create("cibox-filter", MFD_CLOEXEC);
 		if (fd < 0)
 			rc = error_set(err, -errno, "memfd_create: %s", strerror(errno));
 		else
-			rc = export_program(ctx, spec, fd, out, err);
+			rc = export_program(ctx, spec, highest, fd, out, err);
 		if (fd >= 0 && scratch_fd < 0)
 			close(fd);
 	}

@@ -4,7 +4,7 @@
  * libseccomp builds the program (a binary tree over syscall numbers, so the
  * kernel's per-syscall action cache covers every call decided by number
  * alone). cibox puts six instructions in front of it for the one rule
- * libseccomp cannot express, a range: numbers newer than any libseccomp knows
+ * libseccomp cannot express, a range: numbers newer than any call cibox knows
  * answer ENOSYS, so a newer C library probing a new call falls back instead of
  * being killed. Everything else the program refuses meets the violation action.
  */

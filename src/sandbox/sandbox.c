@@ -175,7 +175,7 @@ int cibox_sandbox_setup(enum cibox_mode mode, cibox_error *err)
 		return err ? err->code : -EAGAIN;
 	if (seccomp_api_get() < 3)
 		return error_set(err, -ENOSYS, "this kernel or libseccomp lacks seccomp filters");
-	sctab_max_known(); /* the handler's name table, loaded while allocation is safe */
+	sctab_names_load(); /* the handler's names, while allocation is safe */
 
 	state.scratch_fd = memfd_create("cibox-filter", MFD_CLOEXEC);
 	if (state.scratch_fd < 0)

@@ -485,11 +485,10 @@ int sctab_resolve(const char *name)
 
 /* libseccomp finds a name by number with a scan of its whole table, so names
  * are looked up one at a time, when first asked for: a sandbox's start asks
- * for a few dozen. sctab_max_known fills the whole table, after which lookups
- * (also from a signal handler) never allocate. */
+ * for a few dozen. sctab_names_load fills the whole table, after which
+ * lookups (also from a signal handler) never allocate. */
 static _Atomic(const char *) names[SCTAB_NR_LIMIT];
 static const char no_name[] = "";
-static int max_known = -1;
 static pthread_once_t names_once = PTHREAD_ONCE_INIT;
 
 static const char *name_lookup(int nr)
@@ -508,8 +507,12 @@ static const char *name_lookup(int nr)
 static void names_load(void)
 {
 	for (int nr = 0; nr < SCTAB_NR_LIMIT; nr++)
-		if (name_lookup(nr) != no_name)
-			max_known = nr;
+		name_lookup(nr);
+}
+
+void sctab_names_load(void)
+{
+	pthread_once(&names_once, names_load);
 }
 
 const char *sctab_name(int nr)
@@ -520,8 +523,30 @@ const char *sctab_name(int nr)
 	return name == no_name ? NULL : name;
 }
 
-int sctab_max_known(void)
+/* The calls of the latest kernels, looked up by name: a few dozen scans of
+ * libseccomp's table instead of one for each of SCTAB_NR_LIMIT numbers,
+ * which was a third of a sandbox's start. */
+static const char *const newest[] = {
+	"open_tree_attr", "removexattrat", "listxattrat", "getxattrat", "setxattrat", "mseal",
+	"lsm_list_modules", "lsm_set_self_attr", "lsm_get_self_attr", "listmount", "statmount",
+	"futex_requeue", "futex_wait", "futex_wake", "map_shadow_stack", "fchmodat2", "cachestat",
+	"set_mempolicy_home_node", "futex_waitv", "process_mrelease", "memfd_secret",
+	"quotactl_fd", "landlock_restrict_self", "mount_setattr", "epoll_pwait2", "close_range",
+};
+static int newest_known = -1;
+static pthread_once_t newest_once = PTHREAD_ONCE_INIT;
+
+static void newest_load(void)
 {
-	pthread_once(&names_once, names_load);
-	return max_known;
+	for (size_t i = 0; i < COUNT(newest); i++) {
+		int nr = sctab_resolve(newest[i]);
+		if (nr > newest_known)
+			newest_known = nr;
+	}
+}
+
+int sctab_newest_known(void)
+{
+	pthread_once(&newest_once, newest_load);
+	return newest_known;
 }

@@ -115,8 +115,12 @@ const struct sctab_restriction *sctab_signal_call_of(int nr);
 int sctab_resolve(const char *name);
 /* The name of a native syscall number (static storage), or NULL. */
 const char *sctab_name(int nr);
-/* The highest native number libseccomp has a name for. */
-int sctab_max_known(void);
+/* The highest native number of the calls of the latest kernels cibox
+ * knows, as far as libseccomp names them. */
+int sctab_newest_known(void);
+/* Looks every name up now, so that sctab_name never allocates later (as in
+ * a signal handler). */
+void sctab_names_load(void);
 /* A hash of the restriction, signal and quiet tables, which shape every compiled filter. */
 uint64_t sctab_digest(void);
 
