@@ -22,7 +22,8 @@ LDLIBS_SECCOMP := -lseccomp -lpthread
 LIB_SRC  := $(sort $(wildcard src/sandbox/*.c src/util/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c src/ci/*.c src/jail/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
-CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+# The built-in policy's filter programs, compiled at build time.
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/builtin_filters.o
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
@@ -47,6 +48,17 @@ deps:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tools/builtin_filters: tools/builtin_filters.c $(BUILD)/libcibox.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcibox.a -Wl,-Bstatic -lseccomp -Wl,-Bdynamic -lpthread
+
+$(BUILD)/gen/builtin_filters.c: $(BUILD)/tools/builtin_filters
+	@mkdir -p $(dir $@)
+	$< >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/builtin_filters.o: $(BUILD)/gen/builtin_filters.c
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libcibox.a: $(LIB_OBJ)
 	@rm -f $@

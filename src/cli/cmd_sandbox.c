@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/builtin_policy.h"
 #include "cli/cli.h"
 #include "jail/image.h"
 #include "jail/jail.h"
@@ -15,14 +16,8 @@
 #include "util/error.h"
 #include "util/strbuf.h"
 
-/* Without --policy or --allow: everything a build or test needs, no network.
- * Beyond the groups: make's posix_spawn sets the effective ids back to the
- * real ones, and bash, started by anything but another bash, asks with
- * getpeername whether its standard input is a network connection (a question
- * about an open descriptor). */
-static const char default_policy[] =
-	"@default,@file-read,@file-write,@process,@signal,@thread,@time,@ipc,@system-info,"
-	"setresuid,setresgid,getpeername";
+/* Without --policy or --allow. */
+static const char default_policy[] = BUILTIN_POLICY;
 
 static void usage(FILE *out)
 {
@@ -202,6 +197,8 @@ static int run(struct sandbox_args *a)
 		return rc == -ENOMEM ? CLI_FAILED : CLI_USAGE;
 	}
 	options.policies = policies;
+	if (!a->policy_file && !a->allow)
+		options.compiled = builtin_filter_find(options.mode, options.confine_signals);
 
 	char path[PATH_MAX];
 	struct supervisor_result result;

@@ -395,10 +395,44 @@ static void *start_command(void *arg)
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
-/* The child: get where the command runs, then start it as above. */
+/* The program, over a stream socket: its length, then its instructions. The
+ * socket's buffer holds the largest program whole, so the sender never waits
+ * for the child; a child that died already costs no SIGPIPE. */
+static int send_program(int fd, const struct filter_program *prog)
+{
+	size_t bytes = prog->len * sizeof *prog->insns;
+	struct iovec parts[2] = { { (void *)&prog->len, sizeof prog->len }, { prog->insns, bytes } };
+	struct msghdr msg = { .msg_iov = parts, .msg_iovlen = 2 };
+	ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+	return n == (ssize_t)(sizeof prog->len + bytes) ? 0 : n < 0 ? -errno : -EIO;
+}
+
+static bool read_all(int fd, void *buf, size_t size)
+{
+	for (size_t got = 0; got < size;) {
+		ssize_t n = read(fd, (char *)buf + got, size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		got += (size_t)n;
+	}
+	return true;
+}
+
+static bool receive_program(int fd, struct filter_program *prog)
+{
+	if (!read_all(fd, &prog->len, sizeof prog->len) || prog->len == 0 || prog->len > BPF_MAXINSNS)
+		return false;
+	prog->insns = calloc(prog->len, sizeof *prog->insns);
+	return prog->insns && read_all(fd, prog->insns, prog->len * sizeof *prog->insns);
+}
+
+/* The child: get where the command runs, take the program the supervisor
+ * compiled meanwhile, then start the command as above. */
 static _Noreturn void child_main(const struct supervisor_options *opt, const char *path,
-				 char *const argv[], const struct filter_program *prog, int sock,
-				 int status_fd, bool own_group, const sigset_t *old_mask)
+				 char *const argv[], int program_fd, int sock, int status_fd,
+				 bool own_group, const sigset_t *old_mask)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	sigprocmask(SIG_SETMASK, old_mask, NULL);
@@ -411,7 +445,11 @@ static _Noreturn void child_main(const struct supervisor_options *opt, const cha
 		send_failure(sock, err.code, err.message);
 		_exit(127);
 	}
-	struct starter st = { .prog = prog, .path = path, .argv = argv };
+	struct filter_program prog;
+	if (!receive_program(program_fd, &prog))
+		_exit(127); /* the supervisor could not build it, and says why */
+	close(program_fd);
+	struct starter st = { .prog = &prog, .path = path, .argv = argv };
 	pthread_t thread;
 	int rc = pthread_create(&thread, NULL, start_command, &st);
 	if (rc != 0) {
@@ -511,6 +549,30 @@ static int supervise(struct supervisor *s, int sigfd)
 	return 0;
 }
 
+int supervisor_compile(const struct supervisor_options *options, struct filter_program *out,
+		       cibox_error *err)
+{
+	struct filter_spec spec = {
+		.violation = options->mode == CIBOX_MODE_ABORT ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_NOTIFY,
+		.notify_exec = true,
+		.supervised = policy_set_supervised(options->policies),
+		.judge_signals = options->confine_signals,
+	};
+	return filter_build(policy_set_common(options->policies), &spec, -1, out, err);
+}
+
+/* A copy the start's marker can be written into. */
+static int copy_program(const struct filter_program *from, struct filter_program *to,
+			cibox_error *err)
+{
+	to->insns = malloc(from->len * sizeof *from->insns);
+	if (!to->insns)
+		return error_set(err, -ENOMEM, "out of memory");
+	memcpy(to->insns, from->insns, from->len * sizeof *from->insns);
+	to->len = from->len;
+	return 0;
+}
+
 int supervisor_run(const struct supervisor_options *options, const char *path,
 		   char *const argv[], struct supervisor_result *result, cibox_error *err)
 {
@@ -519,29 +581,14 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 		return error_set(err, -ENOSYS,
 				 "this kernel lacks seccomp user notification with continue (Linux 5.5 or later is needed)");
 
-	struct filter_spec spec = {
-		.violation = options->mode == CIBOX_MODE_ABORT ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_NOTIFY,
-		.notify_exec = true,
-		.supervised = policy_set_supervised(options->policies),
-		.judge_signals = options->confine_signals,
-	};
-	struct filter_program prog;
-	rc = filter_build(policy_set_common(options->policies), &spec, -1, &prog, err);
-	if (rc < 0)
-		return rc;
-
-	rc = filter_mark_start(&prog, argv);
-	if (rc < 0) {
-		filter_program_free(&prog);
-		return error_set(err, rc, "the seccomp program lacks the rule for the command's start");
-	}
+	struct filter_program prog = { NULL, 0 };
 	struct supervisor s = { .opt = options, .listener = -1, .result = result,
 				.execve_nr = sctab_resolve("execve"),
 				.execveat_nr = sctab_resolve("execveat"),
 				.scope = { .root = getpid(), .pending = notification_pending } };
 	s.scope.context = &s;
 	*result = (struct supervisor_result){ 0 };
-	int sigfd = -1, sock[2] = { -1, -1 }, status_pipe[2] = { -1, -1 };
+	int sigfd = -1, sock[2] = { -1, -1 }, status_pipe[2] = { -1, -1 }, program[2] = { -1, -1 };
 	sigset_t mask, old_mask;
 	sigemptyset(&mask);
 	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
@@ -560,6 +607,7 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 	}
 	sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sigfd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, program) < 0 ||
 	    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ||
 	    (options->prepare && pipe2(status_pipe, O_CLOEXEC) < 0)) {
 		rc = error_set(err, -errno, "cannot prepare the supervisor: %s", strerror(errno));
@@ -576,12 +624,35 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 	}
 	if (s.child == 0) {
 		close(sock[0]);
+		close(program[1]);
 		if (status_pipe[0] >= 0)
 			close(status_pipe[0]);
-		child_main(options, path, argv, &prog, sock[1], status_pipe[1], s.own_group, &old_mask);
+		child_main(options, path, argv, program[0], sock[1], status_pipe[1], s.own_group,
+			   &old_mask);
 	}
 	close(sock[1]);
 	sock[1] = -1;
+	close(program[0]);
+	program[0] = -1;
+	/* Compiled while the child builds the jail, on another core. */
+	rc = options->compiled ? copy_program(options->compiled, &prog, err)
+			       : supervisor_compile(options, &prog, err);
+	if (rc == 0 && (rc = filter_mark_start(&prog, argv)) < 0)
+		error_set(err, rc, "the seccomp program lacks the rule for the command's start");
+	if (rc == 0) {
+		/* A child that ended already (its jail failed) says why below. */
+		int sent = send_program(program[1], &prog);
+		if (sent < 0 && sent != -EPIPE)
+			rc = error_set(err, sent, "cannot hand the seccomp program over: %s",
+				       strerror(-sent));
+	}
+	if (rc < 0) {
+		kill(s.child, SIGKILL);
+		proctree_kill_descendants(getpid());
+		while (waitpid(-1, NULL, 0) > 0)
+			;
+		goto out;
+	}
 	if (status_pipe[1] >= 0) {
 		close(status_pipe[1]);
 		status_pipe[1] = -1;
@@ -616,6 +687,8 @@ out:
 			close(sock[i]);
 		if (status_pipe[i] >= 0)
 			close(status_pipe[i]);
+		if (program[i] >= 0)
+			close(program[i]);
 	}
 	free(s.seen.slots);
 	seccomp_notify_free(s.req, s.resp);

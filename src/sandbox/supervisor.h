@@ -23,6 +23,7 @@
 
 #include <cibox/sandbox.h>
 
+#include "sandbox/filter.h"
 #include "sandbox/policy_set.h"
 
 struct supervisor_options {
@@ -50,6 +51,11 @@ struct supervisor_options {
 	 */
 	bool confine_signals;
 	/*
+	 * Optional: the program supervisor_compile gives for these options,
+	 * compiled beforehand (as cibox's built-in policy is, at build time).
+	 */
+	const struct filter_program *compiled;
+	/*
 	 * Optional, mode log only: instead of a report once per thread, every
 	 * refused call is passed here (and then allowed to run), with the name
 	 * of the calling thread and of its program.
@@ -72,6 +78,10 @@ struct supervisor_result {
  */
 int supervisor_run(const struct supervisor_options *options, const char *path,
 		   char *const argv[], struct supervisor_result *result, cibox_error *err);
+
+/* The filter program supervisor_run installs for `options`. */
+int supervisor_compile(const struct supervisor_options *options, struct filter_program *out,
+		       cibox_error *err);
 
 /* The path execve would run for `command`, via PATH, inside the root folder
  * `root` ("" for the host's); -ENOENT/-EACCES if none. */
