@@ -1,6 +1,7 @@
 #!/bin/bash
 # Start-up cost of the rootless jail: `cibox sandbox --isolate -- /bin/true`
-# against bubblewrap doing the same job, and against `unshare` alone (new
+# against bubblewrap doing the same job (the host's root read-only, private
+# /tmp, /home, /root and /run, fresh /dev and /proc, every namespace), and against `unshare` alone (new
 # namespaces, no root filesystem, no filter: the floor). Runs alternate, so
 # both see the same machine; medians of per-run wall times are compared.
 set -eu
@@ -15,8 +16,8 @@ cd /
 declare -a t_cibox t_bwrap t_unshare
 for ((i = 0; i < rounds; i++)); do
 	time_into t_cibox "$cibox" sandbox --isolate -- /bin/true
-	time_into t_bwrap bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --unshare-all \
-		--die-with-parent /bin/true
+	time_into t_bwrap bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --tmpfs /home \
+		--tmpfs /root --tmpfs /run --unshare-all --die-with-parent /bin/true
 	time_into t_unshare unshare --user --map-root-user --mount --pid --fork --ipc --uts --net /bin/true
 done
 c=$(printf '%s\n' "${t_cibox[@]}" | median)

@@ -453,8 +453,10 @@ static int hide_host_folders(cibox_error *err)
 static int make_home(const jail_plan *plan, cibox_error *err)
 {
 	char target[PATH_MAX], opts[64];
-	/* The private /tmp hides a home there already, and stays empty. */
-	if (!plan->home || strcmp(plan->home, "/") == 0 || strncmp(plan->home, "/tmp/", 5) == 0)
+	/* The private /tmp hides a home there already, and stays empty; root's
+	 * own, /root, is one of the empty folders already. */
+	if (!plan->home || strcmp(plan->home, "/") == 0 || strncmp(plan->home, "/tmp/", 5) == 0 ||
+	    (!plan->rootfs && !plan->keep_uid && strcmp(plan->home, "/root") == 0))
 		return 0;
 	jail_path(target, NEWROOT, plan->home);
 	cibox_error ignored;
