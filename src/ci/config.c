@@ -211,10 +211,12 @@ int config_pick(struct ci_plan *plan, const char *name_or_path, cibox_error *err
 /* Sources each file in order under errexit. Before each file it records
  * "B<file>" on fd 3; a failing command records "E" with the file, line, status
  * and command, so the error can name them. At exit, on success, the exported
- * environment goes to fd 4. The files' own output goes to stderr, kept for
- * the error message. */
+ * environment goes to fd 4, written by the env program $1 names. The files'
+ * own output goes to stderr, kept for the error message. */
 static const char eval_script[] =
-	"trap '__cibox_rc=$?; [ $__cibox_rc -ne 0 ] || env -0 >&4; exit $__cibox_rc' EXIT\n"
+	"__cibox_env=$1\n"
+	"builtin shift\n"
+	"trap '__cibox_rc=$?; [ $__cibox_rc -ne 0 ] || \"$__cibox_env\" -0 >&4; exit $__cibox_rc' EXIT\n"
 	"trap 'printf \"E%s\\0%s\\0%s\\0%s\\0\" \"${BASH_SOURCE[0]}\" \"$LINENO\" \"$?\" "
 	"\"$BASH_COMMAND\" >&3; exit 2' ERR\n"
 	"set -e\n"
@@ -301,11 +303,32 @@ static bool inside(const char *path, const char *folder)
 	return strncmp(path, folder, n) == 0 && path[n] == '/';
 }
 
+/* The program `name` as the environment's PATH finds it, resolved. */
+static bool find_program(const envlist *env, const char *name, char found[PATH_MAX])
+{
+	const char *dirs = envlist_get((envlist *)env, "PATH");
+	if (!dirs)
+		dirs = "/usr/local/bin:/usr/bin:/bin";
+	while (*dirs) {
+		size_t len = strcspn(dirs, ":");
+		char candidate[PATH_MAX];
+		struct stat st;
+		if (snprintf(candidate, sizeof candidate, "%.*s/%s", (int)len, dirs, name) <
+			    (int)sizeof candidate &&
+		    len > 0 && access(candidate, X_OK) == 0 && stat(candidate, &st) == 0 &&
+		    S_ISREG(st.st_mode) && realpath(candidate, found))
+			return true;
+		dirs += len + (dirs[len] == ':');
+	}
+	return false;
+}
+
 /* A configuration is a pull request's code like any step: bash reads it in a
  * jail with no network, where the project and the files read are shown
- * read-only and nothing of the host is writable. Returns 0 in the jail. */
+ * read-only and nothing of the host is writable. The programs cibox runs it
+ * with are shown too, wherever PATH found them. Returns 0 in the jail. */
 static int enter_jail(const struct ci_plan *plan, const envlist *env, const char *const *files,
-		      size_t nfiles, cibox_error *err)
+		      size_t nfiles, const char *const programs[2], cibox_error *err)
 {
 	jail_plan *jail = jail_plan_new();
 	if (!jail)
@@ -315,6 +338,9 @@ static int enter_jail(const struct ci_plan *plan, const envlist *env, const char
 	for (size_t i = 0; rc == 0 && i < nfiles; i++)
 		if (!inside(files[i], plan->root))
 			rc = jail_plan_add(jail, JAIL_RO_BIND, files[i], files[i], err);
+	for (size_t i = 0; rc == 0 && i < 2; i++)
+		if (jail_plan_hides(jail, programs[i]))
+			rc = jail_plan_add(jail, JAIL_RO_BIND, programs[i], programs[i], err);
 	if (rc == 0 && home && *home == '/')
 		rc = jail_plan_set_home(jail, home, err);
 	if (rc == 0)
@@ -330,14 +356,14 @@ static int enter_jail(const struct ci_plan *plan, const envlist *env, const char
  * message, for the parent to decide. */
 static _Noreturn void run_bash(const struct ci_plan *plan, const envlist *env,
 			       const char *const *argv, const char *const *files, size_t nfiles,
-			       const int fds[3], bool boxed)
+			       const char *const programs[2], const int fds[3], bool boxed)
 {
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(fds[0], 2) < 0 || dup2(fds[0], 1) < 0 ||
 	    dup2(fds[1], 3) < 0 || dup2(fds[2], 4) < 0)
 		_exit(126);
 	cibox_error err = { 0 };
-	int rc = boxed ? enter_jail(plan, env, files, nfiles, &err) : 0;
+	int rc = boxed ? enter_jail(plan, env, files, nfiles, programs, &err) : 0;
 	if (rc < 0) {
 		dprintf(3, "X%d%c%s%c", rc, 0, err.message, 0);
 		_exit(125);
@@ -345,7 +371,7 @@ static _Noreturn void run_bash(const struct ci_plan *plan, const envlist *env,
 	if (chdir(plan->root) < 0)
 		_exit(126);
 	signal(SIGPIPE, SIG_DFL);
-	execvpe("bash", (char **)argv, envlist_vector((envlist *)env));
+	execve(programs[0], (char **)argv, envlist_vector((envlist *)env));
 	_exit(127);
 }
 
@@ -360,9 +386,16 @@ static int evaluate(const struct ci_plan *plan, const envlist *base, const char 
 	for (int i = 0; i < 3; i++)
 		if ((fds[i] = rc = temp_fd(err)) < 0)
 			goto out;
-	/* bash and its options, then at most two files: configuration, defaults. */
-	const char *argv[6 + 2 + 1] = { "bash", "--noprofile", "--norc", "-c", eval_script, "cibox-config" };
-	size_t argc = 6;
+	char bash[PATH_MAX], env[PATH_MAX];
+	if (!find_program(base, "bash", bash) || !find_program(base, "env", env)) {
+		rc = error_set(err, -EINVAL, "cannot run bash to read the configuration");
+		goto out;
+	}
+	const char *const programs[2] = { bash, env };
+	/* bash and its options, env, then at most two files: configuration, defaults. */
+	const char *argv[7 + 2 + 1] = { "bash", "--noprofile", "--norc", "-c", eval_script,
+					"cibox-config", env };
+	size_t argc = 7;
 	for (size_t i = 0; i < nfiles; i++)
 		argv[argc++] = files[i];
 	argv[argc] = NULL;
@@ -374,7 +407,7 @@ again:;
 		goto out;
 	}
 	if (pid == 0)
-		run_bash(plan, base, argv, files, nfiles, fds, boxed);
+		run_bash(plan, base, argv, files, nfiles, programs, fds, boxed);
 	int status;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
