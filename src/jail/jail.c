@@ -366,6 +366,24 @@ static bool op_target(const struct jail_op *op, char src[PATH_MAX], char dst[PAT
 	return stat(src, &st) < 0 || S_ISDIR(st.st_mode);
 }
 
+/* overlayfs splits its options at ',' and its lower layers at ':': a path
+ * holding either (a folder a step made in a cache, a hostile .git file or
+ * CI_IMAGE) would add layers or options of its own choosing, such as a
+ * hidden folder as a lower layer. It takes a backslash as an escape. */
+static int overlay_path(char *out, size_t size, const char *prefix, const char *path)
+{
+	size_t n = 0;
+	for (const char *p = prefix; *p && n + 1 < size; p++)
+		out[n++] = *p;
+	for (const char *p = path; *p && n + 2 < size; p++) {
+		if (*p == ',' || *p == ':' || *p == '\\')
+			out[n++] = '\\';
+		out[n++] = *p;
+	}
+	out[n] = '\0';
+	return n + 2 < size ? 0 : -ENAMETOOLONG;
+}
+
 static int carry_out(const struct jail_op *op, cibox_error *err)
 {
 	char src[PATH_MAX], dst[PATH_MAX], opts[3 * PATH_MAX + 64];
@@ -382,10 +400,16 @@ static int carry_out(const struct jail_op *op, cibox_error *err)
 		if (rc == 0 && op->kind == JAIL_RO_BIND)
 			rc = make_read_only(dst, err);
 		return rc;
-	case JAIL_OVERLAY:
-		snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=" OLDROOT "%s,workdir=" OLDROOT "%s,userxattr",
-			 src, op->upper, op->work);
+	case JAIL_OVERLAY: {
+		char lower[2 * PATH_MAX], upper[2 * PATH_MAX], work[2 * PATH_MAX];
+		if (overlay_path(lower, sizeof lower, "", src) < 0 ||
+		    overlay_path(upper, sizeof upper, OLDROOT, op->upper) < 0 ||
+		    overlay_path(work, sizeof work, OLDROOT, op->work) < 0 ||
+		    snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s,userxattr", lower,
+			     upper, work) >= (int)sizeof opts)
+			return error_set(err, -ENAMETOOLONG, "the overlay's paths are too long");
 		return mount_or_fail("overlay", dst, "overlay", 0, opts, err);
+	}
 	}
 	return error_set(err, -EINVAL, "unknown jail operation");
 }
@@ -410,12 +434,13 @@ static void bring_loopback_up(void)
  * read-only. The image itself is never written. */
 static int mount_image(const jail_plan *plan, const char *image, cibox_error *err)
 {
-	char opts[2 * PATH_MAX];
+	char opts[3 * PATH_MAX], lower[2 * PATH_MAX];
 	if (mkdir("/image-upper", 0755) < 0 || mkdir("/image-work", 0755) < 0)
 		return error_set(err, -errno, "cannot prepare the image's overlay: %s", strerror(errno));
-	if (snprintf(opts, sizeof opts,
+	if (overlay_path(lower, sizeof lower, "", image) < 0 ||
+	    snprintf(opts, sizeof opts,
 		     "lowerdir=%s,upperdir=/image-upper,workdir=/image-work,userxattr",
-		     image) >= (int)sizeof opts)
+		     lower) >= (int)sizeof opts)
 		return error_set(err, -ENAMETOOLONG, "the image's path is too long");
 	int rc = mount_or_fail("overlay", NEWROOT, "overlay", 0, opts, err);
 	static const char *const fixed[] = { NEWROOT "/proc", NEWROOT "/dev", NEWROOT "/tmp",
