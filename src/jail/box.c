@@ -37,9 +37,55 @@ struct holder_report {
 	char what[48];
 };
 
-/* pid 1 of the box: it maps its ids, mounts the box's /proc, says so, waits
- * for its namespaces to be opened, and then only reaps what its namespace orphans until the maker dies. It keeps
- * no descriptor of the maker's, so a step that takes it over gains nothing. */
+/* Into a user namespace of the caller's own, where its uid and gid map to
+ * themselves, with a copy of its mount namespace: the kernel locks every
+ * mount copied into the less privileged namespace, flags and all. Its own
+ * /proc files are writable only while it is dumpable. */
+static int lock_mounts(uid_t uid, gid_t gid, char *what, size_t size)
+{
+	char line[64];
+	int rc = 0;
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
+		snprintf(what, size, "its user namespace");
+		return -1;
+	}
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	snprintf(line, sizeof line, "%u %u 1\n", uid, uid);
+	if (write_text("/proc/self/uid_map", line) < 0) {
+		snprintf(what, size, "its uid map");
+		rc = -1;
+	}
+	snprintf(line, sizeof line, "%u %u 1\n", gid, gid);
+	write_text("/proc/self/setgroups", "deny");
+	if (rc == 0 && write_text("/proc/self/gid_map", line) < 0) {
+		snprintf(what, size, "its gid map");
+		rc = -1;
+	}
+	int saved = errno;
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	errno = saved;
+	return rc;
+}
+
+int jail_lock_mounts(cibox_error *err)
+{
+	char what[48];
+	if (lock_mounts(geteuid(), getegid(), what, sizeof what) < 0)
+		return error_set(err, -errno, "cannot lock the jail's mounts: %s: %s", what,
+				 strerror(errno));
+	return 0;
+}
+
+/* pid 1 of the box. It is born in the box's pid and mount namespaces but in
+ * the jail's user namespace, so that the pid namespace belongs to the jail:
+ * no step may mount a /proc of it. It mounts the box's /proc with what root
+ * of the host could change sealed, then moves into a user namespace of its
+ * own, which locks that /proc too: a step cannot unmount it to see the
+ * jail's, nor mount a fresh one (the kernel refuses a /proc that would show
+ * more than the locked ones). It says so, waits for its namespaces to be
+ * opened, and then only reaps what its namespace orphans until the maker
+ * dies. It keeps no descriptor of the maker's, so a step that takes it over
+ * gains nothing. */
 static _Noreturn void holder(int report_fd, uid_t uid, gid_t gid)
 {
 	struct holder_report report = { 0, "" };
@@ -47,30 +93,21 @@ static _Noreturn void holder(int report_fd, uid_t uid, gid_t gid)
 	if (dup2(report_fd, 3) < 0)
 		_exit(1);
 	close_range(4, ~0U, 0);
-	/* Its own /proc files are writable only while it is dumpable. */
-	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-	char line[64];
-	snprintf(line, sizeof line, "%u %u 1\n", uid, uid);
-	if (write_text("/proc/self/uid_map", line) < 0) {
-		report.error = errno;
-		snprintf(report.what, sizeof report.what, "its uid map");
-	}
-	snprintf(line, sizeof line, "%u %u 1\n", gid, gid);
-	write_text("/proc/self/setgroups", "deny");
-	if (!report.error && write_text("/proc/self/gid_map", line) < 0) {
-		report.error = errno;
-		snprintf(report.what, sizeof report.what, "its gid map");
-	}
-	if (!report.error && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+	cibox_error ignored;
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ||
+	    jail_seal_proc("/proc", &ignored) < 0) {
 		report.error = errno;
 		snprintf(report.what, sizeof report.what, "its /proc");
+	} else if (lock_mounts(uid, gid, report.what, sizeof report.what) < 0) {
+		report.error = errno;
 	}
+	/* The maker opens this process's namespaces while it is dumpable; then
+	 * no step, the same user, may reach into pid 1. */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	ssize_t unused = write(3, &report, sizeof report);
 	(void)unused;
 	if (report.error)
 		_exit(1);
-	/* The maker opens this process's namespaces while it is dumpable; then
-	 * no step, the same user, may reach into pid 1. */
 	char done;
 	while (read(3, &done, 1) < 0 && errno == EINTR)
 		;
@@ -109,7 +146,7 @@ int jail_box_open(jail_box **out, cibox_error *err)
 	}
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
-	box->holder = jail_clone(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID);
+	box->holder = jail_clone(CLONE_NEWNS | CLONE_NEWPID);
 	if (box->holder == 0)
 		holder(report_sock[1], uid, gid);
 	int saved = errno;
@@ -156,7 +193,9 @@ static void enter_and_exec(const jail_box *box, const struct box_command *cmd)
 	sigset_t none;
 	sigemptyset(&none);
 	int null = open("/dev/null", O_RDONLY);
-	if (setpgid(0, 0) < 0 || null < 0 || dup2(null, 0) < 0 || dup2(cmd->output_fd, 1) < 0 ||
+	/* A session of its own: no controlling terminal, so no step can push
+	 * input into the caller's (TIOCSTI) or take its foreground. */
+	if (setsid() < 0 || null < 0 || dup2(null, 0) < 0 || dup2(cmd->output_fd, 1) < 0 ||
 	    dup2(cmd->output_fd, 2) < 0 || chdir(cmd->cwd) < 0)
 		return;
 	if (null > 2)

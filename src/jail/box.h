@@ -32,9 +32,15 @@ struct box_command {
  * children are born in the box's pid namespace. */
 int jail_box_open(jail_box **box, cibox_error *err);
 
-/* Starts a command in the box, as the leader of a process group of its own
+/* Starts a command in the box, as the leader of a session of its own
  * and with default signal handling; it is the caller's child. */
 int jail_box_spawn(jail_box *box, const struct box_command *cmd, pid_t *pid, cibox_error *err);
+
+/* The calling process moves into a user namespace of its own (its uid and
+ * gid mapped to themselves) with a copy of its mount namespace, where the
+ * kernel locks every mount it had: for a command that must not undo the
+ * jail it runs in, such as a configuration's bash. */
+int jail_lock_mounts(cibox_error *err);
 
 /* Ends every process of the box. */
 void jail_box_close(jail_box *box);

@@ -18,6 +18,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/keyctl.h>
+#include <linux/types.h>
+
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -414,6 +417,25 @@ static int carry_out(const struct jail_op *op, cibox_error *err)
 	return error_set(err, -EINVAL, "unknown jail operation");
 }
 
+/* Landlock's scope (Linux 6.12, ABI 6): no connecting to an abstract unix
+ * socket made outside the jail. Abstract sockets belong to a network
+ * namespace, so this matters where the host's network is shared: X11, D-Bus
+ * and some daemons listen on one. Older kernels lack it; nothing else can
+ * stop it there. Defined here since older headers lack the field. */
+struct scope_ruleset_attr {
+	__u64 handled_access_fs, handled_access_net, scoped;
+};
+
+static void scope_abstract_sockets(void)
+{
+	struct scope_ruleset_attr attr = { 0, 0, 1 /* LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET */ };
+	long fd = syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
+	if (fd < 0)
+		return;
+	syscall(SYS_landlock_restrict_self, (int)fd, 0);
+	close((int)fd);
+}
+
 static void bring_loopback_up(void)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -507,6 +529,27 @@ static int setup_sys(const jail_plan *plan, cibox_error *err)
 			     "mode=0555", err);
 }
 
+int jail_seal_proc(const char *proc, cibox_error *err)
+{
+	/* What root of the host could change for the whole machine through any
+	 * /proc: sysctls (kernel.core_pattern runs a program as root), IRQ
+	 * affinities, sysrq. A process whose uid is the host's root passes
+	 * their owner checks in any user namespace. */
+	static const char *const sealed[] = { "sys", "sysrq-trigger", "irq", "bus", "fs", "acpi" };
+	for (size_t i = 0; i < sizeof sealed / sizeof sealed[0]; i++) {
+		char path[PATH_MAX];
+		struct stat st;
+		snprintf(path, sizeof path, "%s/%s", proc, sealed[i]);
+		if (lstat(path, &st) < 0)
+			continue;
+		if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+		    mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  NULL) < 0)
+			return error_set(err, -errno, "cannot make %s read-only: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
 /* Build the new root under NEWROOT with the host's root at OLDROOT, then make
  * it the root. Runs in the jail's init, inside every new namespace. */
 static int build_root(const jail_plan *plan, cibox_error *err)
@@ -532,6 +575,7 @@ static int build_root(const jail_plan *plan, cibox_error *err)
 	if (rc < 0 || (rc = make_read_only(NEWROOT, err)) < 0 ||
 	    (rc = mount_or_fail("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 				NULL, err)) < 0 ||
+	    (rc = jail_seal_proc(NEWROOT "/proc", err)) < 0 ||
 	    (rc = setup_dev(err)) < 0 ||
 	    (rc = mount_or_fail("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777",
 				err)) < 0)
@@ -722,6 +766,11 @@ int jail_init(const jail_plan *plan, int status_fd, cibox_error *err)
 		return error_set(err, -errno, "sethostname: %s", strerror(errno));
 	if (!plan->share_network)
 		bring_loopback_up();
+	else
+		scope_abstract_sockets();
+	/* The caller's session keyring (an ssh login's, with its keys) would be
+	 * the command's too: a new, empty one. */
+	syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
 	pid_t command = fork();
 	if (command < 0)
 		return error_set(err, -errno, "fork: %s", strerror(errno));

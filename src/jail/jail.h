@@ -56,6 +56,10 @@ bool jail_plan_hides(const jail_plan *plan, const char *path);
 /* Where the command starts; the default is the caller's working directory. */
 int jail_plan_set_cwd(jail_plan *plan, const char *path, cibox_error *err);
 
+/* Makes what root of the host could change for the whole machine under the
+ * proc mounted at `proc` read-only (sysctls, sysrq, IRQs). */
+int jail_seal_proc(const char *proc, cibox_error *err);
+
 /* fork into the new namespaces `flags` name (CLONE_NEW*): the pid in the
  * caller, 0 in the child, -1 with errno. */
 pid_t jail_clone(long flags);
