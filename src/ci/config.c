@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "jail/box.h"
 #include "jail/jail.h"
 #include "util/error.h"
 #include "util/strbuf.h"
@@ -231,7 +232,9 @@ static int temp_fd(cibox_error *err)
 	FILE *f = tmpfile();
 	if (!f)
 		return error_set(err, -errno, "cannot create a temporary file: %s", strerror(errno));
-	int fd = dup(fileno(f));
+	/* Only the copies made for bash (dup2 to 1 to 4) reach it; above
+	 * those, so that none of them is overwritten by another. */
+	int fd = fcntl(fileno(f), F_DUPFD_CLOEXEC, 10);
 	fclose(f);
 	return fd < 0 ? error_set(err, -errno, "dup: %s", strerror(errno)) : fd;
 }
@@ -352,11 +355,12 @@ static int enter_jail(const struct ci_plan *plan, const envlist *env, const char
 }
 
 /* The child: bash over the files, in a jail unless told otherwise. A jail
- * that cannot be made is recorded on fd 3 as "X", its error code and its
- * message, for the parent to decide. */
+ * that cannot be made is recorded in fds[3], which bash never has, as "X",
+ * its error code and its message, for the parent to decide: a configuration
+ * that wrote that record itself would be read again without a jail. */
 static _Noreturn void run_bash(const struct ci_plan *plan, const envlist *env,
 			       const char *const *argv, const char *const *files, size_t nfiles,
-			       const char *const programs[2], const int fds[3], bool boxed)
+			       const char *const programs[2], const int fds[4], bool boxed)
 {
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(fds[0], 2) < 0 || dup2(fds[0], 1) < 0 ||
@@ -364,10 +368,17 @@ static _Noreturn void run_bash(const struct ci_plan *plan, const envlist *env,
 		_exit(126);
 	cibox_error err = { 0 };
 	int rc = boxed ? enter_jail(plan, env, files, nfiles, programs, &err) : 0;
+	/* bash is root of the jail, whose mounts it could undo (remount the
+	 * project writable): it goes one level further in, where they are
+	 * locked. */
+	if (rc == 0 && boxed)
+		rc = jail_lock_mounts(&err);
 	if (rc < 0) {
-		dprintf(3, "X%d%c%s%c", rc, 0, err.message, 0);
+		dprintf(fds[3], "X%d%c%s%c", rc, 0, err.message, 0);
 		_exit(125);
 	}
+	/* No controlling terminal: no pushing input into the caller's. */
+	setsid();
 	if (chdir(plan->root) < 0)
 		_exit(126);
 	signal(SIGPIPE, SIG_DFL);
@@ -379,11 +390,12 @@ static _Noreturn void run_bash(const struct ci_plan *plan, const envlist *env,
 static int evaluate(const struct ci_plan *plan, const envlist *base, const char *const *files,
 		    size_t nfiles, envlist *out, char **unboxed, cibox_error *err)
 {
-	int fds[3] = { -1, -1, -1 }; /* stderr, record, env */
+	int fds[4] = { -1, -1, -1, -1 }; /* stderr, record, env, the jail's failure */
 	int rc = 0;
 	bool boxed = !(unboxed && *unboxed); /* the machine made no jail before */
 	struct strbuf errtext = STRBUF_INIT, record = STRBUF_INIT, envtext = STRBUF_INIT;
-	for (int i = 0; i < 3; i++)
+	struct strbuf failure = STRBUF_INIT;
+	for (int i = 0; i < 4; i++)
 		if ((fds[i] = rc = temp_fd(err)) < 0)
 			goto out;
 	char bash[PATH_MAX], env[PATH_MAX];
@@ -417,15 +429,16 @@ again:;
 	read_back(fds[0], &errtext);
 	read_back(fds[1], &record);
 	read_back(fds[2], &envtext);
-	if (errtext.oom || record.oom || envtext.oom) {
+	read_back(fds[3], &failure);
+	if (errtext.oom || record.oom || envtext.oom || failure.oom) {
 		rc = error_set(err, -ENOMEM, "out of memory");
-	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 125 && record.len > 1 &&
-		   record.buf[0] == 'X') {
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 125 && failure.len > 1 &&
+		   failure.buf[0] == 'X') {
 		/* The jail could not be made. Where the machine refuses one (the
 		 * host and docker engines may run there), the configuration is
 		 * read as before, and the caller is told. */
-		int code = atoi(record.buf + 1);
-		const char *message = record.buf + strlen(record.buf) + 1;
+		int code = atoi(failure.buf + 1);
+		const char *message = failure.buf + strlen(failure.buf) + 1;
 		if (code != -EOPNOTSUPP || !unboxed) {
 			rc = error_set(err, code, "cannot read the configuration in a jail: %s", message);
 		} else if (!(*unboxed = strdup(message))) {
@@ -436,7 +449,8 @@ again:;
 			strbuf_reset(&errtext);
 			strbuf_reset(&record);
 			strbuf_reset(&envtext);
-			for (int i = 0; i < 3; i++)
+			strbuf_reset(&failure);
+			for (int i = 0; i < 4; i++)
 				if (ftruncate(fds[i], 0) < 0 || lseek(fds[i], 0, SEEK_SET) < 0)
 					rc = error_set(err, -errno, "cannot reuse a temporary file: %s",
 						       strerror(errno));
@@ -462,7 +476,8 @@ out:
 	strbuf_release(&errtext);
 	strbuf_release(&record);
 	strbuf_release(&envtext);
-	for (int i = 0; i < 3; i++)
+	strbuf_release(&failure);
+	for (int i = 0; i < 4; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	return rc;
