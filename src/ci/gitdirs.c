@@ -37,6 +37,31 @@ static bool within(const char *path, const char *folder)
 	return strncmp(path, folder, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
+static bool exists(const char *folder, const char *name, mode_t type)
+{
+	char path[PATH_MAX + 32];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/%s", folder, name);
+	return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == type;
+}
+
+/* The tree's .git file is not git's alone to write (an --in-place run's
+ * step, an unpacked archive): one naming any folder would have it shown to
+ * the steps, ~/.ssh or /root included. Only a git folder is taken: HEAD,
+ * and objects/ or a commondir file; a worktree's (it has a commondir) must
+ * also name this tree back in its gitdir file, as git writes it. */
+static bool git_folder(const char *dir, const char *dotgit)
+{
+	if (!exists(dir, "HEAD", S_IFREG))
+		return false;
+	if (!exists(dir, "commondir", S_IFREG))
+		return exists(dir, "objects", S_IFDIR);
+	char back[PATH_MAX + 16], line[PATH_MAX + 16], resolved[PATH_MAX], ours[PATH_MAX];
+	snprintf(back, sizeof back, "%s/gitdir", dir);
+	return first_line(back, line, sizeof line) && resolve(dir, line, resolved) &&
+	       realpath(dotgit, ours) && strcmp(resolved, ours) == 0;
+}
+
 int gitdirs_outside(const char *tree, char ***dirs, size_t *count, cibox_error *err)
 {
 	*dirs = NULL;
@@ -45,12 +70,14 @@ int gitdirs_outside(const char *tree, char ***dirs, size_t *count, cibox_error *
 	struct stat st;
 	snprintf(dotgit, sizeof dotgit, "%s/.git", tree);
 	if (lstat(dotgit, &st) < 0 || !S_ISREG(st.st_mode) || !first_line(dotgit, line, sizeof line) ||
-	    strncmp(line, "gitdir: ", 8) != 0 || !resolve(tree, line + 8, gitdir))
+	    strncmp(line, "gitdir: ", 8) != 0 || !resolve(tree, line + 8, gitdir) ||
+	    !git_folder(gitdir, dotgit))
 		return 0;
 	char commondir[PATH_MAX + 16];
 	snprintf(commondir, sizeof commondir, "%s/commondir", gitdir);
 	const char *found[2] = { gitdir, NULL };
-	if (first_line(commondir, line, sizeof line) && resolve(gitdir, line, common)) {
+	if (first_line(commondir, line, sizeof line) && resolve(gitdir, line, common) &&
+	    exists(common, "HEAD", S_IFREG) && exists(common, "objects", S_IFDIR)) {
 		/* The worktree's own folder lies in the common one, as a rule. */
 		if (within(gitdir, common))
 			found[0] = common;

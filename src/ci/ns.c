@@ -42,8 +42,19 @@ static int add_caches(jail_plan *jail, const struct ci_plan *plan, cibox_error *
 	struct cache_mount *mounts;
 	size_t count;
 	int rc = cache_prepare(plan->root, plan->config, &plan->env, &mounts, &count, err);
-	for (size_t i = 0; rc == 0 && i < count; i++)
-		rc = jail_plan_add(jail, JAIL_BIND, mounts[i].folder, mounts[i].target, err);
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		/* A cache over the run folder (DEPENDS_DIR=$CIBOX_RUN_DIR, or /)
+		 * would take the logs and reports the runner writes there. */
+		size_t n = strlen(mounts[i].target);
+		while (n > 1 && mounts[i].target[n - 1] == '/')
+			n--;
+		if (strncmp(plan->run_dir, mounts[i].target, n) == 0 &&
+		    (n == 1 || plan->run_dir[n] == '/' || plan->run_dir[n] == '\0'))
+			rc = error_set(err, -EINVAL, "CI_CACHE_DIRS: %s=%s would hide the run folder %s",
+				       mounts[i].var, mounts[i].target, plan->run_dir);
+		else
+			rc = jail_plan_add(jail, JAIL_BIND, mounts[i].folder, mounts[i].target, err);
+	}
 	cache_mounts_free(mounts, count);
 	return rc;
 }
