@@ -151,3 +151,116 @@ home_with_secrets() {
 	assert_status 0
 	assert_line_matching "^\[01_net.sh\] $(ls /sys/class/net | tr '\n' ' ')\$"
 }
+
+@test "a step cannot write a sysctl, unmount /proc or mount a /proc of its own" {
+	step test 01_proc.sh <<-'EOF2'
+	v=$(cat /proc/sys/vm/stat_interval)
+	(echo "$v" >/proc/sys/vm/stat_interval) 2>/dev/null && echo "wrote a sysctl"
+	umount /proc 2>/dev/null && echo "unmounted /proc"
+	umount -l /proc/sys 2>/dev/null && echo "unmounted /proc/sys"
+	mkdir -p /tmp/p && mount -t proc proc /tmp/p 2>/dev/null && echo "mounted a /proc"
+	unshare -pf --mount-proc true 2>/dev/null && echo "mounted a /proc in a pid namespace"
+	echo done
+	EOF2
+	run "$CIBOX" run
+	assert_status 0
+	assert_line_matching '^\[01_proc.sh\] done$'
+	refute_line_matching 'wrote|unmounted|mounted'
+}
+
+@test "a step has no controlling terminal: it cannot push input into the caller's" {
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	step test 01_tty.sh <<-'EOF2'
+	python3 -c 'import fcntl, os, termios; fcntl.ioctl(os.open("/dev/tty", os.O_RDWR), termios.TIOCSTI, b"#"); print("pushed")' 2>/dev/null || echo "no terminal"
+	EOF2
+	run script -qec "$CIBOX run" /dev/null
+	assert_line_matching 'no terminal'
+	refute_line_matching 'pushed'
+}
+
+@test "a step cannot read the caller's session keyring" {
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	step test 01_keys.sh <<-'EOF2'
+	python3 -c 'import ctypes; libc = ctypes.CDLL(None); libc.syscall.restype = ctypes.c_long; print("found" if libc.syscall(250, 10, -3, b"user", b"cibox-secret", 0) >= 0 else "no key")'
+	EOF2
+	run python3 -c 'import ctypes, os, sys
+libc = ctypes.CDLL(None); libc.syscall.restype = ctypes.c_long
+libc.syscall(250, 1, None)
+if libc.syscall(248, b"user", b"cibox-secret", b"hunter2", 7, -3) < 0: sys.exit("cannot add a key")
+os.execv(sys.argv[1], sys.argv[1:])' "$CIBOX" run
+	assert_status 0
+	assert_line_matching '^\[01_keys.sh\] no key$'
+}
+
+@test "CI_NETWORK=host: a step cannot reach the host's abstract unix sockets" {
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	name="cibox-test-$$-$RANDOM"
+	python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind("\0" + sys.argv[1]); s.listen(8)
+while True:
+    c, _ = s.accept(); c.sendall(b"answered\n"); c.close()' "$name" &
+	listener=$!
+	reach="import socket; s = socket.socket(socket.AF_UNIX); s.connect('\\0$name'); print(s.recv(9).decode().strip())"
+	for _ in $(seq 50); do python3 -c "$reach" >/dev/null 2>&1 && break; sleep 0.1; done
+	step test 00_setup_env.sh <<<'export CI_NETWORK=host'
+	step test 01_reach.sh <<<"python3 -c \"$reach\" 2>/dev/null || echo 'out of reach'"
+	run "$CIBOX" run
+	assert_status 0
+	refute_line_matching 'answered'
+	assert_line_matching '^\[01_reach.sh\] out of reach$'
+}
+
+@test "a configuration cannot undo its jail's mounts and write the project" {
+	step test 00_setup_env.sh <<-'EOF2'
+	mount -o remount,bind,rw "$PWD" 2>/dev/null || true
+	mount -o remount,bind,rw / 2>/dev/null || true
+	echo hostile >"$PWD/src/lib.c" 2>/dev/null || true
+	EOF2
+	step test 01_ok.sh <<<'echo ok'
+	run "$CIBOX" run
+	assert_status 0
+	[ "$(cat src/lib.c)" = original ]
+}
+
+@test "a configuration that claims its jail failed is not read again without one" {
+	step test 00_setup_env.sh <<-'EOF2'
+	# fd 3 is the record of what bash reads; written over from its start
+	if [ "$(hostname)" = cibox ]; then printf 'X-95\0no jail here\0' >/proc/self/fd/3; exit 125; fi
+	echo hostile >"$PWD/src/lib.c"
+	EOF2
+	step test 01_ok.sh <<<'echo ok'
+	run "$CIBOX" run
+	[ "$(cat src/lib.c)" = original ]
+	refute_line_matching 'without a jail'
+}
+
+@test "a .git file naming a folder that is no git folder shows nothing hidden" {
+	mkdir -p "$BATS_TEST_TMPDIR/secrets" && echo secret >"$BATS_TEST_TMPDIR/secrets/key"
+	# Under /root for root; for others a folder of theirs the jail shows.
+	hidden=/root
+	[ "$(id -u)" -eq 0 ] || hidden=$BATS_TEST_TMPDIR/secrets
+	echo "gitdir: $hidden" >.git
+	step test 01_look.sh <<<"ls -A '$hidden' 2>/dev/null | grep -c . || true"
+	run "$CIBOX" run
+	assert_status 0
+	assert_line_matching '^\[01_look.sh\] 0$'
+}
+
+@test "a ':' in CI_IMAGE's path adds no layer to the image's overlay" {
+	[ "$(id -u)" -eq 0 ] || skip "shows /root, which only root can read"
+	image="$BATS_TEST_TMPDIR/img:/oldroot/root:/oldroot/usr"
+	mkdir -p "$image" "$BATS_TEST_TMPDIR/img"
+	step test 00_setup_env.sh <<<"export CI_IMAGE='$image'"
+	step test 01_look.sh <<<'ls -A / | grep -c "^\.bashrc$\|^\.profile$" || true'
+	run "$CIBOX" run
+	refute_line_matching '^\[01_look.sh\] [1-9]'
+}
+
+@test "a cache cannot be mounted over the run folder" {
+	step test 00_setup_env.sh <<<'export DEPENDS_DIR=$CIBOX_RUN_DIR'
+	step test 01_ok.sh <<<'echo ok'
+	run "$CIBOX" run
+	assert_status 2
+	assert_line_matching 'would hide the run folder'
+}
