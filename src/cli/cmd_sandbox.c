@@ -10,9 +10,11 @@
 
 #include "cli/builtin_policy.h"
 #include "cli/cli.h"
+#include "jail/box.h"
 #include "jail/image.h"
 #include "jail/jail.h"
 #include "sandbox/supervisor.h"
+#include "sandbox/syscall_table.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 
@@ -117,15 +119,44 @@ static int parse(int argc, char **argv, struct sandbox_args *a)
 	return 0;
 }
 
+struct jail_context {
+	jail_plan *plan;
+	bool lock_mounts;
+};
+
 static pid_t spawn_jail(void *context, cibox_error *err)
 {
-	return jail_spawn(context, err);
+	return jail_spawn(((struct jail_context *)context)->plan, err);
 }
 
+/* The command is root of the jail, which owns the jail's mounts: where the
+ * policy lets it make mount calls, it goes one level further in, where they
+ * are locked and the host's root cannot be made writable again. */
 static int enter_jail(void *context, int status_fd, cibox_error *err)
 {
-	return jail_init(context, status_fd, err);
+	struct jail_context *jail = context;
+	int rc = jail_init(jail->plan, status_fd, err);
+	return rc < 0 || !jail->lock_mounts ? rc : jail_lock_mounts(err);
 }
+
+/* Whether any thread of the command may make one of `calls`. */
+static bool may_call(const policy_set *policies, const char *const *calls)
+{
+	const cibox_policy *common = policy_set_common(policies),
+			   *supervised = policy_set_supervised(policies);
+	for (; *calls; calls++) {
+		int nr = sctab_resolve(*calls);
+		if (nr >= 0 && (cibox_policy_allows(common, nr) ||
+				(supervised && cibox_policy_allows(supervised, nr))))
+			return true;
+	}
+	return false;
+}
+
+static const char *const mount_calls[] = { "mount", "umount", "umount2", "mount_setattr",
+					   "move_mount", "open_tree", "fsopen", "fsconfig",
+					   "fsmount", "fspick", "pivot_root", NULL };
+static const char *const keyring_calls[] = { "keyctl", "add_key", "request_key", NULL };
 
 /* The command as the jail's PATH finds it: folders the jail hides hold
  * nothing there. */
@@ -173,6 +204,7 @@ static int run(struct sandbox_args *a)
 		return CLI_USAGE;
 	}
 	options.confine_signals = !a->isolate;
+	struct jail_context jail = { a->jail, false };
 	if (a->isolate) {
 		char cwd[PATH_MAX];
 		const char *home = getenv("HOME");
@@ -187,7 +219,7 @@ static int run(struct sandbox_args *a)
 			jail_plan_set_cwd(a->jail, cwd, &err);
 		options.spawn = spawn_jail;
 		options.prepare = enter_jail;
-		options.prepare_context = a->jail;
+		options.prepare_context = &jail;
 	}
 	policy_set *policies;
 	int rc = a->policy_file ? policy_set_load(a->policy_file, &policies, &err)
@@ -197,6 +229,8 @@ static int run(struct sandbox_args *a)
 		return rc == -ENOMEM ? CLI_FAILED : CLI_USAGE;
 	}
 	options.policies = policies;
+	jail.lock_mounts = may_call(policies, mount_calls);
+	jail_plan_keep_keyring(a->jail, !may_call(policies, keyring_calls));
 	if (!a->policy_file && !a->allow)
 		options.compiled = builtin_filter_find(options.mode, options.confine_signals);
 

@@ -42,6 +42,7 @@ struct jail_plan {
 	bool share_network;
 	bool keep_uid;
 	bool show_cwd;
+	bool keep_keyring;
 	uid_t uid; /* the caller's, mapped into the jail */
 	gid_t gid;
 };
@@ -212,6 +213,11 @@ int jail_plan_set_home(jail_plan *plan, const char *path, cibox_error *err)
 	if (!(plan->home = strdup(path)))
 		return error_set(err, -ENOMEM, "out of memory");
 	return 0;
+}
+
+void jail_plan_keep_keyring(jail_plan *plan, bool keep)
+{
+	plan->keep_keyring = keep;
 }
 
 void jail_plan_show_cwd(jail_plan *plan, bool show)
@@ -575,7 +581,7 @@ static int build_root(const jail_plan *plan, cibox_error *err)
 	if (rc < 0 || (rc = make_read_only(NEWROOT, err)) < 0 ||
 	    (rc = mount_or_fail("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 				NULL, err)) < 0 ||
-	    (rc = jail_seal_proc(NEWROOT "/proc", err)) < 0 ||
+	    (plan->uid == 0 && (rc = jail_seal_proc(NEWROOT "/proc", err)) < 0) ||
 	    (rc = setup_dev(err)) < 0 ||
 	    (rc = mount_or_fail("tmpfs", NEWROOT "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777",
 				err)) < 0)
@@ -770,7 +776,8 @@ int jail_init(const jail_plan *plan, int status_fd, cibox_error *err)
 		scope_abstract_sockets();
 	/* The caller's session keyring (an ssh login's, with its keys) would be
 	 * the command's too: a new, empty one. */
-	syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
+	if (!plan->keep_keyring)
+		syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
 	pid_t command = fork();
 	if (command < 0)
 		return error_set(err, -errno, "fork: %s", strerror(errno));

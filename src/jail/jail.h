@@ -47,6 +47,9 @@ int jail_plan_share_network(jail_plan *plan, bool share, cibox_error *err);
 int jail_plan_set_home(jail_plan *plan, const char *path, cibox_error *err);
 /* Keep the caller's uid and gid inside instead of becoming root there. */
 void jail_plan_keep_uid(jail_plan *plan, bool keep);
+/* Keep the caller's session keyring instead of a new, empty one: for a
+ * command whose syscall policy cannot reach keyrings anyway. */
+void jail_plan_keep_keyring(jail_plan *plan, bool keep);
 /* A working directory in a folder the jail hides is shown read-only, before
  * the plan's own operations. */
 void jail_plan_show_cwd(jail_plan *plan, bool show);
@@ -57,7 +60,9 @@ bool jail_plan_hides(const jail_plan *plan, const char *path);
 int jail_plan_set_cwd(jail_plan *plan, const char *path, cibox_error *err);
 
 /* Makes what root of the host could change for the whole machine under the
- * proc mounted at `proc` read-only (sysctls, sysrq, IRQs). */
+ * proc mounted at `proc` read-only (sysctls, sysrq, IRQs). The jail does so
+ * when its caller is root of the host: only the host's uid 0 passes those
+ * files' owner checks from a user namespace. */
 int jail_seal_proc(const char *proc, cibox_error *err);
 
 /* fork into the new namespaces `flags` name (CLONE_NEW*): the pid in the

@@ -199,3 +199,11 @@ c.sendall(b"ping"); print(a.recv(4).decode())'
 	assert_one_line
 	assert_line_matching "cannot create a user namespace: .*sysctl -w user.max_user_namespaces"
 }
+
+@test "a policy that allows mount calls still cannot make the host's root writable" {
+	run "$CIBOX" sandbox --isolate --allow "$POLICY,mount,umount2,mount_setattr" -- sh -c \
+		'mount -o remount,bind,rw / 2>/dev/null && echo remounted; umount -l /tmp 2>/dev/null && echo unmounted; touch /usr/cibox-isolate-$$ 2>/dev/null && rm -f /usr/cibox-isolate-$$ && echo wrote; echo done'
+	assert_status 0
+	assert_line_matching '^done$'
+	refute_line_matching 'remounted|unmounted|wrote'
+}
