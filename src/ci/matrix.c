@@ -1,7 +1,6 @@
 #include "ci/matrix.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -120,7 +119,7 @@ static void add_block(struct strbuf *sb, int indent, const char *text)
  * The job's shell code, POSIX sh for any runner's shell. It reads what the
  * file was generated with from the job's environment: CIBOX_JOB_STAGE,
  * CIBOX_JOB_CONFIG, CIBOX_JOB_ENGINE (when fixed), CIBOX_GIT_URL and
- * CIBOX_GIT_REF. `%s` marks the one line that differs by service.
+ * CIBOX_GIT_REF. A `%s` is where a service's own line goes.
  */
 
 /* cibox on the runner is used as it is, so a self-hosted runner or an image
