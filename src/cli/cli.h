@@ -37,6 +37,7 @@ int cli_wants_help(int argc, char **argv);
 
 int cmd_configs(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
+int cmd_matrix(int argc, char **argv);
 int cmd_retry(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_runs(int argc, char **argv);

@@ -14,6 +14,7 @@ struct command {
 static const struct command commands[] = {
 	{ "run", cmd_run, "run a CI stage's steps: cibox run [STAGE] [--env NAME]" },
 	{ "configs", cmd_configs, "list a stage's configurations and what each sets" },
+	{ "matrix", cmd_matrix, "write a GitHub or GitLab CI file running each configuration" },
 	{ "runs", cmd_runs, "list recent runs and their run folders" },
 	{ "lint", cmd_lint, "run the lint stage (cibox run lint)" },
 	{ "retry", cmd_retry, "run a flaky command again with back-off" },
