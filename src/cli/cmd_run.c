@@ -7,9 +7,11 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
 
+#include "ci/cache.h"
 #include "ci/config.h"
 #include "ci/engine.h"
 #include "ci/engine_oci.h"
@@ -271,6 +273,40 @@ static void show_failure(const struct ci_plan *plan)
 	}
 }
 
+/* Holds the configuration's caches (see cache_lock) for the whole run. A run
+ * of the same configuration holding them already is waited for, saying so;
+ * SIGINT or SIGTERM while waiting ends this run before its first step. */
+static int lock_caches(const struct ci_plan *plan, cibox_error *err)
+{
+	int fd;
+	char *folder;
+	int rc = cache_lock(plan->root, plan->config, &plan->env, false, &fd, &folder, err);
+	if (rc != -EWOULDBLOCK) {
+		free(folder);
+		return rc;
+	}
+	printf("cibox: waiting for the caches %s, which another run of configuration %s is using\n",
+	       folder, plan->config);
+	fflush(stdout);
+	sigset_t interrupts, old;
+	sigemptyset(&interrupts);
+	sigaddset(&interrupts, SIGINT);
+	sigaddset(&interrupts, SIGTERM);
+	sigprocmask(SIG_BLOCK, &interrupts, &old);
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	while ((rc = cache_lock(plan->root, plan->config, &plan->env, false, &fd, &folder, err)) ==
+	       -EWOULDBLOCK) {
+		free(folder);
+		if (sigtimedwait(&interrupts, NULL, &pause) > 0) {
+			rc = -EINTR;
+			break;
+		}
+	}
+	free(folder);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
 static void warn_unmapped(const struct ci_plan *plan)
 {
 	char *first;
@@ -306,6 +342,7 @@ int cmd_run(int argc, char **argv)
 	}
 	struct ci_plan plan = { 0 };
 	ci_engine *engine = NULL;
+	int rc;
 	cibox_error err = { 0 };
 	/* Not dumpable: the steps, the same user, must not reach into the
 	 * runner's memory (it is bound by no filter) and change what it does. */
@@ -339,6 +376,18 @@ int cmd_run(int argc, char **argv)
 		cli_error("run: --in-place and --export are for the ns, podman and docker engines, "
 			  "--keep-uid for ns");
 		status = CLI_USAGE;
+		goto out;
+	}
+	if ((jail || container) && (rc = lock_caches(&plan, &err)) < 0) {
+		if (rc == -EINTR) {
+			cli_error("run: interrupted while waiting for the caches");
+			status = 130;
+		} else {
+			cli_error("run: %s", err.message);
+			status = CLI_FAILED;
+		}
+		if (!args.out)
+			fs_remove_tree(plan.run_dir);
 		goto out;
 	}
 	if (container) {
