@@ -11,13 +11,14 @@
 #   bench/bench_all.sh BUILD
 set -eu
 build=$(cd "${1:?usage: bench/bench_all.sh BUILD}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
 rounds=${ROUNDS:-5}
 demo_rounds=${DEMO_ROUNDS:-3}
 cibox=$build/cibox
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export XDG_STATE_HOME=$work/state XDG_CACHE_HOME=$work/cache
-. "$(dirname "$0")/clock.sh"
+. "$here/clock.sh"
 
 calc() { awk "BEGIN { print $1 }"; }
 
@@ -41,7 +42,7 @@ if ! command -v clang >/dev/null || ! command -v make >/dev/null; then
 	echo "the demo's builds: skipped (clang and make are needed)"
 	exit 0
 fi
-cp -r "$(dirname "$0")/../examples/demo" "$work/demo"
+cp -r "$here/../examples/demo" "$work/demo"
 cd "$work/demo"
 "$cibox" run --all -q -j3 >/dev/null # warm the page cache, and check the builds pass
 declare -a d1 d3 dn
