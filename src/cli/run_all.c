@@ -26,7 +26,6 @@ struct view {
 	FILE *out;
 	bool tty, color, quiet;
 	size_t drawn; /* lines of the block on the terminal */
-	double start;
 };
 
 static double now(void)
@@ -190,7 +189,7 @@ int run_all(const struct run_all_options *o)
 		goto out;
 	}
 	const char *no_color = getenv("NO_COLOR");
-	struct view v = { .out = stdout, .tty = isatty(STDOUT_FILENO), .quiet = o->quiet, .start = now() };
+	struct view v = { .out = stdout, .tty = isatty(STDOUT_FILENO), .quiet = o->quiet };
 	v.color = v.tty && !(no_color && *no_color);
 	if (!o->quiet)
 		printf("cibox: %s, stage %s, %zu configurations, at most %u at a time, engine %s\n"
