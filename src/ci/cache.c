@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -81,6 +82,67 @@ static int key_hash(const char *root, const char *globs, uint64_t *out, cibox_er
 	return 0;
 }
 
+/* The folder of a configuration's caches, <caches>/<project>/<config>-<key>. */
+static int config_folder(const char *root, const char *config, const envlist *env, char *buf,
+			 size_t size, cibox_error *err)
+{
+	uint64_t key = 0;
+	int rc = key_hash(root, envlist_get(env, "CI_CACHE_KEY"), &key, err);
+	if (rc < 0)
+		return rc;
+	char base[PATH_MAX], project[NAME_MAX];
+	if ((rc = caches_dir(base, sizeof base, err)) < 0)
+		return rc;
+	cache_project_name(root, project, sizeof project);
+	if (snprintf(buf, size, "%s/%s/%s-%016llx", base, project, config, (unsigned long long)key) >=
+	    (int)size)
+		return error_set(err, -ENAMETOOLONG, "the cache folder's path is too long");
+	return 0;
+}
+
+static bool uses_caches(const envlist *env)
+{
+	const char *dirs = envlist_get(env, "CI_CACHE_DIRS");
+	char *copy = strdup(dirs ? dirs : CACHE_DEFAULT_DIRS);
+	bool any = false;
+	for (char *save = NULL, *var = copy ? strtok_r(copy, " \t\n,", &save) : NULL; var && !any;
+	     var = strtok_r(NULL, " \t\n,", &save)) {
+		const char *target = envlist_get(env, var);
+		any = target && *target;
+	}
+	free(copy);
+	return any;
+}
+
+int cache_lock(const char *root, const char *config, const envlist *env, bool wait, int *fd,
+	       char **folder, cibox_error *err)
+{
+	*fd = -1;
+	*folder = NULL;
+	if (!uses_caches(env))
+		return 0;
+	char set[PATH_MAX];
+	int rc = config_folder(root, config, env, set, sizeof set, err);
+	if (rc < 0)
+		return rc;
+	if (!(*folder = strdup(set)))
+		return error_set(err, -ENOMEM, "out of memory");
+	if ((rc = fs_make_folders(set, 0755)) < 0)
+		return error_set(err, rc, "cannot make the cache %s: %s", set, strerror(-rc));
+	int lock = open(set, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (lock < 0)
+		return error_set(err, -errno, "%s: %s", set, strerror(errno));
+	while ((rc = flock(lock, LOCK_EX | (wait ? 0 : LOCK_NB))) < 0 && errno == EINTR)
+		;
+	if (rc < 0) {
+		rc = -errno;
+		close(lock);
+		return rc == -EWOULDBLOCK ? rc : error_set(err, rc, "%s: %s", set, strerror(-rc));
+	}
+	*fd = lock;
+	return 0;
+}
+
 void cache_mounts_free(struct cache_mount *mounts, size_t count)
 {
 	for (size_t i = 0; mounts && i < count; i++) {
@@ -99,14 +161,10 @@ int cache_prepare(const char *root, const char *config, const envlist *env,
 	const char *dirs = envlist_get(env, "CI_CACHE_DIRS");
 	if (!dirs)
 		dirs = CACHE_DEFAULT_DIRS;
-	uint64_t key = 0;
-	int rc = key_hash(root, envlist_get(env, "CI_CACHE_KEY"), &key, err);
+	char set[PATH_MAX];
+	int rc = config_folder(root, config, env, set, sizeof set, err);
 	if (rc < 0)
 		return rc;
-	char base[PATH_MAX], project[NAME_MAX];
-	if ((rc = caches_dir(base, sizeof base, err)) < 0)
-		return rc;
-	cache_project_name(root, project, sizeof project);
 
 	char *copy = strdup(dirs);
 	if (!copy)
@@ -122,8 +180,7 @@ int cache_prepare(const char *root, const char *config, const envlist *env,
 			break;
 		}
 		char folder[PATH_MAX];
-		if (snprintf(folder, sizeof folder, "%s/%s/%s-%016llx/%s", base, project, config,
-			     (unsigned long long)key, var) >= (int)sizeof folder) {
+		if (snprintf(folder, sizeof folder, "%s/%s", set, var) >= (int)sizeof folder) {
 			rc = error_set(err, -ENAMETOOLONG, "cache path too long for %s", var);
 			break;
 		}

@@ -11,6 +11,7 @@
 #ifndef CIBOX_CI_CACHE_H
 #define CIBOX_CI_CACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -32,6 +33,15 @@ struct cache_mount {
  * absolute path is an error naming it. */
 int cache_prepare(const char *root, const char *config, const envlist *env,
 		  struct cache_mount **mounts, size_t *count, cibox_error *err);
+/* Two runs of one configuration at once (two `cibox run --env NAME`) would
+ * share its caches and write them together: a run holds them locked (flock)
+ * while it lasts. Locks the configuration's cache folder, made if missing,
+ * into *fd (-1 when the configuration sets no cache variable) and names it in
+ * *folder (to free). Without `wait`, -EWOULDBLOCK when another run holds it,
+ * set in no error, so that the caller can say it waits before waiting. The
+ * lock goes with the process, however it ends. */
+int cache_lock(const char *root, const char *config, const envlist *env, bool wait, int *fd,
+	       char **folder, cibox_error *err);
 void cache_mounts_free(struct cache_mount *mounts, size_t count);
 
 /* The folder of a project's caches ("<project>-<path hash>"), for clearing. */

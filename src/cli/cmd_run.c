@@ -7,9 +7,11 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
 
+#include "ci/cache.h"
 #include "ci/config.h"
 #include "ci/engine.h"
 #include "ci/engine_oci.h"
@@ -18,6 +20,7 @@
 #include "ci/runner.h"
 #include "ci/steps.h"
 #include "cli/cli.h"
+#include "cli/run_all.h"
 #include "sandbox/policy.h"
 #include "sandbox/policy_lint.h"
 #include "sandbox/policy_set.h"
@@ -31,7 +34,9 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: cibox run [STAGE] [--env NAME|PATH] [--set VAR=VALUE]... [--out DIR]\n"
 		"                 [--engine ns|podman|docker|host] [--in-place] [--keep-uid]\n"
-		"                 [--export DIR] [--trace [--args] [--write]] [-q]\n\n"
+		"                 [--export DIR] [--trace [--args] [--write]] [-q]\n"
+		"       cibox run --all [STAGE] [-j N] [--fail-fast] [--set VAR=VALUE]... [--out DIR]\n"
+		"                 [--engine ns|podman|docker] [--keep-uid] [--trace [--args]] [-q]\n\n"
 		"Runs the steps of ci/STAGE/ (default: test) in name order, as CI runs them.\n\n"
 		"  --env NAME|PATH  the configuration ci/STAGE/00_setup_env_NAME.sh, or a file;\n"
 		"                   FILE_ENV in the environment does the same\n"
@@ -51,10 +56,16 @@ static void usage(FILE *out)
 		"                   show how it differs from ci/STAGE/sandbox.policy\n"
 		"  --args           with --trace: learn clone, socket, ioctl and prctl by argument value\n"
 		"  --write          with --trace: replace ci/STAGE/sandbox.policy with it\n"
-		"  -q, --quiet      show only failures and the final table\n\n"
+		"  -q, --quiet      show only failures and the final table\n"
+		"  --all            run every configuration of the stage, each in its own jail and\n"
+		"                   run folder, in a matrix folder (--out DIR names it)\n"
+		"  -j, --jobs N     with --all: at most N configurations at once (default: one per\n"
+		"                   CPU this process may use)\n"
+		"  --fail-fast      with --all: the first configuration that fails stops the others\n\n"
 		"The environment: the caller's, then the configuration, then ci/STAGE/00_setup_env.sh,\n"
 		"then each --set. CI_SANDBOX=MODE runs every step under ci/STAGE/sandbox.policy (or\n"
-		"CI_SANDBOX_POLICY). Exit status: 0 all steps passed, 1 a step failed, 2 usage or\n"
+		"CI_SANDBOX_POLICY). Exit status: 0 all steps (with --all, all configurations)\n"
+		"passed, 1 a step (a configuration) failed, 2 usage or\n"
 		"configuration error, 3 this machine cannot host the jail or the engine, 130\n"
 		"interrupted.\n");
 }
@@ -65,7 +76,67 @@ struct run_args {
 	char **sets;
 	size_t nsets;
 	bool quiet;
+	bool all, fail_fast;
+	const char *jobs;
 };
+
+/* The upper bound of -j: far beyond any machine's worth of runs, low enough
+ * that a typo does not start thousands. */
+#define MAX_JOBS 1024
+
+/* --all: the options every configuration's run gets, and the checks that
+ * make sense only for a matrix. */
+static int start_all(struct run_args *a)
+{
+	struct run_all_options o = { a->stage, a->out, a->engine, 0, a->fail_fast, a->quiet, NULL, 0 };
+	if (a->jobs) {
+		char *end;
+		errno = 0;
+		long n = strtol(a->jobs, &end, 10);
+		if (!*a->jobs || *end || errno || n < 1 || n > MAX_JOBS) {
+			cli_error("run: -j needs how many configurations may run at once (1 to %d), not '%s'",
+				  MAX_JOBS, a->jobs);
+			return CLI_USAGE;
+		}
+		o.jobs = (unsigned)n;
+	}
+	if (a->env || a->export_dir || a->in_place || a->write) {
+		cli_error("run: --all runs every configuration, each with its own run and tree: "
+			  "%s is for one configuration",
+			  a->env ? "--env" : a->export_dir ? "--export" : a->in_place ? "--in-place" : "--write");
+		return CLI_USAGE;
+	}
+	if (a->record_args && !a->trace) {
+		cli_error("run: --args is how --trace learns; give both");
+		return CLI_USAGE;
+	}
+	/* At most --engine E, --keep-uid, --trace, --args, and the --set pairs. */
+	char **args = calloc(6 + 2 * a->nsets, sizeof *args);
+	if (!args) {
+		cli_error("run: out of memory");
+		return CLI_FAILED;
+	}
+	size_t n = 0;
+	if (a->engine) {
+		args[n++] = "--engine";
+		args[n++] = (char *)a->engine;
+	}
+	if (a->keep_uid)
+		args[n++] = "--keep-uid";
+	if (a->trace)
+		args[n++] = "--trace";
+	if (a->record_args)
+		args[n++] = "--args";
+	for (size_t i = 0; i < a->nsets; i++) {
+		args[n++] = "--set";
+		args[n++] = a->sets[i];
+	}
+	o.child_args = args;
+	o.nchild_args = n;
+	int status = run_all(&o);
+	free(args);
+	return status;
+}
 
 static int parse(int argc, char **argv, struct run_args *a)
 {
@@ -75,7 +146,13 @@ static int parse(int argc, char **argv, struct run_args *a)
 			a->quiet = true;
 			continue;
 		}
-		bool *flag = strcmp(argv[i], "--in-place") == 0 ? &a->in_place
+		if (strncmp(argv[i], "-j", 2) == 0 && argv[i][2]) {
+			a->jobs = argv[i] + 2;
+			continue;
+		}
+		bool *flag = strcmp(argv[i], "--all") == 0 ? &a->all
+			     : strcmp(argv[i], "--fail-fast") == 0 ? &a->fail_fast
+			     : strcmp(argv[i], "--in-place") == 0 ? &a->in_place
 			     : strcmp(argv[i], "--keep-uid") == 0 ? &a->keep_uid
 			     : strcmp(argv[i], "--trace") == 0	  ? &a->trace
 			     : strcmp(argv[i], "--write") == 0	  ? &a->write
@@ -93,6 +170,9 @@ static int parse(int argc, char **argv, struct run_args *a)
 			a->engine = v;
 		else if ((v = cli_option_value(argc, argv, &i, "--export", "run")))
 			a->export_dir = v;
+		else if ((v = cli_option_value(argc, argv, &i, "--jobs", "run")) ||
+			 (v = cli_option_value(argc, argv, &i, "-j", "run")))
+			a->jobs = v;
 		else if ((v = cli_option_value(argc, argv, &i, "--set", "run"))) {
 			const char *eq = strchr(v, '=');
 			if (*v && (!eq || !env_name_valid(v, (size_t)(eq - v)))) {
@@ -271,6 +351,40 @@ static void show_failure(const struct ci_plan *plan)
 	}
 }
 
+/* Holds the configuration's caches (see cache_lock) for the whole run. A run
+ * of the same configuration holding them already is waited for, saying so;
+ * SIGINT or SIGTERM while waiting ends this run before its first step. */
+static int lock_caches(const struct ci_plan *plan, cibox_error *err)
+{
+	int fd;
+	char *folder;
+	int rc = cache_lock(plan->root, plan->config, &plan->env, false, &fd, &folder, err);
+	if (rc != -EWOULDBLOCK) {
+		free(folder);
+		return rc;
+	}
+	printf("cibox: waiting for the caches %s, which another run of configuration %s is using\n",
+	       folder, plan->config);
+	fflush(stdout);
+	sigset_t interrupts, old;
+	sigemptyset(&interrupts);
+	sigaddset(&interrupts, SIGINT);
+	sigaddset(&interrupts, SIGTERM);
+	sigprocmask(SIG_BLOCK, &interrupts, &old);
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	while ((rc = cache_lock(plan->root, plan->config, &plan->env, false, &fd, &folder, err)) ==
+	       -EWOULDBLOCK) {
+		free(folder);
+		if (sigtimedwait(&interrupts, NULL, &pause) > 0) {
+			rc = -EINTR;
+			break;
+		}
+	}
+	free(folder);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
 static void warn_unmapped(const struct ci_plan *plan)
 {
 	char *first;
@@ -300,12 +414,19 @@ int cmd_run(int argc, char **argv)
 		return CLI_FAILED;
 	}
 	int status = parse(argc, argv, &args);
-	if (status) {
+	if (!status && !args.all && (args.jobs || args.fail_fast)) {
+		cli_error("run: %s is for --all", args.jobs ? "-j" : "--fail-fast");
+		status = CLI_USAGE;
+	}
+	if (!status && args.all)
+		status = start_all(&args);
+	if (status || args.all) {
 		free(args.sets);
 		return status;
 	}
 	struct ci_plan plan = { 0 };
 	ci_engine *engine = NULL;
+	int rc;
 	cibox_error err = { 0 };
 	/* Not dumpable: the steps, the same user, must not reach into the
 	 * runner's memory (it is bound by no filter) and change what it does. */
@@ -339,6 +460,18 @@ int cmd_run(int argc, char **argv)
 		cli_error("run: --in-place and --export are for the ns, podman and docker engines, "
 			  "--keep-uid for ns");
 		status = CLI_USAGE;
+		goto out;
+	}
+	if ((jail || container) && (rc = lock_caches(&plan, &err)) < 0) {
+		if (rc == -EINTR) {
+			cli_error("run: interrupted while waiting for the caches");
+			status = 130;
+		} else {
+			cli_error("run: %s", err.message);
+			status = CLI_FAILED;
+		}
+		if (!args.out)
+			fs_remove_tree(plan.run_dir);
 		goto out;
 	}
 	if (container) {

@@ -1,6 +1,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "ci/report.h"
+#include "ci/runall_report.h"
 #include "cli/cli.h"
 #include "util/fs.h"
 
@@ -20,7 +22,8 @@ static void usage(FILE *out)
 		     "Lists the most recent runs (default 10), newest first: status, duration,\n"
 		     "what the steps changed in the tree (the overlay's upper layer, kept in the\n"
 		     "run folder's tree/; '-' when the run wrote to the tree or had no jail) and\n"
-		     "run folder. Runs given --out DIR are not listed.\n\n"
+		     "run folder. Runs given --out DIR are not listed. A matrix (cibox run --all)\n"
+		     "is one entry, how many of its configurations passed, with their runs below.\n\n"
 		     "--prune KEEP removes the run folders but the KEEP newest, and says how much\n"
 		     "that freed; a run still going, or just started, is left alone.\n"
 		     "Exit status: 0; 1 when a folder could not be removed; 2 bad usage.\n");
@@ -56,6 +59,82 @@ static void field(const char *json, const char *key, char *out, size_t size)
 	snprintf(out, size, "%.*s", (int)n, p);
 }
 
+/* A run's line: status, duration, what it changed in the tree, folder. */
+static void show_run(const char *path, const char *indent)
+{
+	char file[4096 + 16], status[32] = "incomplete", seconds[32] = "-";
+	snprintf(file, sizeof file, "%s/summary.json", path);
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		struct strbuf json = STRBUF_INIT;
+		strbuf_read_fd(&json, fd);
+		close(fd);
+		field(json.buf, "status", status, sizeof status);
+		field(json.buf, "duration_s", seconds, sizeof seconds);
+		strbuf_release(&json);
+		strncat(seconds, " s", sizeof seconds - strlen(seconds) - 1);
+	}
+	char changes[64] = "-";
+	struct stat st;
+	snprintf(file, sizeof file, "%s/tree", path);
+	if (stat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
+		struct fs_usage usage;
+		fs_tree_usage(file, &usage);
+		snprintf(changes, sizeof changes, "%llu file%s, %.1f MiB", (unsigned long long)usage.files,
+			 usage.files == 1 ? "" : "s", (double)usage.bytes / (1024.0 * 1024.0));
+	}
+	printf("%s%-*s  %9s  %-20s  %s\n", indent, 11 - (int)strlen(indent), status, seconds, changes,
+	       path);
+}
+
+static int folders_only(const struct dirent *d)
+{
+	return d->d_name[0] != '.' && d->d_type == DT_DIR;
+}
+
+/* A matrix folder (cibox run --all): one line for the matrix, how many of
+ * its configurations passed, then a line for each configuration's run.
+ * False when `path` is no matrix folder. */
+static bool show_matrix(const char *path)
+{
+	char file[4096 + 16];
+	snprintf(file, sizeof file, "%s/" RUNALL_REPORT_NAME, path);
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	struct strbuf json = STRBUF_INIT;
+	strbuf_read_fd(&json, fd);
+	close(fd);
+	char status[32], seconds[32], passed[32], failed[32], configs[64];
+	field(json.buf, "status", status, sizeof status);
+	field(json.buf, "duration_s", seconds, sizeof seconds);
+	field(json.buf, "passed", passed, sizeof passed);
+	field(json.buf, "failed", failed, sizeof failed);
+	strbuf_release(&json);
+	bool running = strcmp(status, "running") == 0;
+	/* Its cibox was killed outright before it could say how it ended. */
+	if (running && !report_run_dir_busy(path))
+		snprintf(status, sizeof status, "incomplete");
+	if (running)
+		snprintf(seconds, sizeof seconds, "-");
+	else
+		strncat(seconds, " s", sizeof seconds - strlen(seconds) - 1);
+	snprintf(configs, sizeof configs, "matrix: %ld/%ld passed", strtol(passed, NULL, 10),
+		 strtol(passed, NULL, 10) + strtol(failed, NULL, 10));
+	printf("%-11s  %9s  %-20s  %s\n", status, seconds, configs, path);
+	struct dirent **entries;
+	int count = scandir(path, &entries, folders_only, alphasort);
+	for (int i = 0; i < count; i++) {
+		char run[4096 + 256];
+		snprintf(run, sizeof run, "%s/%s", path, entries[i]->d_name);
+		show_run(run, "  ");
+		free(entries[i]);
+	}
+	if (count >= 0)
+		free(entries);
+	return true;
+}
+
 /* Removes every run folder after the `keep` newest but those a run holds, and
  * those without a report yet that are less than a minute old: a run between
  * creating its folder and locking it. */
@@ -69,8 +148,11 @@ static int prune(const char *dir, const struct run_entry *runs, size_t n, size_t
 		char path[4096], summary[4096 + 16];
 		snprintf(path, sizeof path, "%s/%s", dir, runs[i].name);
 		snprintf(summary, sizeof summary, "%s/summary.json", path);
+		char matrix[4096 + 16];
+		snprintf(matrix, sizeof matrix, "%s/" RUNALL_REPORT_NAME, path);
+		/* A matrix folder is one run: its cibox holds it locked. */
 		if (report_run_dir_busy(path) ||
-		    (access(summary, F_OK) < 0 && now - runs[i].mtime < 60)) {
+		    (access(summary, F_OK) < 0 && access(matrix, F_OK) < 0 && now - runs[i].mtime < 60)) {
 			kept_busy++;
 			continue;
 		}
@@ -172,29 +254,10 @@ int cmd_runs(int argc, char **argv)
 		printf("%-11s  %9s  %-20s  %s\n", "status", "duration", "changes in tree/", "run folder");
 	for (size_t i = 0; i < n; i++) {
 		if ((long)i < count) {
-			char path[4096], status[32] = "incomplete", seconds[32] = "-";
-			snprintf(path, sizeof path, "%s/%s/summary.json", dir.buf, runs[i].name);
-			int fd = open(path, O_RDONLY | O_CLOEXEC);
-			if (fd >= 0) {
-				struct strbuf json = STRBUF_INIT;
-				strbuf_read_fd(&json, fd);
-				close(fd);
-				field(json.buf, "status", status, sizeof status);
-				field(json.buf, "duration_s", seconds, sizeof seconds);
-				strbuf_release(&json);
-				strncat(seconds, " s", sizeof seconds - strlen(seconds) - 1);
-			}
-			char changes[64] = "-";
-			struct stat st;
-			snprintf(path, sizeof path, "%s/%s/tree", dir.buf, runs[i].name);
-			if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-				struct fs_usage usage;
-				fs_tree_usage(path, &usage);
-				snprintf(changes, sizeof changes, "%llu file%s, %.1f MiB",
-					 (unsigned long long)usage.files, usage.files == 1 ? "" : "s",
-					 (double)usage.bytes / (1024.0 * 1024.0));
-			}
-			printf("%-11s  %9s  %-20s  %s/%s\n", status, seconds, changes, dir.buf, runs[i].name);
+			char path[4096];
+			snprintf(path, sizeof path, "%s/%s", dir.buf, runs[i].name);
+			if (!show_matrix(path))
+				show_run(path, "");
 		}
 		free(runs[i].name);
 	}
