@@ -331,6 +331,17 @@ static void shell_stop(struct shell *sh)
 	remove_channels(sh);
 }
 
+/* Kills the shell with all its group and reaps it, before its other
+ * descendants are ended: the ns engine's shell is this process's child in a
+ * pid namespace whose init, once killed, waits until every process of the
+ * namespace is reaped, the shell too. */
+static void end_shell(struct shell *sh)
+{
+	kill(-sh->pid, SIGKILL);
+	while (!sh->exited)
+		sh->exited = waitpid(sh->pid, &sh->status, 0) == sh->pid || errno != EINTR;
+}
+
 /* Runs one step in the shell; returns 0 with its outcome recorded, or a
  * negative errno. The shell may end (the step failed, or called exit). */
 static int run_step(ci_engine *engine, struct shell *sh, int run_fd, struct ci_step *step,
@@ -363,7 +374,7 @@ static int run_step(ci_engine *engine, struct shell *sh, int run_fd, struct ci_s
 		int timeout = deadline > 0 ? (int)((deadline - now()) * 1000) + 1 : -1;
 		if (deadline > 0 && timeout <= 0) {
 			/* It ignored SIGINT: it and everything it started go now. */
-			kill(-sh->pid, SIGKILL);
+			end_shell(sh);
 			proctree_kill_descendants(getpid());
 			deadline = 0;
 			timeout = -1;
@@ -421,8 +432,10 @@ static int run_step(ci_engine *engine, struct shell *sh, int run_fd, struct ci_s
 				 engine_name(engine),
 				 WIFSIGNALED(sh->status) ? 128 + WTERMSIG(sh->status) : WEXITSTATUS(sh->status),
 				 step->log);
-	if (*interrupted)
+	if (*interrupted) {
+		end_shell(sh);
 		proctree_kill_descendants(getpid());
+	}
 
 	step->seconds = now() - start;
 	int status = sh->status;

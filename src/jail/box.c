@@ -18,7 +18,8 @@
 
 struct jail_box {
 	pid_t holder; /* pid 1 of the box */
-	int userns, mntns;
+	int userns, mntns, pidns;
+	int own_pidns; /* the caller's, for its children after the box's */
 };
 
 static int write_text(const char *path, const char *text)
@@ -139,7 +140,7 @@ int jail_box_open(jail_box **out, cibox_error *err)
 	int report_sock[2];
 	if (!box)
 		return error_set(err, -ENOMEM, "out of memory");
-	box->userns = box->mntns = -1;
+	box->userns = box->mntns = box->pidns = box->own_pidns = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, report_sock) < 0) {
 		free(box);
 		return error_set(err, -errno, "socketpair: %s", strerror(errno));
@@ -160,16 +161,12 @@ int jail_box_open(jail_box **out, cibox_error *err)
 	else if (report.error)
 		rc = error_set(err, -report.error, "cannot set up the steps' namespaces: %s: %s",
 			       report.what, strerror(report.error));
-	int pidns = -1;
 	if (rc == 0 && (box->userns = rc = open_ns(box->holder, "user", err)) >= 0 &&
 	    (box->mntns = rc = open_ns(box->holder, "mnt", err)) >= 0 &&
-	    (pidns = rc = open_ns(box->holder, "pid", err)) >= 0)
-		rc = setns(pidns, CLONE_NEWPID) < 0
-			     ? error_set(err, -errno, "cannot enter the steps' pid namespace: %s", strerror(errno))
-			     : 0;
+	    (box->pidns = rc = open_ns(box->holder, "pid", err)) >= 0 &&
+	    (box->own_pidns = rc = open_ns(getpid(), "pid", err)) >= 0)
+		rc = 0;
 	close(report_sock[0]);
-	if (pidns >= 0)
-		close(pidns);
 	if (rc < 0) {
 		jail_box_close(box);
 		return rc;
@@ -181,13 +178,11 @@ int jail_box_open(jail_box **out, cibox_error *err)
 static const int defaulted[] = { SIGPIPE, SIGINT, SIGTERM, SIGCHLD, SIGQUIT, SIGHUP,
 				 SIGUSR1, SIGUSR2 };
 
-/* In the child: into the box's user and mount namespaces, then as
- * engine_start_process sets a process up. Returns only on failure, with
- * errno set. */
-static void enter_and_exec(const jail_box *box, const struct box_command *cmd)
+/* In the command's process, in the box's namespaces: set up as
+ * engine_start_process sets a process up, and exec. Returns only on
+ * failure, with errno set. */
+static void exec_in_box(const struct box_command *cmd)
 {
-	if (setns(box->userns, CLONE_NEWUSER) < 0 || setns(box->mntns, CLONE_NEWNS) < 0)
-		return;
 	for (size_t i = 0; i < sizeof defaulted / sizeof defaulted[0]; i++)
 		signal(defaulted[i], SIG_DFL);
 	sigset_t none;
@@ -209,6 +204,15 @@ int jail_box_spawn(jail_box *box, const struct box_command *cmd, pid_t *pid, cib
 	int report[2];
 	if (pipe2(report, O_CLOEXEC) < 0)
 		return error_set(err, -errno, "pipe: %s", strerror(errno));
+	/* The child is born in the box's pid namespace; the caller's other
+	 * children (a sanitizer's tracer, say) stay beside it in its own. */
+	if (setns(box->pidns, CLONE_NEWPID) < 0) {
+		int saved = errno;
+		close(report[0]);
+		close(report[1]);
+		return error_set(err, -saved, "cannot enter the steps' pid namespace: %s",
+				 strerror(saved));
+	}
 	/* No handler of the caller's may run in the child before exec. */
 	sigset_t all, old;
 	sigfillset(&all);
@@ -216,13 +220,15 @@ int jail_box_spawn(jail_box *box, const struct box_command *cmd, pid_t *pid, cib
 	pid_t child = fork();
 	if (child == 0) {
 		close(report[0]);
-		enter_and_exec(box, cmd);
+		if (setns(box->userns, CLONE_NEWUSER) == 0 && setns(box->mntns, CLONE_NEWNS) == 0)
+			exec_in_box(cmd);
 		int e = errno;
 		ssize_t unused = write(report[1], &e, sizeof e);
 		(void)unused;
 		_exit(127);
 	}
 	int saved = errno;
+	setns(box->own_pidns, CLONE_NEWPID);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(report[1]);
 	if (child < 0) {
@@ -254,5 +260,9 @@ void jail_box_close(jail_box *box)
 		close(box->userns);
 	if (box->mntns >= 0)
 		close(box->mntns);
+	if (box->pidns >= 0)
+		close(box->pidns);
+	if (box->own_pidns >= 0)
+		close(box->own_pidns);
 	free(box);
 }

@@ -28,8 +28,7 @@ struct box_command {
 };
 
 /* Makes the box: the caller's uid and gid are mapped to themselves, and a
- * fresh /proc shows the box's processes only. From now on the caller's
- * children are born in the box's pid namespace. */
+ * fresh /proc shows the box's processes only. */
 int jail_box_open(jail_box **box, cibox_error *err);
 
 /* Starts a command in the box, as the leader of a session of its own
