@@ -366,6 +366,7 @@ static int lock_caches(const struct ci_plan *plan, cibox_error *err)
 	printf("cibox: waiting for the caches %s, which another run of configuration %s is using\n",
 	       folder, plan->config);
 	fflush(stdout);
+	free(folder);
 	sigset_t interrupts, old;
 	sigemptyset(&interrupts);
 	sigaddset(&interrupts, SIGINT);
