@@ -141,14 +141,6 @@ bool report_run_dir_busy(const char *run_dir)
 	return busy;
 }
 
-static void json_str(struct strbuf *sb, const char *s)
-{
-	if (s)
-		strbuf_add_json(sb, s, strlen(s));
-	else
-		strbuf_addstr(sb, "null");
-}
-
 static void iso_time(time_t t, char *buf, size_t size)
 {
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
@@ -160,23 +152,23 @@ void report_summary_json(const struct ci_plan *plan, struct strbuf *sb)
 	iso_time(plan->started, started, sizeof started);
 	/* The first keys are what `cibox runs` reads; keep them first. */
 	strbuf_addstr(sb, "{\n  \"status\": ");
-	json_str(sb, report_run_status_name(plan->status));
+	strbuf_add_json_or_null(sb, report_run_status_name(plan->status));
 	strbuf_addf(sb, ",\n  \"duration_s\": %.3f,\n  \"exit_status\": %d,\n  \"project\": ",
 		    plan->seconds,
 		    plan->status == RUN_PASSED ? 0 : plan->status == RUN_FAILED ? 1 : 130);
-	json_str(sb, plan->project);
+	strbuf_add_json_or_null(sb, plan->project);
 	strbuf_addstr(sb, ",\n  \"root\": ");
-	json_str(sb, plan->root);
+	strbuf_add_json_or_null(sb, plan->root);
 	strbuf_addstr(sb, ",\n  \"stage\": ");
-	json_str(sb, plan->stage);
+	strbuf_add_json_or_null(sb, plan->stage);
 	strbuf_addstr(sb, ",\n  \"configuration\": ");
-	json_str(sb, plan->config);
+	strbuf_add_json_or_null(sb, plan->config);
 	strbuf_addstr(sb, ",\n  \"configuration_file\": ");
-	json_str(sb, plan->config_file);
+	strbuf_add_json_or_null(sb, plan->config_file);
 	strbuf_addstr(sb, ",\n  \"engine\": ");
-	json_str(sb, plan->engine);
+	strbuf_add_json_or_null(sb, plan->engine);
 	strbuf_addf(sb, ",\n  \"started\": \"%s\",\n  \"run_folder\": ", started);
-	json_str(sb, plan->run_dir);
+	strbuf_add_json_or_null(sb, plan->run_dir);
 	/* Only what the configuration and --set changed: the caller's own
 	 * environment may hold secrets and is not the run's to publish. */
 	strbuf_addstr(sb, ",\n  \"variables\": {");
@@ -192,9 +184,9 @@ void report_summary_json(const struct ci_plan *plan, struct strbuf *sb)
 		const char *before = envlist_get(&plan->caller, name);
 		if (!before || strcmp(before, entry + nlen + 1) != 0) {
 			strbuf_addstr(sb, first ? "\n    " : ",\n    ");
-			json_str(sb, name);
+			strbuf_add_json_or_null(sb, name);
 			strbuf_addstr(sb, ": ");
-			json_str(sb, entry + nlen + 1);
+			strbuf_add_json_or_null(sb, entry + nlen + 1);
 			first = false;
 		}
 		free(name);
@@ -203,16 +195,16 @@ void report_summary_json(const struct ci_plan *plan, struct strbuf *sb)
 	for (size_t i = 0; i < plan->nsteps; i++) {
 		const struct ci_step *s = &plan->steps[i];
 		strbuf_addstr(sb, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
-		json_str(sb, s->name);
+		strbuf_add_json_or_null(sb, s->name);
 		strbuf_addstr(sb, ", \"status\": ");
-		json_str(sb, report_step_status_name(s->status));
+		strbuf_add_json_or_null(sb, report_step_status_name(s->status));
 		if (s->status == STEP_NOT_RUN)
 			strbuf_addstr(sb, ", \"exit_status\": null, \"duration_s\": null");
 		else
 			strbuf_addf(sb, ", \"exit_status\": %d, \"duration_s\": %.3f", s->exit_status,
 				    s->seconds);
 		strbuf_addstr(sb, ", \"log\": ");
-		json_str(sb, s->status == STEP_NOT_RUN ? NULL : s->log);
+		strbuf_add_json_or_null(sb, s->status == STEP_NOT_RUN ? NULL : s->log);
 		strbuf_addch(sb, '}');
 	}
 	strbuf_addstr(sb, plan->nsteps ? "\n  ]\n}\n" : "]\n}\n");
@@ -298,13 +290,12 @@ void report_junit_xml(const struct ci_plan *plan, struct strbuf *sb)
 	strbuf_release(&suite);
 }
 
-static int write_atomically(const char *dir, const char *name, const struct strbuf *sb,
-			    cibox_error *err)
+int report_write_file(const char *dir, const char *name, const struct strbuf *sb, cibox_error *err)
 {
 	if (sb->oom)
 		return error_set(err, -ENOMEM, "out of memory");
-	/* Steps write in the run folder: the folder itself, not a link a step
-	 * put in its place, and nothing planted at the name is written through. */
+	/* Steps write in run folders: the folder itself, not a link a step put
+	 * in its place, and nothing planted at the name is written through. */
 	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	int rc = dirfd < 0 ? -errno
 			   : fs_write_atomically_at(dirfd, name, sb->buf, sb->len, 0644, FS_VOLATILE);
@@ -318,9 +309,9 @@ int report_write(const struct ci_plan *plan, cibox_error *err)
 	struct strbuf json = STRBUF_INIT, xml = STRBUF_INIT;
 	report_summary_json(plan, &json);
 	report_junit_xml(plan, &xml);
-	int rc = write_atomically(plan->run_dir, "summary.json", &json, err);
+	int rc = report_write_file(plan->run_dir, "summary.json", &json, err);
 	if (rc == 0)
-		rc = write_atomically(plan->run_dir, "junit.xml", &xml, err);
+		rc = report_write_file(plan->run_dir, "junit.xml", &xml, err);
 	strbuf_release(&json);
 	strbuf_release(&xml);
 	return rc;

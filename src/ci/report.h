@@ -35,6 +35,9 @@ void report_junit_xml(const struct ci_plan *plan, struct strbuf *sb);
 
 /* Writes both reports into plan->run_dir. */
 int report_write(const struct ci_plan *plan, cibox_error *err);
+/* sb as dir/name, through a temporary file renamed into place, beneath the
+ * folder and through no link: reports in folders that steps can write. */
+int report_write_file(const char *dir, const char *name, const struct strbuf *sb, cibox_error *err);
 
 /* The last `lines` lines of a file (of its last 64 KiB). */
 void report_tail(const char *path, size_t lines, struct strbuf *sb);

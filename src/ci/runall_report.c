@@ -134,14 +134,6 @@ size_t runall_report_count(const struct runall_plan *plan, enum runall_status st
 	return n;
 }
 
-static void json_str(struct strbuf *sb, const char *s)
-{
-	if (s)
-		strbuf_add_json(sb, s, strlen(s));
-	else
-		strbuf_addstr(sb, "null");
-}
-
 /* The steps a configuration ran, or the stage's, none run, when it never said. */
 static size_t steps_of(const struct runall_plan *plan, const struct runall_config *c)
 {
@@ -160,23 +152,23 @@ void runall_report_json(const struct runall_plan *plan, bool running, struct str
 	/* The first keys are those of a run's summary.json, which `cibox runs`
 	 * reads; keep them first. */
 	strbuf_addstr(sb, "{\n  \"status\": ");
-	json_str(sb, running ? "running" : report_run_status_name(plan->status));
+	strbuf_add_json_or_null(sb, running ? "running" : report_run_status_name(plan->status));
 	strbuf_addf(sb, ",\n  \"duration_s\": %.3f,\n  \"exit_status\": ", plan->seconds);
 	if (running)
 		strbuf_addstr(sb, "null");
 	else
 		strbuf_addf(sb, "%d", plan->status == RUN_PASSED ? 0 : plan->status == RUN_FAILED ? 1 : 130);
 	strbuf_addstr(sb, ",\n  \"project\": ");
-	json_str(sb, plan->stage.project);
+	strbuf_add_json_or_null(sb, plan->stage.project);
 	strbuf_addstr(sb, ",\n  \"root\": ");
-	json_str(sb, plan->stage.root);
+	strbuf_add_json_or_null(sb, plan->stage.root);
 	strbuf_addstr(sb, ",\n  \"stage\": ");
-	json_str(sb, plan->stage.stage);
+	strbuf_add_json_or_null(sb, plan->stage.stage);
 	strbuf_addstr(sb, ",\n  \"engine\": ");
-	json_str(sb, plan->stage.engine);
+	strbuf_add_json_or_null(sb, plan->stage.engine);
 	strbuf_addf(sb, ",\n  \"jobs\": %u,\n  \"fail_fast\": %s,\n  \"started\": \"%s\",\n  \"run_folder\": ",
 		    plan->jobs, plan->fail_fast ? "true" : "false", started);
-	json_str(sb, plan->stage.run_dir);
+	strbuf_add_json_or_null(sb, plan->stage.run_dir);
 	strbuf_addf(sb, ",\n  \"passed\": %zu,\n  \"failed\": %zu,\n  \"configurations\": [",
 		    runall_report_count(plan, RUNALL_PASSED),
 		    plan->nconfigs - runall_report_count(plan, RUNALL_PASSED));
@@ -185,25 +177,25 @@ void runall_report_json(const struct runall_plan *plan, bool running, struct str
 		bool ended = c->status != RUNALL_WAITING && c->status != RUNALL_RUNNING &&
 			     c->status != RUNALL_NOT_RUN;
 		strbuf_addstr(sb, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
-		json_str(sb, c->name);
+		strbuf_add_json_or_null(sb, c->name);
 		strbuf_addstr(sb, ", \"status\": ");
-		json_str(sb, runall_status_name(c->status));
+		strbuf_add_json_or_null(sb, runall_status_name(c->status));
 		strbuf_addstr(sb, ", \"failing_step\": ");
-		json_str(sb, c->status == RUNALL_FAILED ? c->step : NULL);
+		strbuf_add_json_or_null(sb, c->status == RUNALL_FAILED ? c->step : NULL);
 		if (ended)
 			strbuf_addf(sb, ", \"exit_status\": %d, \"duration_s\": %.3f", c->exit_status,
 				    c->seconds);
 		else
 			strbuf_addstr(sb, ", \"exit_status\": null, \"duration_s\": null");
 		strbuf_addstr(sb, ", \"run_folder\": ");
-		json_str(sb, c->run_dir);
+		strbuf_add_json_or_null(sb, c->run_dir);
 		strbuf_addstr(sb, ",\n     \"steps\": [");
 		for (size_t j = 0; j < steps_of(plan, c); j++) {
 			strbuf_addstr(sb, j ? ", {\"name\": " : "{\"name\": ");
-			json_str(sb, step_name(plan, c, j));
+			strbuf_add_json_or_null(sb, step_name(plan, c, j));
 			const struct runall_step *s = c->reported ? &c->steps[j] : NULL;
 			strbuf_addstr(sb, ", \"status\": ");
-			json_str(sb, report_step_status_name(s ? s->status : STEP_NOT_RUN));
+			strbuf_add_json_or_null(sb, report_step_status_name(s ? s->status : STEP_NOT_RUN));
 			if (s && s->status != STEP_NOT_RUN)
 				strbuf_addf(sb, ", \"exit_status\": %d, \"duration_s\": %.3f}", s->exit_status,
 					    s->seconds);
@@ -328,28 +320,14 @@ void runall_report_junit(const struct runall_plan *plan, struct strbuf *sb)
 	strbuf_release(&suites);
 }
 
-static int write_report(const char *dir, const char *name, const struct strbuf *sb, cibox_error *err)
-{
-	if (sb->oom)
-		return error_set(err, -ENOMEM, "out of memory");
-	/* Children's steps write in their own folders, inside this one: the
-	 * folder itself, and nothing planted at the name written through. */
-	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int rc = dirfd < 0 ? -errno
-			   : fs_write_atomically_at(dirfd, name, sb->buf, sb->len, 0644, FS_VOLATILE);
-	if (dirfd >= 0)
-		close(dirfd);
-	return rc < 0 ? error_set(err, rc, "%s/%s: %s", dir, name, strerror(-rc)) : 0;
-}
-
 int runall_report_write(const struct runall_plan *plan, bool running, cibox_error *err)
 {
 	struct strbuf json = STRBUF_INIT, xml = STRBUF_INIT;
 	runall_report_json(plan, running, &json);
-	int rc = write_report(plan->stage.run_dir, RUNALL_REPORT_NAME, &json, err);
+	int rc = report_write_file(plan->stage.run_dir, RUNALL_REPORT_NAME, &json, err);
 	if (rc == 0 && !running) {
 		runall_report_junit(plan, &xml);
-		rc = write_report(plan->stage.run_dir, "junit.xml", &xml, err);
+		rc = report_write_file(plan->stage.run_dir, "junit.xml", &xml, err);
 	}
 	strbuf_release(&json);
 	strbuf_release(&xml);

@@ -165,27 +165,19 @@ static int find_command(const struct sandbox_args *a, const char *root, char *pa
 {
 	const char *given = getenv("PATH");
 	if (!a->isolate || !given)
-		return supervisor_find_command(root, a->command[0], path, size, err);
+		return supervisor_find_command(root, NULL, a->command[0], path, size, err);
 	struct strbuf seen = STRBUF_INIT;
-	char *copy = strdup(given), *saved = strdup(given);
-	if (!copy || !saved) {
-		free(copy);
-		free(saved);
+	char *copy = strdup(given);
+	if (!copy)
 		return error_set(err, -ENOMEM, "out of memory");
-	}
 	for (char *dir, *rest = copy; (dir = strsep(&rest, ":"));)
 		if (!jail_plan_hides(a->jail, dir))
 			strbuf_addf(&seen, "%s%s", seen.len ? ":" : "", dir);
-	int rc = seen.oom ? error_set(err, -ENOMEM, "out of memory") : 0;
-	if (rc == 0 && (rc = setenv("PATH", seen.len ? seen.buf : "", 1)) < 0)
-		rc = error_set(err, -errno, "setenv: %s", strerror(errno));
-	if (rc == 0) {
-		rc = supervisor_find_command(root, a->command[0], path, size, err);
-		setenv("PATH", saved, 1);
-	}
+	int rc = seen.oom ? error_set(err, -ENOMEM, "out of memory")
+			  : supervisor_find_command(root, seen.len ? seen.buf : "", a->command[0], path,
+						    size, err);
 	strbuf_release(&seen);
 	free(copy);
-	free(saved);
 	return rc;
 }
 

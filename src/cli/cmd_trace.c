@@ -91,7 +91,7 @@ int cmd_trace(int argc, char **argv)
 
 	cibox_error err = { 0 };
 	char path[PATH_MAX];
-	int rc = supervisor_find_command("", command[0], path, sizeof path, &err);
+	int rc = supervisor_find_command("", NULL, command[0], path, sizeof path, &err);
 	if (rc < 0) {
 		cli_error("trace: %s", err.message);
 		return rc == -ENOENT ? 127 : 126;

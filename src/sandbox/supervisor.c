@@ -35,8 +35,8 @@
 
 extern char **environ;
 
-int supervisor_find_command(const char *root, const char *command, char *path, size_t size,
-			    cibox_error *err)
+int supervisor_find_command(const char *root, const char *dirs, const char *command, char *path,
+			    size_t size, cibox_error *err)
 {
 	char full[PATH_MAX];
 	struct stat st;
@@ -50,7 +50,8 @@ int supervisor_find_command(const char *root, const char *command, char *path, s
 		snprintf(path, size, "%s", command);
 		return 0;
 	}
-	const char *dirs = getenv("PATH");
+	if (!dirs)
+		dirs = getenv("PATH");
 	if (!dirs)
 		dirs = "/usr/local/bin:/usr/bin:/bin";
 	bool denied = false;

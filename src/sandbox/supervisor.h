@@ -83,9 +83,10 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 int supervisor_compile(const struct supervisor_options *options, struct filter_program *out,
 		       cibox_error *err);
 
-/* The path execve would run for `command`, via PATH, inside the root folder
- * `root` ("" for the host's); -ENOENT/-EACCES if none. */
-int supervisor_find_command(const char *root, const char *command, char *path, size_t size,
-			    cibox_error *err);
+/* The path execve would run for `command`, via `dirs` (a PATH; NULL: the
+ * caller's), inside the root folder `root` ("" for the host's);
+ * -ENOENT/-EACCES if none. */
+int supervisor_find_command(const char *root, const char *dirs, const char *command, char *path,
+			    size_t size, cibox_error *err);
 
 #endif

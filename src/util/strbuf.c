@@ -209,6 +209,14 @@ static bool escape_xml(struct strbuf *sb, uint32_t cp)
 	}
 }
 
+void strbuf_add_json_or_null(struct strbuf *sb, const char *s)
+{
+	if (s)
+		strbuf_add_json(sb, s, strlen(s));
+	else
+		strbuf_addstr(sb, "null");
+}
+
 void strbuf_add_json(struct strbuf *sb, const char *s, size_t len)
 {
 	strbuf_addch(sb, '"');

@@ -39,6 +39,8 @@ int strbuf_read_fd(struct strbuf *sb, int fd);
 /* `s` as a JSON string, quotes included. Bytes that are not UTF-8 become
  * U+FFFD, so that any log or value yields valid JSON. */
 void strbuf_add_json(struct strbuf *sb, const char *s, size_t len);
+/* The string `s` as strbuf_add_json writes it, or null for NULL. */
+void strbuf_add_json_or_null(struct strbuf *sb, const char *s);
 /* `s` as XML 1.0 character data or attribute value: markup characters as
  * entities, characters XML cannot carry at all (most C0 controls, invalid
  * UTF-8) as U+FFFD. */
