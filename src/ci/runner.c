@@ -133,6 +133,9 @@ static void show(struct output *out, const char *data, size_t len)
 			strbuf_reset(&out->partial);
 		}
 	}
+	/* A log followed as it grows, or matrix's live view, sees each chunk
+	 * when the step wrote it, not when a buffer filled. */
+	fflush(out->o->out);
 }
 
 static void show_end(struct output *out)
@@ -373,11 +376,11 @@ static int run_step(ci_engine *engine, struct shell *sh, int run_fd, struct ci_s
 					 { sh->done_hung_up ? -1 : sh->done, POLLIN, 0 } };
 		int timeout = deadline > 0 ? (int)((deadline - now()) * 1000) + 1 : -1;
 		if (deadline > 0 && timeout <= 0) {
-			/* It ignored SIGINT: it and everything it started go now. */
+			/* It ignored SIGINT (bash does when the command it waits
+			 * for exits normally): it and all it started go now. */
 			end_shell(sh);
 			proctree_kill_descendants(getpid());
-			deadline = 0;
-			timeout = -1;
+			break;
 		}
 		if (o->tty && !o->quiet) {
 			int to_tick = (int)((next_tick - now()) * 1000) + 1;
@@ -410,7 +413,7 @@ static int run_step(ci_engine *engine, struct shell *sh, int run_fd, struct ci_s
 		} else if (fds[2].revents & POLLHUP) {
 			sh->done_hung_up = true;
 		}
-		sh->exited = reap(sh->pid, &sh->status);
+		sh->exited = sh->exited || reap(sh->pid, &sh->status);
 		if (!returned && !sh->exited && now() >= next_tick) {
 			tick(&out);
 			next_tick += 1;

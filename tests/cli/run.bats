@@ -251,6 +251,31 @@ EOF
 	xmllint --noout "$dir/junit.xml"
 }
 
+# bash itself carries on after SIGINT when the command it waits for exits
+# normally; the run must still end, two seconds later, whatever the engine.
+@test "a step that ignores Ctrl-C is killed two seconds later; the run still ends, exit 130" {
+	new_project
+	step test 01_deaf.sh <<EOF
+trap '' INT
+sleep 300 &
+echo \$! >"$BATS_TEST_TMPDIR/background.pid"
+echo waiting
+sleep 300
+EOF
+	local engine start
+	for engine in host ns; do
+		rm -rf "$RUNS"
+		start=$SECONDS
+		run timeout 60 bash -c "$(declare -f interrupt_run); CIBOX='$CIBOX'; BATS_TEST_TMPDIR='$BATS_TEST_TMPDIR'
+			interrupt_run --engine $engine; echo \"\$output\"; exit \$status"
+		assert_status 130
+		assert_line_matching '^01_deaf.sh +interrupted'
+		[ $((SECONDS - start)) -lt 15 ]
+		! kill -0 "$(cat "$BATS_TEST_TMPDIR/background.pid")" 2>/dev/null
+		[ "$(jq -r '.steps[0].status' "$(run_dir)/summary.json")" = interrupted ]
+	done
+}
+
 # --- what the user sees ---
 
 @test "not a terminal: prefixed lines, a final table, no colour" {
