@@ -119,6 +119,25 @@ int ns_unmapped_files(const struct ci_plan *plan, char **first, uid_t *uid, gid_
 	return unmapped.first ? (int)unmapped.count : 0;
 }
 
+int ns_plan_root(const struct ci_plan *plan, bool keep_uid, struct ns_root *root,
+		 cibox_error *err)
+{
+	memset(root, 0, sizeof *root);
+	if (keep_uid)
+		return 0;
+	char why[256];
+	int rc = idmap_for_caller(&root->map, NULL, NULL, why, sizeof why, err);
+	if (rc < 0)
+		return rc;
+	const char *image = envlist_get(&plan->env, "CI_IMAGE");
+	bool has_image = image && *image;
+	root->wide = rc > 0;
+	root->writable = root->wide && (getuid() == 0 || has_image);
+	if (has_image && !root->wide)
+		snprintf(root->why, sizeof root->why, "the image's root is read-only: %s", why);
+	return 0;
+}
+
 int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox_error *err)
 {
 	jail_plan *jail = jail_plan_new();
@@ -140,6 +159,9 @@ int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox
 	if (rc == 0 && home && *home == '/')
 		rc = jail_plan_set_home(jail, home, err);
 	jail_plan_keep_uid(jail, options->keep_uid);
+	if (options->root && options->root->wide)
+		jail_plan_map_ids(jail, &options->root->map);
+	jail_plan_writable_root(jail, options->root && options->root->writable);
 
 	/* The order of the mounts: the tree, then what lies inside it or beside it. */
 	if (rc == 0 && options->in_place) {

@@ -5,8 +5,9 @@
  * stays in the run folder (run folder/tree). The run folder and the caches are
  * bound read-write, and a worktree's git folders outside the tree are
  * overlaid at their paths as the tree is; the network is loopback only
- * unless CI_NETWORK=host; the root is the host's, read-only, or the image
- * CI_IMAGE names.
+ * unless CI_NETWORK=host; the root is the host's or the image CI_IMAGE
+ * names, writable in memory where the jail can map the ids that takes
+ * (ns_plan_root), read-only otherwise.
  */
 #ifndef CIBOX_CI_NS_H
 #define CIBOX_CI_NS_H
@@ -17,12 +18,28 @@
 #include <cibox/sandbox.h>
 
 #include "ci/plan.h"
+#include "jail/idmap.h"
+
+/* The run's root and the ids its jail maps. */
+struct ns_root {
+	bool wide;          /* map holds more than the caller's ids */
+	bool writable;      /* steps may write the root; the writes stay in memory */
+	struct idmap map;
+	char why[320];      /* when an image stays read-only: what is missing */
+};
+
+/* Root writes need ids for root's files and a system's users: root's own
+ * (every id), or a normal user's ranges with an image of those ids (the
+ * host's files belong to ids such a user cannot map). */
+int ns_plan_root(const struct ci_plan *plan, bool keep_uid, struct ns_root *root,
+		 cibox_error *err);
 
 struct ns_options {
 	bool in_place;     /* write through to the tree instead of an overlay */
 	bool keep_uid;     /* the caller's uid inside instead of root */
 	const char *export_dir; /* made and bound, for ns_export */
 	const char *write_through; /* a folder of the tree bound over the overlay, or NULL */
+	const struct ns_root *root;
 };
 
 /*

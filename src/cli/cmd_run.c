@@ -497,11 +497,20 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (jail && !args.in_place)
-		warn_unmapped(&plan);
 	if (jail) {
+		struct ns_root root;
 		struct ns_options ns = { args.in_place, args.keep_uid, args.export_dir,
-					 args.write ? plan.stage_dir : NULL };
+					 args.write ? plan.stage_dir : NULL, &root };
+		if (ns_plan_root(&plan, args.keep_uid, &root, &err) < 0) {
+			cli_error("run: %s", err.message);
+			status = CLI_FAILED;
+			goto out;
+		}
+		if (*root.why)
+			cli_error("run: %s", root.why);
+		/* Root's wide map holds every id. */
+		if (!args.in_place && !(root.wide && getuid() == 0))
+			warn_unmapped(&plan);
 		if (ns_enter(&plan, &ns, &err) < 0) {
 			cli_error("run: %s", err.message);
 			status = err.code == -EOPNOTSUPP ? CLI_ENVIRONMENT : CLI_USAGE;

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "jail/idmap.h"
 #include "jail/jail.h"
 #include "util/error.h"
 
@@ -87,7 +88,7 @@ int jail_lock_mounts(cibox_error *err)
  * opened, and then only reaps what its namespace orphans until the maker
  * dies. It keeps no descriptor of the maker's, so a step that takes it over
  * gains nothing. */
-static _Noreturn void holder(int report_fd, uid_t uid, gid_t gid)
+static _Noreturn void holder(int report_fd)
 {
 	struct holder_report report = { 0, "" };
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -99,11 +100,14 @@ static _Noreturn void holder(int report_fd, uid_t uid, gid_t gid)
 	    jail_seal_proc("/proc", &ignored) < 0) {
 		report.error = errno;
 		snprintf(report.what, sizeof report.what, "its /proc");
-	} else if (lock_mounts(uid, gid, report.what, sizeof report.what) < 0) {
+	} else if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
 		report.error = errno;
+		snprintf(report.what, sizeof report.what, "its user namespace");
 	}
-	/* The maker opens this process's namespaces while it is dumpable; then
-	 * no step, the same user, may reach into pid 1. */
+	/* The maker maps its ids (all the jail's: more than one only a
+	 * process with rights in the jail's namespace may map) and opens its
+	 * namespaces while it is dumpable; then no step, the same user, may
+	 * reach into pid 1. */
 	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	ssize_t unused = write(3, &report, sizeof report);
 	(void)unused;
@@ -145,11 +149,9 @@ int jail_box_open(jail_box **out, cibox_error *err)
 		free(box);
 		return error_set(err, -errno, "socketpair: %s", strerror(errno));
 	}
-	uid_t uid = geteuid();
-	gid_t gid = getegid();
 	box->holder = jail_clone(CLONE_NEWNS | CLONE_NEWPID);
 	if (box->holder == 0)
-		holder(report_sock[1], uid, gid);
+		holder(report_sock[1]);
 	int saved = errno;
 	close(report_sock[1]);
 	struct holder_report report = { 0, "" };
@@ -161,6 +163,8 @@ int jail_box_open(jail_box **out, cibox_error *err)
 	else if (report.error)
 		rc = error_set(err, -report.error, "cannot set up the steps' namespaces: %s: %s",
 			       report.what, strerror(report.error));
+	else if ((rc = idmap_mirror(box->holder, err)) < 0)
+		error_prefix(err, "cannot set up the steps' namespaces: ");
 	if (rc == 0 && (box->userns = rc = open_ns(box->holder, "user", err)) >= 0 &&
 	    (box->mntns = rc = open_ns(box->holder, "mnt", err)) >= 0 &&
 	    (box->pidns = rc = open_ns(box->holder, "pid", err)) >= 0 &&

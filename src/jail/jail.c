@@ -1,5 +1,6 @@
 #include "jail/jail.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -21,6 +22,7 @@
 #include <linux/keyctl.h>
 #include <linux/types.h>
 
+#include "jail/idmap.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -43,6 +45,9 @@ struct jail_plan {
 	bool keep_uid;
 	bool show_cwd;
 	bool keep_keyring;
+	bool writable_root;
+	bool wide_map; /* idmap holds the ids, written from outside */
+	struct idmap idmap;
 	uid_t uid; /* the caller's, mapped into the jail */
 	gid_t gid;
 };
@@ -202,6 +207,18 @@ int jail_plan_share_network(jail_plan *plan, bool share, cibox_error *err)
 void jail_plan_keep_uid(jail_plan *plan, bool keep)
 {
 	plan->keep_uid = keep;
+}
+
+void jail_plan_map_ids(jail_plan *plan, const struct idmap *map)
+{
+	plan->wide_map = map != NULL;
+	if (map)
+		plan->idmap = *map;
+}
+
+void jail_plan_writable_root(jail_plan *plan, bool writable)
+{
+	plan->writable_root = writable;
 }
 
 int jail_plan_set_home(jail_plan *plan, const char *path, cibox_error *err)
@@ -483,6 +500,231 @@ static int mount_image(const jail_plan *plan, const char *image, cibox_error *er
 	return rc;
 }
 
+/* Filesystems of the kernel's own, not files: the jail makes its own
+ * /proc, /sys and /dev, and the others have nothing to install into. */
+static bool pseudo_filesystem(const char *type)
+{
+	static const char *const types[] = { "proc", "sysfs", "devtmpfs", "devpts", "cgroup",
+					     "cgroup2", "mqueue", "debugfs", "tracefs", "securityfs",
+					     "bpf", "fusectl", "configfs", "pstore", "autofs",
+					     "binfmt_misc", "hugetlbfs", "efivarfs", "nsfs" };
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (strcmp(type, types[i]) == 0)
+			return true;
+	return false;
+}
+
+/* mountinfo writes space, tab, newline and backslash as \ooo. */
+static void unescape_mountinfo(char *s)
+{
+	char *out = s;
+	for (char *p = s; *p; p++) {
+		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
+		    p[3] >= '0' && p[3] <= '7') {
+			*out++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+			p += 3;
+		} else {
+			*out++ = *p;
+		}
+	}
+	*out = '\0';
+}
+
+/* The host's mount points below its root, as host paths. */
+struct host_mounts {
+	char **paths;
+	char **types;
+	size_t count;
+};
+
+static void host_mounts_free(struct host_mounts *m)
+{
+	for (size_t i = 0; i < m->count; i++) {
+		free(m->paths[i]);
+		free(m->types[i]);
+	}
+	free(m->paths);
+	free(m->types);
+}
+
+static int host_mounts_load(struct host_mounts *m, cibox_error *err)
+{
+	memset(m, 0, sizeof *m);
+	FILE *f = fopen(OLDROOT "/proc/self/mountinfo", "re");
+	if (!f)
+		return error_set(err, -errno, "cannot read the host's mounts: %s", strerror(errno));
+	char *line = NULL;
+	size_t cap = 0, room = 0;
+	int rc = 0;
+	while (rc == 0 && getline(&line, &cap, f) > 0) {
+		char *fields[5], *save = NULL, *p = line, *sep = strstr(line, " - ");
+		char type[64];
+		size_t n = 0;
+		if (!sep || sscanf(sep + 3, "%63s", type) != 1)
+			continue;
+		*sep = '\0';
+		for (char *tok; n < 5 && (tok = strtok_r(p, " ", &save)); p = NULL)
+			fields[n++] = tok;
+		if (n < 5)
+			continue;
+		unescape_mountinfo(fields[4]);
+		if (!under(fields[4], OLDROOT) || strcmp(fields[4], OLDROOT) == 0)
+			continue;
+		if (m->count == room) {
+			room = room ? 2 * room : 32;
+			char **paths = realloc(m->paths, room * sizeof *paths);
+			if (paths)
+				m->paths = paths;
+			char **types = paths ? realloc(m->types, room * sizeof *types) : NULL;
+			if (types)
+				m->types = types;
+			if (!paths || !types) {
+				rc = error_set(err, -ENOMEM, "out of memory");
+				break;
+			}
+		}
+		m->paths[m->count] = strdup(fields[4] + strlen(OLDROOT));
+		m->types[m->count] = strdup(type);
+		if (!m->paths[m->count] || !m->types[m->count]) {
+			free(m->paths[m->count]);
+			free(m->types[m->count]);
+			rc = error_set(err, -ENOMEM, "out of memory");
+			break;
+		}
+		m->count++;
+	}
+	free(line);
+	fclose(f);
+	if (rc < 0)
+		host_mounts_free(m);
+	return rc;
+}
+
+/* Whether a filesystem is mounted below `path` (not at it). */
+static bool holds_mounts(const struct host_mounts *m, const char *path)
+{
+	for (size_t i = 0; i < m->count; i++)
+		if (strcmp(m->paths[i], path) != 0 && under(m->paths[i], path))
+			return true;
+	return false;
+}
+
+static const char *mount_type(const struct host_mounts *m, const char *path)
+{
+	const char *type = NULL;
+	for (size_t i = 0; i < m->count; i++)
+		if (strcmp(m->paths[i], path) == 0)
+			type = m->types[i]; /* the last one mounted there is on top */
+	return type;
+}
+
+static int show_read_only(const char *host, const char *target, cibox_error *err)
+{
+	if (mount(host, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return 0; /* what the caller cannot see, the jail does not show */
+	return make_read_only(target, err);
+}
+
+static int overlay_host_folder(const struct host_mounts *m, const char *path, unsigned *layer,
+			       cibox_error *err);
+
+/* Each entry of a host folder that holds mounts, made again in the jail's
+ * writable root: folders in turn, links as links, other files shown
+ * read-only. */
+static int overlay_host_entries(const struct host_mounts *m, const char *path, unsigned *layer,
+				cibox_error *err)
+{
+	char host[PATH_MAX];
+	jail_path(host, OLDROOT, path);
+	DIR *d = opendir(host);
+	if (!d)
+		return 0;
+	int rc = 0;
+	for (struct dirent *e; rc == 0 && (e = readdir(d));) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		/* Room for NEWROOT or OLDROOT in front. */
+		char child[PATH_MAX - 16], from[PATH_MAX], to[PATH_MAX], link[PATH_MAX];
+		struct stat st;
+		if (snprintf(child, sizeof child, "%s/%s", strcmp(path, "/") ? path : "", e->d_name) >=
+		    (int)sizeof child)
+			continue;
+		jail_path(from, OLDROOT, child);
+		jail_path(to, NEWROOT, child);
+		if (lstat(from, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			if (mkdir(to, st.st_mode & 07777) < 0 && errno != EEXIST)
+				return error_set(err, -errno, "cannot make %s in the jail: %s", child,
+						 strerror(errno));
+			if (lchown(to, st.st_uid, st.st_gid) < 0) {
+				/* an owner the jail cannot map: root's, as the jail sees it */
+			}
+			rc = overlay_host_folder(m, child, layer, err);
+		} else if (S_ISLNK(st.st_mode)) {
+			ssize_t n = readlink(from, link, sizeof link - 1);
+			if (n > 0 && (link[n] = '\0', symlink(link, to) < 0) && errno != EEXIST)
+				rc = error_set(err, -errno, "cannot make %s in the jail: %s", child,
+					       strerror(errno));
+		} else {
+			int fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+			if (fd >= 0) {
+				close(fd);
+				rc = show_read_only(from, to, err);
+			}
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+/* A host folder seen writable in the new root: one overlay whose upper
+ * layer is in the jail's scratch tmpfs. overlayfs cannot take as its lower
+ * layer a folder below which mounts are locked (every mount the jail
+ * inherited is), so such a folder is made again entry by entry, down to the
+ * mounts, each overlaid on its own. What the jail replaces anyway (/proc,
+ * /sys, /dev, /tmp, home folders, /run) stays an empty folder here. */
+static int overlay_host_folder(const struct host_mounts *m, const char *path, unsigned *layer,
+			       cibox_error *err)
+{
+	char host[PATH_MAX], target[PATH_MAX], upper[64], work[64];
+	char lower[2 * PATH_MAX], opts[2 * PATH_MAX + 160];
+	if (under(path, "/proc") || under(path, "/sys") || under(path, "/dev") ||
+	    under(path, "/tmp") || under_hidden(path))
+		return 0;
+	jail_path(host, OLDROOT, path);
+	jail_path(target, NEWROOT, path);
+	const char *type = mount_type(m, path);
+	if (type && pseudo_filesystem(type))
+		return show_read_only(host, target, err);
+	if (holds_mounts(m, path))
+		return overlay_host_entries(m, path, layer, err);
+	snprintf(upper, sizeof upper, "/layers/%u/upper", *layer);
+	snprintf(work, sizeof work, "/layers/%u/work", *layer);
+	(*layer)++;
+	if (fs_make_folders(upper, 0755) == 0 && fs_make_folders(work, 0755) == 0 &&
+	    overlay_path(lower, sizeof lower, "", host) == 0 &&
+	    snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s,userxattr", lower,
+		     upper, work) < (int)sizeof opts &&
+	    mount("overlay", target, "overlay", 0, opts) == 0)
+		return 0;
+	return show_read_only(host, target, err);
+}
+
+/* The host's root, writable for the run, on a tmpfs of its own: steps
+ * install packages while the host's files never change. */
+static int overlay_host_root(cibox_error *err)
+{
+	struct host_mounts m;
+	unsigned layer = 0;
+	int rc = mount_or_fail("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", err);
+	if (rc == 0 && (rc = host_mounts_load(&m, err)) == 0) {
+		rc = overlay_host_entries(&m, "/", &layer, err);
+		host_mounts_free(&m);
+	}
+	return rc;
+}
+
 static int hide_host_folders(cibox_error *err)
 {
 	for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++) {
@@ -526,6 +768,9 @@ static int make_home(const jail_plan *plan, cibox_error *err)
 static int setup_sys(const jail_plan *plan, cibox_error *err)
 {
 	struct stat st;
+	/* A writable root made the host's folders again, /sys empty. */
+	if (plan->share_network && plan->writable_root && !plan->rootfs)
+		return show_read_only(OLDROOT "/sys", NEWROOT "/sys", err);
 	if (plan->share_network || stat(NEWROOT "/sys", &st) < 0)
 		return 0;
 	if (mount("sysfs", NEWROOT "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
@@ -576,9 +821,11 @@ static int build_root(const jail_plan *plan, cibox_error *err)
 	jail_path(root, OLDROOT, plan->rootfs ? plan->rootfs : "");
 	if (plan->rootfs)
 		rc = mount_image(plan, root, err);
+	else if (plan->writable_root)
+		rc = overlay_host_root(err);
 	else
 		rc = mount_or_fail(root, NEWROOT, NULL, MS_BIND | MS_REC, NULL, err);
-	if (rc < 0 || (rc = make_read_only(NEWROOT, err)) < 0 ||
+	if (rc < 0 || (!plan->writable_root && (rc = make_read_only(NEWROOT, err)) < 0) ||
 	    (rc = mount_or_fail("proc", NEWROOT "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 				NULL, err)) < 0 ||
 	    (plan->uid == 0 && (rc = jail_seal_proc(NEWROOT "/proc", err)) < 0) ||
@@ -745,7 +992,26 @@ pid_t jail_spawn(const jail_plan *plan, cibox_error *err)
 	return pid;
 }
 
-int jail_init(const jail_plan *plan, int status_fd, cibox_error *err)
+/* The ids a wide map holds are written from outside, by the process that
+ * made the init (newuidmap checks that the init is its caller's, which it
+ * is only while dumpable): the init says it is ready, and waits. */
+static int await_map(int sync_fd, cibox_error *err)
+{
+	char c = 'r';
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	ssize_t n = write(sync_fd, &c, 1);
+	while (n == 1 && (n = read(sync_fd, &c, 1)) < 0 && errno == EINTR)
+		;
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	close(sync_fd);
+	/* The maker reports what went wrong; an init of no use just ends. */
+	if (n != 1 || c != 'm')
+		_exit(125);
+	(void)err;
+	return 0;
+}
+
+static int init_jail(const jail_plan *plan, int status_fd, int sync_fd, cibox_error *err)
 {
 	/* An init that leads its own process group is signalled with the whole
 	 * group, command and all (as cibox's supervisor does outside a
@@ -763,9 +1029,14 @@ int jail_init(const jail_plan *plan, int status_fd, cibox_error *err)
 	 * the process is not dumpable (cibox's supervisor and runner are not).
 	 * Then not dumpable again: pid 1 is bound by no filter, and the command,
 	 * the same user, must not reach into its memory. */
-	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-	int rc = map_ids(plan, err);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	int rc;
+	if (sync_fd >= 0) {
+		rc = await_map(sync_fd, err);
+	} else {
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+		rc = map_ids(plan, err);
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	}
 	if (rc < 0 || (rc = build_root(plan, err)) < 0)
 		return rc;
 	if (sethostname("cibox", 5) < 0)
@@ -789,11 +1060,39 @@ int jail_init(const jail_plan *plan, int status_fd, cibox_error *err)
 	return 0;
 }
 
+int jail_init(const jail_plan *plan, int status_fd, cibox_error *err)
+{
+	return init_jail(plan, status_fd, -1, err);
+}
+
+/* Writes the init's wide id map once it is ready for it; on failure the
+ * init is told, and ends. */
+static int map_from_outside(const jail_plan *plan, pid_t init, int sync_fd, cibox_error *err)
+{
+	char c;
+	ssize_t n;
+	while ((n = read(sync_fd, &c, 1)) < 0 && errno == EINTR)
+		;
+	int rc = n == 1 ? idmap_write(init, &plan->idmap, err)
+			: error_set(err, -EIO, "the jail's init ended before its ids were mapped");
+	c = rc == 0 ? 'm' : 'x';
+	if (write(sync_fd, &c, 1) != 1 && rc == 0)
+		rc = error_set(err, -EIO, "the jail's init ended before its ids were mapped");
+	close(sync_fd);
+	return rc;
+}
+
 int jail_enter(const jail_plan *plan, cibox_error *err)
 {
-	int status_pipe[2];
+	int status_pipe[2], sync[2] = { -1, -1 };
 	if (pipe2(status_pipe, O_CLOEXEC) < 0)
 		return error_set(err, -errno, "pipe: %s", strerror(errno));
+	if (plan->wide_map && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) < 0) {
+		int rc = error_set(err, -errno, "socketpair: %s", strerror(errno));
+		close(status_pipe[0]);
+		close(status_pipe[1]);
+		return rc;
+	}
 	/* Held from before the clone until this process passes them on, so
 	 * that none ends it while the init has no way to learn of it yet. */
 	sigset_t hold, mask;
@@ -805,15 +1104,32 @@ int jail_enter(const jail_plan *plan, cibox_error *err)
 		sigprocmask(SIG_SETMASK, &mask, NULL);
 		close(status_pipe[0]);
 		close(status_pipe[1]);
+		if (sync[0] >= 0) {
+			close(sync[0]);
+			close(sync[1]);
+		}
 		return init;
 	}
 	if (init == 0) {
 		close(status_pipe[0]);
-		return jail_init(plan, status_pipe[1], err);
+		if (sync[0] >= 0)
+			close(sync[0]);
+		return init_jail(plan, status_pipe[1], sync[1], err);
+	}
+	close(status_pipe[1]);
+	if (sync[0] >= 0) {
+		close(sync[1]);
+		int rc = map_from_outside(plan, init, sync[0], err);
+		if (rc < 0) {
+			while (waitpid(init, NULL, 0) < 0 && errno == EINTR)
+				;
+			sigprocmask(SIG_SETMASK, &mask, NULL);
+			close(status_pipe[0]);
+			return rc;
+		}
 	}
 	/* Outside every namespace: wait for the jail, clean up after overlayfs
 	 * and end as the command did. */
-	close(status_pipe[1]);
 	forward_signals(init);
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 	int status;

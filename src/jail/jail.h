@@ -6,7 +6,7 @@
  * As in bubblewrap, what the jail looks like is decided first, as a list of
  * operations (a plan); jail_enter then carries the list out in order inside
  * the new namespaces. The root is the host's, bound read-only (or an image
- * folder), with a private /tmp, a minimal /dev, a fresh /proc, a /sys of the
+ * folder; either may take writes that stay in memory), with a private /tmp, a minimal /dev, a fresh /proc, a /sys of the
  * jail's network, the host's /home, /root and /run hidden under empty
  * tmpfs, an empty $HOME, and whatever the plan binds or overlays on top.
  */
@@ -47,6 +47,14 @@ int jail_plan_share_network(jail_plan *plan, bool share, cibox_error *err);
 int jail_plan_set_home(jail_plan *plan, const char *path, cibox_error *err);
 /* Keep the caller's uid and gid inside instead of becoming root there. */
 void jail_plan_keep_uid(jail_plan *plan, bool keep);
+/* The ids the jail maps (jail/idmap.h), written from outside by the
+ * process that makes it; without, only the caller's own, which the jail
+ * writes itself. Only jail_enter makes such a jail. */
+struct idmap;
+void jail_plan_map_ids(jail_plan *plan, const struct idmap *map);
+/* A root that takes writes: the host's or the image's files seen through
+ * overlays whose upper layers are in the jail's memory, gone with it. */
+void jail_plan_writable_root(jail_plan *plan, bool writable);
 /* Keep the caller's session keyring instead of a new, empty one: for a
  * command whose syscall policy cannot reach keyrings anyway. */
 void jail_plan_keep_keyring(jail_plan *plan, bool keep);

@@ -30,17 +30,24 @@ undo_mounts_step() {
 	umount -l /tmp 2>/dev/null && echo "unmounted /tmp"
 	unshare -m sh -c "umount -l '$tree'" 2>/dev/null && echo "unmounted the tree again"
 	echo hostile >>"$tree/src/lib.c" || true
-	touch /usr/cibox-escape-$$ 2>/dev/null && rm -f /usr/cibox-escape-$$ && echo "wrote the root"
+	touch /usr/cibox-escape 2>/dev/null && echo "wrote the root"
 	echo done
 	EOF
 }
 
-@test "a step cannot unlock the jail's mounts: the root stays read-only, the tree unchanged" {
+@test "a step cannot unlock the jail's mounts: the host's root and the tree unchanged" {
 	undo_mounts_step
 	run "$CIBOX" run
 	assert_status 0
 	assert_line_matching '^\[01_undo.sh\] done$'
-	refute_line_matching 'remounted|unmounted|wrote the root'
+	if [ "$(id -u)" -eq 0 ]; then
+		# Root's jail has a writable root of its own, in memory.
+		assert_line_matching 'wrote the root'
+		refute_line_matching 'unmounted'
+	else
+		refute_line_matching 'remounted|unmounted|wrote the root'
+	fi
+	[ ! -e /usr/cibox-escape ]
 	[ "$(cat src/lib.c)" = original ]
 }
 

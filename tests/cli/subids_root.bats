@@ -1,0 +1,66 @@
+#!/usr/bin/env bats
+# A normal user with subuid and subgid ranges: cibox maps them through
+# newuidmap and newgidmap, so an image of the user's ids takes writes, owners
+# and all. The ranges are given in a mount namespace of the test's own
+# (/etc/subuid and /etc/subgid bound over), so the machine's files never
+# change; the user is nobody, from copies it can reach.
+load helpers
+
+setup() {
+	if ! command -v newuidmap >/dev/null || ! command -v newgidmap >/dev/null; then
+		skip "newuidmap and newgidmap are missing (Debian's uidmap)"
+	fi
+	area=$(mktemp -d /tmp/cibox-subids.XXXXXX)
+	chmod 755 "$area"
+	cp "$CIBOX" "$area/cibox"
+	"$CIBOX_TOP/tests/helpers/mini-root" "$area/image"
+	mkdir -p "$area/proj/ci/test" "$area/home"
+	echo "export CI_IMAGE=$area/image" >"$area/proj/ci/test/00_setup_env.sh"
+	cat >"$area/proj/ci/test/01_system.sh" <<-'EOF'
+	echo x >/usr/local/x
+	chown 1000:1000 /usr/local/x
+	stat -c %u:%g /usr/local/x
+	cat /proc/self/uid_map | tr -s ' ' | sed 's/^ //'
+	EOF
+	chown -R nobody:nogroup "$area/image" "$area/proj" "$area/home"
+	echo "nobody:200000:65536" >"$area/subuid"
+	echo "nobody:300000:65536" >"$area/subgid"
+}
+
+teardown() {
+	[ -z "${area:-}" ] || rm -rf "$area"
+}
+
+# cibox run as nobody, with the ranges the files in $area give.
+run_as_nobody() {
+	run unshare -m sh -c '
+		mount --bind "$1/subuid" /etc/subuid && mount --bind "$1/subgid" /etc/subgid || exit 99
+		cd "$1/proj" &&
+		exec setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+			env -i PATH=/usr/bin:/bin HOME="$1/home" "$1/cibox" run' sh "$area"
+	[ "$status" -ne 99 ] || skip "cannot bind over /etc/subuid here"
+}
+
+@test "with ranges, an image of the user's ids takes writes and other owners; the image never changes" {
+	if [ ! -e /etc/subuid ] || [ ! -e /etc/subgid ]; then
+		skip "no /etc/subuid and /etc/subgid to bind over"
+	fi
+	run_as_nobody
+	assert_status 0
+	assert_line_matching '^\[01_system.sh\] 1000:1000$'
+	assert_line_matching "^\[01_system.sh\] 0 0 1$"
+	assert_line_matching "^\[01_system.sh\] 1 1 65536$"
+	refute_line_matching 'read-only'
+	[ ! -e "$area/image/usr/local/x" ]
+}
+
+@test "a range in /etc/subuid without one in /etc/subgid: read-only, and the line says how to add both" {
+	if [ ! -e /etc/subuid ] || [ ! -e /etc/subgid ]; then
+		skip "no /etc/subuid and /etc/subgid to bind over"
+	fi
+	: >"$area/subgid"
+	run_as_nobody
+	assert_status 1
+	assert_line_matching "^cibox: run: the image's root is read-only: nobody has no ranges in /etc/subuid and /etc/subgid; add them with: sudo usermod"
+	assert_line_matching 'Read-only file system'
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env bats
+# The run's root takes writes (installs) where the jail can map the ids that
+# needs: root's jail maps every id; a normal user's maps its subuid ranges
+# (subids_root.bats) and writes an image of those ids. The writes stay in the
+# jail's memory: the host's root and the image on disk never change.
+load runner_helpers
+
+setup() {
+	setup_runner
+	new_project
+}
+
+# An image of this machine's bash and a few tools, owned by the caller.
+mini_image() {
+	"$CIBOX_TOP/tests/helpers/mini-root" "$BATS_TEST_TMPDIR/image"
+	echo "export CI_IMAGE=$BATS_TEST_TMPDIR/image" >ci/test/00_setup_env.sh
+}
+
+@test "as root: a step installs a package with apt-get from a file: source; the host never changes" {
+	[ "$(id -u)" -eq 0 ] || skip "a normal user's writable root needs an image of its ids (subids_root.bats)"
+	command -v apt-get >/dev/null || skip "apt-get is not installed"
+	"$CIBOX_TOP/tests/helpers/tiny-apt-repo" "$PWD/apt"
+	step test 01_install.sh <<-EOF
+	apt="-q -o Dir::Etc::SourceList=$PWD/apt/sources.list -o Dir::Etc::SourceParts=/dev/null"
+	apt-get \$apt update
+	apt-get \$apt install -y cibox-tiny
+	cat /usr/share/cibox-tiny/hello
+	echo local >/usr/local/cibox-test
+	echo conf >/etc/cibox-test.conf
+	chown 4242:4242 /etc/cibox-test.conf
+	stat -c '%u:%g' /etc/cibox-test.conf
+	EOF
+	step test 02_after.sh <<<'dpkg -s cibox-tiny | grep ^Status; cat /usr/local/cibox-test'
+	run "$CIBOX" run
+	assert_status 0
+	assert_line_matching '^\[01_install.sh\] hello$'
+	assert_line_matching '^\[01_install.sh\] 4242:4242$'
+	# The next step sees what the last one installed.
+	assert_line_matching '^\[02_after.sh\] Status: install ok installed$'
+	assert_line_matching '^\[02_after.sh\] local$'
+	[ ! -e /usr/share/cibox-tiny ]
+	[ ! -e /usr/local/cibox-test ]
+	[ ! -e /etc/cibox-test.conf ]
+	run dpkg -s cibox-tiny
+	assert_status 1
+}
+
+@test "as root: an image's root takes writes and any owner; the image on disk never changes" {
+	[ "$(id -u)" -eq 0 ] || skip "root's own map"
+	mini_image
+	step test 01_write.sh <<<'echo x >/usr/local/x; chown 1000:1000 /usr/local/x; stat -c %u /usr/local/x; rm /bin/ls && echo removed'
+	run "$CIBOX" run
+	assert_status 0
+	assert_line_matching '^\[01_write.sh\] 1000$'
+	assert_line_matching '^\[01_write.sh\] removed$'
+	[ ! -e "$BATS_TEST_TMPDIR/image/usr/local/x" ]
+	[ -e "$BATS_TEST_TMPDIR/image/bin/ls" ]
+}
+
+@test "a normal user without subuid ranges: the image stays read-only, one line says how to add them" {
+	[ "$(id -u)" -ne 0 ] || skip "root maps every id itself"
+	if grep -qE "^($(id -un)|$(id -u)):" /etc/subuid 2>/dev/null; then
+		skip "$(id -un) has subuid ranges on this machine"
+	fi
+	mini_image
+	step test 01_write.sh <<<'echo x >/usr/local/x'
+	run "$CIBOX" run
+	assert_status 1
+	assert_line_matching "^cibox: run: the image's root is read-only: $(id -un) has no ranges in /etc/subuid and /etc/subgid; add them with: sudo usermod --add-subuids [0-9]+-[0-9]+ --add-subgids [0-9]+-[0-9]+ $(id -un)$"
+	assert_line_matching 'Read-only file system'
+	[ "$(grep -c "subuid" <<<"$output")" -eq 1 ]
+}
+
+@test "--keep-uid keeps the root read-only" {
+	step test 01_write.sh <<<'touch /usr/local/cibox-keep-uid'
+	run "$CIBOX" run --keep-uid
+	assert_status 1
+	assert_line_matching 'Read-only file system'
+	[ ! -e /usr/local/cibox-keep-uid ]
+}
