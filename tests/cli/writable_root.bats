@@ -78,3 +78,18 @@ mini_image() {
 	assert_line_matching 'Read-only file system'
 	[ ! -e /usr/local/cibox-keep-uid ]
 }
+
+@test "as root: the demo's packages stage installs what PACKAGES names" {
+	[ "$(id -u)" -eq 0 ] || skip "a normal user's writable root needs an image of its ids (subids_root.bats)"
+	command -v apt-get >/dev/null || skip "apt-get is not installed"
+	cp -r "$CIBOX_TOP/examples/demo" "$BATS_TEST_TMPDIR/demo"
+	cd "$BATS_TEST_TMPDIR/demo"
+	# Debian's archive is not for tests: the same stage, from a file: source.
+	"$CIBOX_TOP/tests/helpers/tiny-apt-repo" "$PWD/apt"
+	run "$CIBOX" run packages --set PACKAGES=cibox-tiny \
+		--set APT_OPTIONS="-o Dir::Etc::SourceList=$PWD/apt/sources.list -o Dir::Etc::SourceParts=/dev/null"
+	assert_status 0
+	assert_line_matching '^\[06_script.sh\] cibox-tiny 1.0 install ok installed$'
+	run dpkg -s cibox-tiny
+	assert_status 1
+}
