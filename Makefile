@@ -73,8 +73,10 @@ $(BUILD)/$(SONAME): $(LIB_OBJ)
 # (The sanitizers need their run-time libraries loaded: check-asan links
 # only libseccomp in.)
 CIBOX_LDLIBS ?= -static-pie -lseccomp -lpthread
+# nettle: SHA-256 for root layers' keys (command line only, not libcibox).
+CLI_LDLIBS := -lnettle
 $(BUILD)/cibox: $(CLI_OBJ) $(BUILD)/libcibox.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcibox.a $(CIBOX_LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcibox.a $(CLI_LDLIBS) $(CIBOX_LDLIBS)
 
 $(BUILD)/examples/%: examples/%.c $(BUILD)/libcibox.a
 	@mkdir -p $(dir $@)
@@ -87,7 +89,7 @@ $(BUILD)/libcli.a: $(filter-out $(BUILD)/src/cli/main.o,$(CLI_OBJ))
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libcli.a $(BUILD)/libcibox.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libcli.a $(BUILD)/libcibox.a \
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libcli.a $(BUILD)/libcibox.a $(CLI_LDLIBS) \
 		$(LDLIBS_SECCOMP) -lcmocka
 
 $(BUILD)/helpers/%: tests/helpers/%.c

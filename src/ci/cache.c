@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jail/idmap.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/xdg.h"
@@ -216,12 +217,21 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-int cache_list(cache_visit_fn visit, void *context, cibox_error *err)
+/* The folders of caches or root layers ("caches", "layers") under
+ * $XDG_CACHE_HOME/cibox. */
+static int base_dir(const char *which, char *buf, size_t size, cibox_error *err)
+{
+	int rc = xdg_path(XDG_CACHE, which, buf, size);
+	return rc < 0 ? error_set(err, rc, "no folder for caches: set HOME or XDG_CACHE_HOME") : 0;
+}
+
+static int list_base(const char *which, cache_visit_fn visit, void *context, cibox_error *err)
 {
 	char base[PATH_MAX];
-	int rc = caches_dir(base, sizeof base, err);
+	int rc = base_dir(which, base, sizeof base, err);
 	if (rc < 0)
 		return rc;
+	bool layers = strcmp(which, "layers") == 0;
 	struct dirent **projects;
 	int np = scandir(base, &projects, visible, by_name);
 	if (np < 0)
@@ -232,9 +242,13 @@ int cache_list(cache_visit_fn visit, void *context, cibox_error *err)
 		struct dirent **configs;
 		int nc = scandir(dir, &configs, visible, by_name);
 		for (int j = 0; j < nc; j++) {
-			char path[PATH_MAX + 512], name[512];
+			char path[PATH_MAX + 512], name[600];
 			snprintf(path, sizeof path, "%s/%s", dir, configs[j]->d_name);
-			snprintf(name, sizeof name, "%s/%s", projects[i]->d_name, configs[j]->d_name);
+			/* A layer's key is long; its first 16 digits tell it apart. */
+			snprintf(name, sizeof name, layers ? "%s/%.*s (root layer)" : "%s/%.*s",
+				 projects[i]->d_name,
+				 layers ? (int)(strlen(configs[j]->d_name) - 16) : (int)strlen(configs[j]->d_name),
+				 configs[j]->d_name);
 			struct fs_usage usage;
 			fs_tree_usage(path, &usage);
 			visit(name, usage.bytes, usage.newest, context);
@@ -248,10 +262,35 @@ int cache_list(cache_visit_fn visit, void *context, cibox_error *err)
 	return 0;
 }
 
-int cache_clear(const char *project, cibox_error *err)
+int cache_list(cache_visit_fn visit, void *context, cibox_error *err)
+{
+	int rc = list_base("caches", visit, context, err);
+	return rc < 0 ? rc : list_base("layers", visit, context, err);
+}
+
+/* A layer a normal user kept holds files of its subuids, which only a
+ * user namespace with those ids mapped may remove. */
+static int remove_mapped(void *path)
+{
+	return fs_remove_tree(path);
+}
+
+static int remove_folder(const char *path)
+{
+	int rc = fs_remove_tree(path);
+	struct idmap map;
+	char why[256];
+	cibox_error ignored;
+	if (rc < 0 && getuid() != 0 &&
+	    idmap_for_caller(&map, NULL, NULL, why, sizeof why, &ignored) > 0)
+		rc = idmap_call(&map, remove_mapped, (void *)path, &ignored);
+	return rc;
+}
+
+static int clear_base(const char *which, const char *project, cibox_error *err)
 {
 	char base[PATH_MAX];
-	int rc = caches_dir(base, sizeof base, err);
+	int rc = base_dir(which, base, sizeof base, err);
 	if (rc < 0)
 		return rc;
 	struct dirent **projects;
@@ -263,7 +302,7 @@ int cache_clear(const char *project, cibox_error *err)
 		if (!project || strcmp(project, projects[i]->d_name) == 0) {
 			char path[PATH_MAX + 256];
 			snprintf(path, sizeof path, "%s/%s", base, projects[i]->d_name);
-			int gone = fs_remove_tree(path);
+			int gone = remove_folder(path);
 			if (gone < 0 && rc == 0)
 				rc = error_set(err, gone, "cannot remove %s: %s", path, strerror(-gone));
 			else if (gone == 0)
@@ -273,4 +312,15 @@ int cache_clear(const char *project, cibox_error *err)
 	}
 	free(projects);
 	return rc < 0 ? rc : removed;
+}
+
+int cache_clear(const char *project, cibox_error *err)
+{
+	int caches = clear_base("caches", project, err);
+	if (caches < 0)
+		return caches;
+	int layers = clear_base("layers", project, err);
+	if (layers < 0)
+		return layers;
+	return caches > layers ? caches : layers;
 }

@@ -13,6 +13,7 @@
 
 #include "ci/cache.h"
 #include "ci/gitdirs.h"
+#include "ci/layer.h"
 #include "jail/image.h"
 #include "jail/jail.h"
 #include "util/beneath.h"
@@ -138,6 +139,64 @@ int ns_plan_root(const struct ci_plan *plan, bool keep_uid, struct ns_root *root
 	return 0;
 }
 
+/* The run's root layer, to keep after its install steps: opened before
+ * the jail hides the folder. */
+static struct {
+	struct layer_plan plan;
+	int project_fd;
+} layer = { .project_fd = -1 };
+
+const char *ns_layer_in_use(void)
+{
+	return layer.plan.exists ? layer.plan.folder : NULL;
+}
+
+const char *ns_layer_to_keep(const struct ci_plan *plan)
+{
+	return layer.project_fd >= 0 ? plan->steps[layer.plan.after].name : NULL;
+}
+
+int ns_keep_layer(size_t index, long long *bytes, cibox_error *err)
+{
+	int changes = jail_root_changes();
+	if (layer.project_fd < 0 || !layer.plan.wanted || index != layer.plan.after || changes < 0)
+		return 0;
+	long long kept = layer_keep(changes, layer.project_fd, layer.plan.name, err);
+	close(layer.project_fd);
+	layer.project_fd = -1;
+	if (kept < 0)
+		return (int)kept;
+	*bytes = kept;
+	return 1;
+}
+
+/* A writable root starts from its kept layer, or keeps one for next time. */
+static int use_layer(jail_plan *jail, const struct ci_plan *plan, const char *image,
+		     cibox_error *err)
+{
+	/* The root as it is now: a rebuilt image is a new folder; the host's
+	 * installs all touch dpkg's status. */
+	char id[PATH_MAX + 64];
+	struct stat st;
+	const char *what = image ? image : "/var/lib/dpkg/status";
+	if (stat(what, &st) < 0)
+		memset(&st, 0, sizeof st);
+	snprintf(id, sizeof id, "%s %llu %lld.%09ld %lld", image ? image : "host",
+		 (unsigned long long)st.st_ino, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+		 (long long)st.st_size);
+	int rc = layer_plan(plan, id, &layer.plan, err);
+	if (rc < 0 || !layer.plan.wanted)
+		return rc;
+	if (layer.plan.exists)
+		return jail_plan_root_layer(jail, layer.plan.folder, err);
+	if ((rc = make_dir(layer.plan.project_dir, err)) < 0)
+		return rc;
+	layer.project_fd = open(layer.plan.project_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (layer.project_fd < 0)
+		return error_set(err, -errno, "%s: %s", layer.plan.project_dir, strerror(errno));
+	return 0;
+}
+
 int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox_error *err)
 {
 	jail_plan *jail = jail_plan_new();
@@ -162,6 +221,8 @@ int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox
 	if (options->root && options->root->wide)
 		jail_plan_map_ids(jail, &options->root->map);
 	jail_plan_writable_root(jail, options->root && options->root->writable);
+	if (rc == 0 && options->root && options->root->writable)
+		rc = use_layer(jail, plan, image && *image ? root : NULL, err);
 
 	/* The order of the mounts: the tree, then what lies inside it or beside it. */
 	if (rc == 0 && options->in_place) {

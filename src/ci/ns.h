@@ -50,6 +50,16 @@ struct ns_options {
  */
 int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox_error *err);
 
+/* After step `index` passed, in the jail: when it ends the install steps of
+ * a run that started without its root layer (ci/layer.h), keeps the root's
+ * changes as that layer. 1 with the bytes kept in *bytes (0 when another run
+ * kept it first), 0 when there is nothing to keep, or -errno. */
+int ns_keep_layer(size_t index, long long *bytes, cibox_error *err);
+/* The kept layer the run started from, or NULL. */
+const char *ns_layer_in_use(void);
+/* The step after which a layer will be kept, or NULL. */
+const char *ns_layer_to_keep(const struct ci_plan *plan);
+
 /* The run folder's enforced.policy (CI_SANDBOX's record of the policy) into
  * buf, if the run has one: engines show it read-only to the steps. */
 bool ns_enforced_policy(const struct ci_plan *plan, char *buf, size_t size);

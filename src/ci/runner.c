@@ -623,6 +623,8 @@ int runner_run(struct ci_plan *plan, ci_engine *engine, const struct runner_opti
 			plan->status = RUN_FAILED;
 			break;
 		}
+		if (o->after_step)
+			o->after_step(o->context, plan, i);
 	}
 	shell_stop(&sh);
 	close(sh.state_fd);

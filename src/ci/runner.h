@@ -29,6 +29,9 @@ struct runner_options {
 	bool tty;    /* out is a terminal: raw output; else lines prefixed with the step */
 	bool color;
 	bool quiet;  /* no live output */
+	/* Called after each step that passed, before the next starts. */
+	void (*after_step)(void *context, const struct ci_plan *plan, size_t index);
+	void *context;
 };
 
 /* Holds SIGINT and SIGTERM back until runner_run can handle them (it lets

@@ -403,6 +403,22 @@ static void warn_unmapped(const struct ci_plan *plan)
 	free(first);
 }
 
+/* After the install steps, in the jail: their changes to the root become
+ * the configuration's layer. Failing to keep it fails no run. */
+static void keep_layer(void *context, const struct ci_plan *plan, size_t index)
+{
+	const struct run_args *args = context;
+	cibox_error err = { 0 };
+	long long bytes = 0;
+	int rc = ns_keep_layer(index, &bytes, &err);
+	if (rc < 0)
+		cli_error("run: %s", err.message);
+	else if (rc > 0 && !args->quiet)
+		printf("cibox: kept the root's changes after %s as a layer (%.1f MiB)\n",
+		       plan->steps[index].name, (double)bytes / (1024.0 * 1024.0));
+	fflush(stdout);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
@@ -523,6 +539,16 @@ int cmd_run(int argc, char **argv)
 	if (!args.quiet)
 		printf("cibox: %s, stage %s, configuration %s, engine %s\ncibox: run folder %s\n",
 		       plan.project, plan.stage, plan.config, plan.engine, plan.run_dir);
+	if (jail && !args.quiet && ns_layer_in_use())
+		printf("cibox: root layer %s (what the install steps left last time)\n",
+		       ns_layer_in_use());
+	else if (jail && !args.quiet && ns_layer_to_keep(&plan))
+		printf("cibox: the root's changes will be kept as a layer after %s\n",
+		       ns_layer_to_keep(&plan));
+	if (jail) {
+		options.after_step = keep_layer;
+		options.context = &args;
+	}
 	if (runner_run(&plan, engine, &options, &err) < 0) {
 		cli_error("run: %s", err.message);
 		status = err.code == -EOPNOTSUPP ? CLI_ENVIRONMENT : CLI_FAILED;

@@ -3,10 +3,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -285,4 +288,46 @@ int idmap_mirror(pid_t pid, cibox_error *err)
 	    (rc = write_proc(pid, "gid_map", text)) < 0)
 		return error_set(err, rc, "its gid map: %s", strerror(-rc));
 	return 0;
+}
+
+int idmap_call(const struct idmap *map, int (*fn)(void *), void *arg, cibox_error *err)
+{
+	int sync[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) < 0)
+		return error_set(err, -errno, "socketpair: %s", strerror(errno));
+	pid_t child = fork();
+	if (child == 0) {
+		close(sync[0]);
+		char c = 'r';
+		if (unshare(CLONE_NEWUSER) < 0)
+			_exit(120);
+		/* newuidmap checks that the process is its caller's: dumpable. */
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+		if (write(sync[1], &c, 1) != 1 || read(sync[1], &c, 1) != 1 || c != 'm')
+			_exit(121);
+		int rc = fn(arg);
+		_exit(rc < 0 ? (-rc > 119 ? 119 : -rc) : 0);
+	}
+	int saved = errno;
+	close(sync[1]);
+	if (child < 0) {
+		close(sync[0]);
+		return error_set(err, -saved, "fork: %s", strerror(saved));
+	}
+	char c;
+	int rc = read(sync[0], &c, 1) == 1 ? idmap_write(child, map, err)
+					   : error_set(err, -EPERM, "cannot make a user namespace");
+	c = rc == 0 ? 'm' : 'x';
+	ssize_t unused = write(sync[0], &c, 1);
+	(void)unused;
+	close(sync[0]);
+	int status;
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			return error_set(err, -errno, "waitpid: %s", strerror(errno));
+	if (rc < 0)
+		return rc;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) >= 120)
+		return error_set(err, -EPERM, "cannot work as the jail's ids");
+	return -WEXITSTATUS(status);
 }

@@ -50,6 +50,11 @@ int idmap_write(pid_t pid, const struct idmap *map, cibox_error *err);
  * as the caller's, each mapped to itself, and the caller's setgroups. */
 int idmap_mirror(pid_t pid, cibox_error *err);
 
+/* Calls fn(arg) in a child process that is root of a user namespace with
+ * `map`: to remove files a jail of those ids made. Returns fn's result (a
+ * negative errno, clipped) or -errno. */
+int idmap_call(const struct idmap *map, int (*fn)(void *), void *arg, cibox_error *err);
+
 /* How many ids the map holds beyond root: for the run's header line. */
 uint32_t idmap_extra_uids(const struct idmap *map);
 

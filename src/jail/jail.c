@@ -46,6 +46,7 @@ struct jail_plan {
 	bool show_cwd;
 	bool keep_keyring;
 	bool writable_root;
+	char *root_layer; /* a kept layer, the lowest writes of the root */
 	bool wide_map; /* idmap holds the ids, written from outside */
 	struct idmap idmap;
 	uid_t uid; /* the caller's, mapped into the jail */
@@ -74,6 +75,7 @@ void jail_plan_free(jail_plan *plan)
 	}
 	free(plan->ops);
 	free(plan->rootfs);
+	free(plan->root_layer);
 	free(plan->cwd);
 	free(plan->home);
 	free(plan);
@@ -219,6 +221,26 @@ void jail_plan_map_ids(jail_plan *plan, const struct idmap *map)
 void jail_plan_writable_root(jail_plan *plan, bool writable)
 {
 	plan->writable_root = writable;
+}
+
+int jail_plan_root_layer(jail_plan *plan, const char *folder, cibox_error *err)
+{
+	int rc = absolute(folder, "a root layer", err);
+	if (rc < 0)
+		return rc;
+	free(plan->root_layer);
+	if (!(plan->root_layer = strdup(folder)))
+		return error_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The scratch tmpfs's /changes, held by the jail's processes: what the
+ * root's overlays kept (N/path, N/upper). */
+static int changes_fd = -1;
+
+int jail_root_changes(void)
+{
+	return changes_fd;
 }
 
 int jail_plan_set_home(jail_plan *plan, const char *path, cibox_error *err)
@@ -473,18 +495,40 @@ static void bring_loopback_up(void)
 	close(fd);
 }
 
+/* overlayfs's lowerdir for the root's folder `path`, seen at `host` in this
+ * namespace: a kept layer's copy of that folder above it, when there is one. */
+static int layered_lower(char *out, size_t size, const jail_plan *plan, const char *path,
+			 const char *host)
+{
+	char kept[2 * PATH_MAX], escaped[2 * PATH_MAX];
+	struct stat st;
+	if (overlay_path(escaped, sizeof escaped, "", host) < 0)
+		return -ENAMETOOLONG;
+	if (plan->root_layer &&
+	    snprintf(kept, sizeof kept, "%s%s/root%s", OLDROOT, plan->root_layer,
+		     strcmp(path, "/") ? path : "") < (int)sizeof kept &&
+	    lstat(kept, &st) == 0 && S_ISDIR(st.st_mode)) {
+		char layer[2 * PATH_MAX];
+		if (overlay_path(layer, sizeof layer, "", kept) < 0)
+			return -ENAMETOOLONG;
+		return snprintf(out, size, "%s:%s", layer, escaped) < (int)size ? 0 : -ENAMETOOLONG;
+	}
+	return snprintf(out, size, "%s", escaped) < (int)size ? 0 : -ENAMETOOLONG;
+}
+
 /* An image need not hold the folders the jail mounts on (the work tree's path,
  * the run folder, caches): it is seen through an overlay whose upper layer is
  * in the jail's scratch tmpfs, where they are made before the root turns
  * read-only. The image itself is never written. */
 static int mount_image(const jail_plan *plan, const char *image, cibox_error *err)
 {
-	char opts[3 * PATH_MAX], lower[2 * PATH_MAX];
-	if (mkdir("/image-upper", 0755) < 0 || mkdir("/image-work", 0755) < 0)
+	char opts[5 * PATH_MAX], lower[4 * PATH_MAX + 2];
+	if (fs_make_folders("/changes/0/upper", 0755) < 0 || mkdir("/changes/0/work", 0755) < 0 ||
+	    fs_write_atomically("/changes/0/path", "/", 1, 0644, FS_VOLATILE) < 0)
 		return error_set(err, -errno, "cannot prepare the image's overlay: %s", strerror(errno));
-	if (overlay_path(lower, sizeof lower, "", image) < 0 ||
+	if (layered_lower(lower, sizeof lower, plan, "/", image) < 0 ||
 	    snprintf(opts, sizeof opts,
-		     "lowerdir=%s,upperdir=/image-upper,workdir=/image-work,userxattr",
+		     "lowerdir=%s,upperdir=/changes/0/upper,workdir=/changes/0/work,userxattr",
 		     lower) >= (int)sizeof opts)
 		return error_set(err, -ENAMETOOLONG, "the image's path is too long");
 	int rc = mount_or_fail("overlay", NEWROOT, "overlay", 0, opts, err);
@@ -625,13 +669,13 @@ static int show_read_only(const char *host, const char *target, cibox_error *err
 	return make_read_only(target, err);
 }
 
-static int overlay_host_folder(const struct host_mounts *m, const char *path, unsigned *layer,
+static int overlay_host_folder(const jail_plan *plan, const struct host_mounts *m, const char *path, unsigned *layer,
 			       cibox_error *err);
 
 /* Each entry of a host folder that holds mounts, made again in the jail's
  * writable root: folders in turn, links as links, other files shown
  * read-only. */
-static int overlay_host_entries(const struct host_mounts *m, const char *path, unsigned *layer,
+static int overlay_host_entries(const jail_plan *plan, const struct host_mounts *m, const char *path, unsigned *layer,
 				cibox_error *err)
 {
 	char host[PATH_MAX];
@@ -660,7 +704,7 @@ static int overlay_host_entries(const struct host_mounts *m, const char *path, u
 			if (lchown(to, st.st_uid, st.st_gid) < 0) {
 				/* an owner the jail cannot map: root's, as the jail sees it */
 			}
-			rc = overlay_host_folder(m, child, layer, err);
+			rc = overlay_host_folder(plan, m, child, layer, err);
 		} else if (S_ISLNK(st.st_mode)) {
 			ssize_t n = readlink(from, link, sizeof link - 1);
 			if (n > 0 && (link[n] = '\0', symlink(link, to) < 0) && errno != EEXIST)
@@ -684,11 +728,11 @@ static int overlay_host_entries(const struct host_mounts *m, const char *path, u
  * inherited is), so such a folder is made again entry by entry, down to the
  * mounts, each overlaid on its own. What the jail replaces anyway (/proc,
  * /sys, /dev, /tmp, home folders, /run) stays an empty folder here. */
-static int overlay_host_folder(const struct host_mounts *m, const char *path, unsigned *layer,
+static int overlay_host_folder(const jail_plan *plan, const struct host_mounts *m, const char *path, unsigned *layer,
 			       cibox_error *err)
 {
-	char host[PATH_MAX], target[PATH_MAX], upper[64], work[64];
-	char lower[2 * PATH_MAX], opts[2 * PATH_MAX + 160];
+	char host[PATH_MAX], target[PATH_MAX], upper[64], work[64], where[64];
+	char lower[4 * PATH_MAX + 2], opts[4 * PATH_MAX + 160];
 	if (under(path, "/proc") || under(path, "/sys") || under(path, "/dev") ||
 	    under(path, "/tmp") || under_hidden(path))
 		return 0;
@@ -698,12 +742,14 @@ static int overlay_host_folder(const struct host_mounts *m, const char *path, un
 	if (type && pseudo_filesystem(type))
 		return show_read_only(host, target, err);
 	if (holds_mounts(m, path))
-		return overlay_host_entries(m, path, layer, err);
-	snprintf(upper, sizeof upper, "/layers/%u/upper", *layer);
-	snprintf(work, sizeof work, "/layers/%u/work", *layer);
+		return overlay_host_entries(plan, m, path, layer, err);
+	snprintf(upper, sizeof upper, "/changes/%u/upper", *layer);
+	snprintf(work, sizeof work, "/changes/%u/work", *layer);
+	snprintf(where, sizeof where, "/changes/%u/path", *layer);
 	(*layer)++;
 	if (fs_make_folders(upper, 0755) == 0 && fs_make_folders(work, 0755) == 0 &&
-	    overlay_path(lower, sizeof lower, "", host) == 0 &&
+	    fs_write_atomically(where, path, strlen(path), 0644, FS_VOLATILE) == 0 &&
+	    layered_lower(lower, sizeof lower, plan, path, host) == 0 &&
 	    snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s,userxattr", lower,
 		     upper, work) < (int)sizeof opts &&
 	    mount("overlay", target, "overlay", 0, opts) == 0)
@@ -713,13 +759,13 @@ static int overlay_host_folder(const struct host_mounts *m, const char *path, un
 
 /* The host's root, writable for the run, on a tmpfs of its own: steps
  * install packages while the host's files never change. */
-static int overlay_host_root(cibox_error *err)
+static int overlay_host_root(const jail_plan *plan, cibox_error *err)
 {
 	struct host_mounts m;
 	unsigned layer = 0;
 	int rc = mount_or_fail("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", err);
 	if (rc == 0 && (rc = host_mounts_load(&m, err)) == 0) {
-		rc = overlay_host_entries(&m, "/", &layer, err);
+		rc = overlay_host_entries(plan, &m, "/", &layer, err);
 		host_mounts_free(&m);
 	}
 	return rc;
@@ -822,7 +868,7 @@ static int build_root(const jail_plan *plan, cibox_error *err)
 	if (plan->rootfs)
 		rc = mount_image(plan, root, err);
 	else if (plan->writable_root)
-		rc = overlay_host_root(err);
+		rc = overlay_host_root(plan, err);
 	else
 		rc = mount_or_fail(root, NEWROOT, NULL, MS_BIND | MS_REC, NULL, err);
 	if (rc < 0 || (!plan->writable_root && (rc = make_read_only(NEWROOT, err)) < 0) ||
@@ -845,6 +891,11 @@ static int build_root(const jail_plan *plan, cibox_error *err)
 		if ((rc = carry_out(&plan->ops[i], err)) < 0)
 			return rc;
 
+	/* What the root's overlays keep stays reachable to the jail's own
+	 * processes (a layer is kept from it), never to the steps. */
+	if (plan->writable_root &&
+	    (changes_fd = open("/changes", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return error_set(err, -errno, "cannot hold the root's changes: %s", strerror(errno));
 	/* pivot_root(".", ".") stacks the old root on the new one; detach it. */
 	if (chdir(NEWROOT) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
 	    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)

@@ -55,6 +55,12 @@ void jail_plan_map_ids(jail_plan *plan, const struct idmap *map);
 /* A root that takes writes: the host's or the image's files seen through
  * overlays whose upper layers are in the jail's memory, gone with it. */
 void jail_plan_writable_root(jail_plan *plan, bool writable);
+/* A kept layer (layer.h's folder holding root/...) under the writable
+ * root's changes: the root starts as it left it. */
+int jail_plan_root_layer(jail_plan *plan, const char *folder, cibox_error *err);
+/* In the jail's processes, a writable root's changes so far (a folder of
+ * N/path and N/upper), or -1. */
+int jail_root_changes(void);
 /* Keep the caller's session keyring instead of a new, empty one: for a
  * command whose syscall policy cannot reach keyrings anyway. */
 void jail_plan_keep_keyring(jail_plan *plan, bool keep);

@@ -64,3 +64,35 @@ run_as_nobody() {
 	assert_line_matching "^cibox: run: the image's root is read-only: nobody has no ranges in /etc/subuid and /etc/subgid; add them with: sudo usermod"
 	assert_line_matching 'Read-only file system'
 }
+
+@test "with ranges, the install steps' changes are a layer of the user's ids, which cache clear removes" {
+	if [ ! -e /etc/subuid ] || [ ! -e /etc/subgid ]; then
+		skip "no /etc/subuid and /etc/subgid to bind over"
+	fi
+	cat >"$area/proj/ci/test/01_install.sh" <<-'EOF'
+	if [ -e /opt/tool/bin ]; then echo "there before"; fi
+	mkdir -p /opt/tool/bin /opt/tool/private
+	echo tool >/opt/tool/bin/tool
+	chown -R 1000:1000 /opt/tool/private
+	chmod 700 /opt/tool/private
+	echo secret >/opt/tool/private/key 2>/dev/null || true
+	chown 1000:1000 /opt/tool/private/key
+	EOF
+	rm "$area/proj/ci/test/01_system.sh"
+	chown nobody:nogroup "$area/proj/ci/test/01_install.sh"
+	run_as_nobody
+	assert_status 0
+	assert_line_matching 'kept the root.s changes after 01_install.sh as a layer'
+	run_as_nobody
+	assert_status 0
+	assert_line_matching '^\[01_install.sh\] there before$'
+	# On disk the layer holds files of nobody's subuids.
+	[ "$(stat -c %u "$area"/home/.cache/cibox/layers/*/*/root/opt/tool/private)" -eq 200999 ]
+	run unshare -m sh -c '
+		mount --bind "$1/subuid" /etc/subuid && mount --bind "$1/subgid" /etc/subgid || exit 99
+		cd "$1/proj" &&
+		exec setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+			env -i PATH=/usr/bin:/bin HOME="$1/home" "$1/cibox" cache clear' sh "$area"
+	assert_status 0
+	[ -z "$(ls -A "$area"/home/.cache/cibox/layers/* 2>/dev/null)" ]
+}

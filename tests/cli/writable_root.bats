@@ -93,3 +93,109 @@ mini_image() {
 	run dpkg -s cibox-tiny
 	assert_status 1
 }
+
+# --- root layers: the install steps' changes kept for the next run ---
+
+# An install step that says whether the package was there before it ran.
+install_stage() {
+	"$CIBOX_TOP/tests/helpers/tiny-apt-repo" "$PWD/apt"
+	step test 04_install.sh <<-EOF
+	apt="-q -o Dir::Etc::SourceList=$PWD/apt/sources.list -o Dir::Etc::SourceParts=/dev/null"
+	if dpkg -s cibox-tiny >/dev/null 2>&1; then echo "there before"; fi
+	apt-get \$apt update >/dev/null
+	apt-get \$apt install -y cibox-tiny | grep -E 'newly installed'
+	EOF
+	step test 06_use.sh <<<'cat /usr/share/cibox-tiny/hello; touch /usr/local/after-install'
+}
+
+layers() {
+	ls -A "$XDG_CACHE_HOME/cibox/layers/"* 2>/dev/null
+}
+
+@test "as root: the install steps' changes are a layer the next run starts from; a changed step starts fresh" {
+	[ "$(id -u)" -eq 0 ] || skip "a normal user's layers: subids_root.bats"
+	command -v apt-get >/dev/null || skip "apt-get is not installed"
+	export XDG_CACHE_HOME="$BATS_TEST_TMPDIR/cache"
+	install_stage
+	run "$CIBOX" run
+	assert_status 0
+	assert_line_matching '^cibox: the root.s changes will be kept as a layer after 04_install.sh$'
+	assert_line_matching '^\[04_install.sh\] 0 upgraded, 1 newly installed'
+	assert_line_matching '^cibox: kept the root.s changes after 04_install.sh as a layer \([0-9.]+ MiB\)$'
+	[ "$(layers | wc -l)" -eq 1 ]
+	run "$CIBOX" run
+	assert_status 0
+	assert_line_matching '^cibox: root layer .* \(what the install steps left last time\)$'
+	assert_line_matching '^\[04_install.sh\] there before$'
+	assert_line_matching '^\[04_install.sh\] 0 upgraded, 0 newly installed'
+	# What a later step wrote is no part of it.
+	run "$CIBOX" run
+	refute_line_matching 'kept the root'
+	[ ! -e /usr/share/cibox-tiny ]
+	echo '# changed' >>ci/test/04_install.sh
+	run "$CIBOX" run
+	assert_status 0
+	refute_line_matching 'there before'
+	assert_line_matching 'kept the root.s changes after 04_install.sh'
+	[ "$(layers | wc -l)" -eq 2 ]
+	run "$CIBOX" cache ls
+	assert_status 0
+	[ "$(grep -c '(root layer)' <<<"$output")" -eq 2 ]
+	run "$CIBOX" cache clear
+	assert_status 0
+	[ -z "$(layers)" ]
+}
+
+@test "as root: a step's own writes after the install steps are not in the layer" {
+	[ "$(id -u)" -eq 0 ] || skip "a normal user's layers: subids_root.bats"
+	export XDG_CACHE_HOME="$BATS_TEST_TMPDIR/cache"
+	step test 01_install.sh <<<'echo installed >/usr/local/in-layer'
+	step test 02_build.sh <<<'ls /usr/local/after 2>/dev/null && echo "after is there"; echo x >/usr/local/after'
+	run "$CIBOX" run
+	assert_status 0
+	run "$CIBOX" run
+	assert_status 0
+	refute_line_matching 'after is there'
+	local kept
+	kept=$(echo "$XDG_CACHE_HOME/cibox/layers/"*/*/root)
+	[ -e "$kept/usr/local/in-layer" ]
+	[ ! -e "$kept/usr/local/after" ]
+}
+
+@test "as root: two runs at once keep one whole layer, nothing half-written beside it" {
+	[ "$(id -u)" -eq 0 ] || skip "a normal user's layers: subids_root.bats"
+	export XDG_CACHE_HOME="$BATS_TEST_TMPDIR/cache"
+	step test 01_install.sh <<<'mkdir -p /opt/tool; seq 1 2000 | while read -r n; do echo "$n" >"/opt/tool/$n"; done'
+	"$CIBOX" run >"$BATS_TEST_TMPDIR/a" 2>&1 &
+	local a=$!
+	"$CIBOX" run >"$BATS_TEST_TMPDIR/b" 2>&1 &
+	local b=$!
+	wait "$a"
+	wait "$b"
+	local dir
+	dir=$(echo "$XDG_CACHE_HOME/cibox/layers/"*)
+	[ "$(ls -A "$dir" | wc -l)" -eq 1 ]
+	[ "$(ls "$dir"/*/root/opt/tool | wc -l)" -eq 2000 ]
+	run "$CIBOX" run
+	assert_line_matching '^cibox: root layer '
+}
+
+@test "CI_ROOT_LAYER_AFTER names the last install step; a name no step has is one line, status 2" {
+	[ "$(id -u)" -eq 0 ] || skip "root's writable root"
+	export XDG_CACHE_HOME="$BATS_TEST_TMPDIR/cache"
+	step test 01_setup.sh <<<'true'
+	step test 02_deps.sh <<<'true'
+	echo 'export CI_ROOT_LAYER_AFTER=02_deps.sh' >ci/test/00_setup_env.sh
+	run "$CIBOX" run
+	assert_status 0
+	assert_line_matching 'kept as a layer after 02_deps.sh$'
+	echo 'export CI_ROOT_LAYER_AFTER=09_nothing.sh' >ci/test/00_setup_env.sh
+	run "$CIBOX" run
+	assert_status 2
+	assert_line_matching '^cibox: run: CI_ROOT_LAYER_AFTER: no step 09_nothing.sh in ci/test$'
+	echo 'export CI_ROOT_LAYER_AFTER=none' >ci/test/00_setup_env.sh
+	step test 03_install.sh <<<'true'
+	run "$CIBOX" run
+	assert_status 0
+	refute_line_matching 'layer'
+}
