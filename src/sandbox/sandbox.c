@@ -176,9 +176,14 @@ int cibox_sandbox_setup(enum cibox_mode mode, cibox_error *err)
 		return error_set(err, -EOPNOTSUPP,
 				 "the syscall sandbox cannot run under valgrind, which does not implement seccomp; "
 				 "go on without it there, or check the sandbox in a sanitizer build");
+	unsigned sanitizers = runtime_sanitizers();
+	/* ThreadSanitizer starts a thread of its own with the program's first
+	 * (and again in a forked child): the runtime's, not the program's. */
+	int own = sanitizers & RUNTIME_TSAN ? 1 : 0;
 	int threads = count_threads(err);
 	if (threads < 0)
 		return threads;
+	threads -= own;
 	if (threads > 1)
 		return error_set(err, -EBUSY,
 				 "the process already has %d threads; set the syscall sandbox up before starting any",
@@ -188,7 +193,7 @@ int cibox_sandbox_setup(enum cibox_mode mode, cibox_error *err)
 	if (seccomp_api_get() < 3)
 		return error_set(err, -ENOSYS, "this kernel or libseccomp lacks seccomp filters");
 	sctab_names_load(); /* the handler's names, while allocation is safe */
-	state.sanitizers = runtime_sanitizers();
+	state.sanitizers = sanitizers;
 	if (state.sanitizers)
 		runtime_symbolizer_warm_up();
 
