@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "sandbox/policy.h"
+#include "sandbox/runtime.h"
 #include "sandbox/syscall_table.h"
 #include "util/error.h"
 
@@ -194,8 +195,8 @@ static int export_program(scmp_filter_ctx ctx, const struct filter_spec *spec, i
 	return 0;
 }
 
-int filter_build(const cibox_policy *policy, const struct filter_spec *spec, int scratch_fd,
-		 struct filter_program *out, cibox_error *err)
+static int build_program(const cibox_policy *policy, const struct filter_spec *spec,
+			 int scratch_fd, struct filter_program *out, cibox_error *err)
 {
 	scmp_filter_ctx ctx = seccomp_init(spec->violation);
 	if (!ctx)
@@ -219,6 +220,16 @@ int filter_build(const cibox_policy *policy, const struct filter_spec *spec, int
 			close(fd);
 	}
 	seccomp_release(ctx);
+	return rc;
+}
+
+int filter_build(const cibox_policy *policy, const struct filter_spec *spec, int scratch_fd,
+		 struct filter_program *out, cibox_error *err)
+{
+	/* libseccomp is rarely built with the program's sanitizer. */
+	runtime_foreign_code(true);
+	int rc = build_program(policy, spec, scratch_fd, out, err);
+	runtime_foreign_code(false);
 	return rc;
 }
 

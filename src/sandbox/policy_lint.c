@@ -7,13 +7,15 @@
 #include "sandbox/policy.h"
 #include "sandbox/syscall_table.h"
 
-/* Why the unrestricted form of a syscall is dangerous, from the table. */
+/* Why the unrestricted form of a syscall is dangerous, from the table; for
+ * a syscall without a safe form (ptrace), why the call itself is. */
 static const char *why_any_form(const char *syscall)
 {
 	size_t count;
+	bool restricted = sctab_restriction_find(syscall) != NULL;
 	const struct sctab_danger *dangers = sctab_dangers(&count);
 	for (size_t i = 0; i < count; i++)
-		if (strcmp(dangers[i].syscall, syscall) == 0 && dangers[i].form[0])
+		if (strcmp(dangers[i].syscall, syscall) == 0 && (dangers[i].form[0] || !restricted))
 			return dangers[i].why;
 	return "outside what cibox allows by default";
 }
@@ -47,9 +49,13 @@ static int report_values(const cibox_policy *before, const cibox_policy *after,
 				continue;
 			}
 			const struct sctab_restriction *r = sctab_restriction_find(args[a].syscall);
-			fprintf(out, "%s:%u: %s(%s) is beyond cibox's safe form of %s (%s): %s\n", origin,
-				line, args[a].syscall, text, args[a].syscall, r ? r->summary : "",
-				why_any_form(args[a].syscall));
+			if (r)
+				fprintf(out, "%s:%u: %s(%s) is beyond cibox's safe form of %s (%s): %s\n",
+					origin, line, args[a].syscall, text, args[a].syscall, r->summary,
+					why_any_form(args[a].syscall));
+			else
+				fprintf(out, "%s:%u: %s(%s) is in no default group: %s\n", origin, line,
+					args[a].syscall, text, why_any_form(args[a].syscall));
 		}
 	}
 	return findings;

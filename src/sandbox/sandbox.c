@@ -25,6 +25,7 @@
 #include "sandbox/filter.h"
 #include "sandbox/policy.h"
 #include "sandbox/report.h"
+#include "sandbox/runtime.h"
 #include "sandbox/syscall_table.h"
 #include "util/error.h"
 
@@ -36,9 +37,14 @@ static const char library_needs[] =
 	"write lseek pread64 mmap munmap brk mremap madvise futex rt_sigreturn "
 	"rt_sigprocmask tgkill getpid gettid exit_group prctl seccomp";
 
+/* What a sanitizer runtime does on its own (see the group in the table),
+ * added to every thread's policy when one is loaded. */
+static const char runtime_needs[] = "@sanitizer";
+
 static struct {
 	enum cibox_mode mode;
 	bool ready;
+	unsigned sanitizers;
 	int scratch_fd;
 	pthread_mutex_t lock;
 	cibox_log_fn log;
@@ -164,9 +170,20 @@ int cibox_sandbox_setup(enum cibox_mode mode, cibox_error *err)
 		return error_set(err, -EINVAL, "unknown sandbox mode %d", (int)mode);
 	if (state.ready)
 		return error_set(err, -EBUSY, "the syscall sandbox is already set up");
+	/* Asked before seccomp is, which valgrind would answer with a warning of
+	 * its own and ENOSYS, a kernel's answer. */
+	if (runtime_under_valgrind())
+		return error_set(err, -EOPNOTSUPP,
+				 "the syscall sandbox cannot run under valgrind, which does not implement seccomp; "
+				 "go on without it there, or check the sandbox in a sanitizer build");
+	unsigned sanitizers = runtime_sanitizers();
+	/* ThreadSanitizer starts a thread of its own with the program's first
+	 * (and again in a forked child): the runtime's, not the program's. */
+	int own = sanitizers & RUNTIME_TSAN ? 1 : 0;
 	int threads = count_threads(err);
 	if (threads < 0)
 		return threads;
+	threads -= own;
 	if (threads > 1)
 		return error_set(err, -EBUSY,
 				 "the process already has %d threads; set the syscall sandbox up before starting any",
@@ -176,6 +193,9 @@ int cibox_sandbox_setup(enum cibox_mode mode, cibox_error *err)
 	if (seccomp_api_get() < 3)
 		return error_set(err, -ENOSYS, "this kernel or libseccomp lacks seccomp filters");
 	sctab_names_load(); /* the handler's names, while allocation is safe */
+	state.sanitizers = sanitizers;
+	if (state.sanitizers)
+		runtime_symbolizer_warm_up();
 
 	state.scratch_fd = memfd_create("cibox-filter", MFD_CLOEXEC);
 	if (state.scratch_fd < 0)
@@ -205,10 +225,16 @@ int cibox_sandbox_setup(enum cibox_mode mode, cibox_error *err)
 		return rc;
 	}
 	state.ready = true;
-	char line[256];
+	char line[384], runtimes[160] = "";
+	if (state.sanitizers) {
+		char names[96];
+		runtime_sanitizer_names(state.sanitizers, names, sizeof names);
+		snprintf(runtimes, sizeof runtimes, ", every thread allowed %s for the runtime of %s",
+			 runtime_needs, names);
+	}
 	snprintf(line, sizeof line,
-		 "Syscall sandbox set up in mode %s: the program terminates if a thread makes a syscall its policy does not allow",
-		 cibox_mode_name(mode));
+		 "Syscall sandbox set up in mode %s%s: the program terminates if a thread makes a syscall its policy does not allow",
+		 cibox_mode_name(mode), runtimes);
 	log_line(line);
 	return 0;
 }
@@ -221,6 +247,8 @@ int cibox_sandbox_restrict(const cibox_policy *policy, cibox_error *err)
 	if (!effective)
 		return error_set(err, -ENOMEM, "out of memory");
 	int rc = cibox_policy_add_list(effective, library_needs, err);
+	if (rc == 0 && state.sanitizers)
+		rc = cibox_policy_add_list(effective, runtime_needs, err);
 	if (rc == 0) {
 		char name[THREAD_NAME_MAX] = "";
 		prctl(PR_GET_NAME, name, 0, 0, 0);

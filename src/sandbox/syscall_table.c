@@ -21,7 +21,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
 #define ARG(n, cmp, a, b) { .arg = (n), .op = (cmp), .datum_a = (a), .datum_b = (b) }
 #define ONE(n, cmp, a, b) { .count = 1, .cond = { ARG(n, cmp, a, b) } }
@@ -129,6 +131,22 @@ static const struct sctab_restriction signal_calls[] = {
 
 #define LIST(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
+/* How LeakSanitizer reads a stopped thread's registers: x86 asks for the
+ * general ones with a request of its own as well. */
+#ifdef PT_GETREGS
+#define SANITIZER_PTRACE_REGS "PTRACE_GETREGS, PTRACE_GETREGSET"
+#else
+#define SANITIZER_PTRACE_REGS "PTRACE_GETREGSET"
+#endif
+/* Read-only, as in @file-read. */
+#ifdef __NR_open
+#define SANITIZER_OPEN "open"
+#define SANITIZER_GETDENTS "getdents"
+#else
+#define SANITIZER_OPEN "openat"
+#define SANITIZER_GETDENTS "getdents64"
+#endif
+
 static const struct sctab_group groups[] = {
 	{ "@default", "what every program needs: memory, I/O on open descriptors, time, futex, signal return",
 	  LIST("exit", "exit_group", "rt_sigreturn", "restart_syscall",
@@ -194,6 +212,26 @@ static const struct sctab_group groups[] = {
 	{ "@system-info", "read-only facts about the machine and the process's limits",
 	  LIST("uname", "sysinfo", "getrlimit", "prlimit64", "getrusage", "getcpu",
 	       "sched_getaffinity", "getpriority", "times") },
+	/* Not a kind of work but a runtime's: libcibox adds it to every thread's
+	 * policy when a sanitizer runtime is loaded, and no default policy holds
+	 * it. LeakSanitizer stops the world at exit: it makes itself dumpable and
+	 * traceable by a task it clones (no thread, no exit signal), which lists
+	 * /proc/PID/task, attaches to each thread, reads its registers and lets
+	 * it go. The ptrace requests only stop, read the registers of, continue
+	 * and kill a tracee: none reads or writes its memory. The runtimes open
+	 * and list folders with the older calls (open, getdents) where the
+	 * architecture has them, while the C library uses the *at and 64 ones:
+	 * a program's own open stays refused. A report asks whether standard
+	 * error is a terminal (TCGETS), for colour. */
+	{ "@sanitizer", "what a sanitizer runtime needs: LeakSanitizer's stop-the-world, reports",
+	  LIST("prctl(PR_GET_DUMPABLE, PR_SET_DUMPABLE, PR_SET_PTRACER, PR_SET_PDEATHSIG)",
+	       "clone(CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_UNTRACED)",
+	       "ptrace(PTRACE_ATTACH, " SANITIZER_PTRACE_REGS ", PTRACE_CONT, PTRACE_DETACH, "
+	       "PTRACE_KILL)",
+	       "wait4", "sched_yield", "getpid", "getppid", "gettid", "sigaltstack",
+	       "rt_sigaction", "rt_sigprocmask", SANITIZER_OPEN, SANITIZER_GETDENTS, "read",
+	       "lseek", "close", "mmap", "munmap", "mprotect", "madvise", "write", "ioctl(TCGETS)",
+	       "exit", "exit_group") },
 };
 
 static const struct sctab_danger dangers[] = {
@@ -312,6 +350,18 @@ static const struct sctab_symbol prctl_options[] = {
 	SYM(PR_SET_PTRACER), SYM(PR_SET_VMA),
 };
 
+static const struct sctab_symbol ptrace_requests[] = {
+	SYM(PTRACE_TRACEME), SYM(PTRACE_PEEKTEXT), SYM(PTRACE_PEEKDATA), SYM(PTRACE_PEEKUSER),
+	SYM(PTRACE_POKETEXT), SYM(PTRACE_POKEDATA), SYM(PTRACE_POKEUSER), SYM(PTRACE_CONT),
+	SYM(PTRACE_KILL), SYM(PTRACE_SINGLESTEP), SYM(PTRACE_ATTACH), SYM(PTRACE_DETACH),
+	SYM(PTRACE_SYSCALL), SYM(PTRACE_SETOPTIONS), SYM(PTRACE_GETEVENTMSG),
+	SYM(PTRACE_GETSIGINFO), SYM(PTRACE_SETSIGINFO), SYM(PTRACE_GETREGSET),
+	SYM(PTRACE_SETREGSET), SYM(PTRACE_SEIZE), SYM(PTRACE_INTERRUPT), SYM(PTRACE_LISTEN),
+#ifdef PT_GETREGS /* x86's own requests */
+	SYM(PTRACE_GETREGS), SYM(PTRACE_SETREGS), SYM(PTRACE_GETFPREGS), SYM(PTRACE_SETFPREGS),
+#endif
+};
+
 #define SYMBOLS(t) (t), sizeof (t) / sizeof (t)[0]
 
 static const struct sctab_argument arguments[] = {
@@ -320,6 +370,7 @@ static const struct sctab_argument arguments[] = {
 	{ "socketpair", 0, "family", false, 0, SYMBOLS(families) },
 	{ "ioctl", 1, "request", false, 0, SYMBOLS(ioctl_requests) },
 	{ "prctl", 0, "option", false, 0, SYMBOLS(prctl_options) },
+	{ "ptrace", 0, "request", false, 0, SYMBOLS(ptrace_requests) },
 };
 _Static_assert(sizeof arguments / sizeof arguments[0] <= SCTAB_ARGUMENT_MAX,
 	       "a policy keeps room for SCTAB_ARGUMENT_MAX syscalls with values");

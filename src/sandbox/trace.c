@@ -425,9 +425,11 @@ int trace_write_policy(const trace *t, const char *command, bool per_thread, FIL
 		if (!u->calls || !name || recorded(t, nr))
 			continue;
 		/* A restricted form the base or a group allows is not enough for a
-		 * call outside it: the trace saw that call because the kernel asked. */
-		if (cibox_policy_allows(covered, nr) &&
-		    !(u->outside_safe_form && policy_form(covered, nr) != POLICY_ANY))
+		 * call outside it: the trace saw that call because the kernel asked.
+		 * Nor are the values a group lists (@sanitizer's clone), which
+		 * calls of the safe form need not be. */
+		enum policy_form form = policy_form(covered, nr);
+		if (form == POLICY_ANY || (form == POLICY_RESTRICTED && !u->outside_safe_form))
 			continue;
 		write_entry(out, nr, u, 0);
 	}

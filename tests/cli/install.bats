@@ -24,7 +24,7 @@ load helpers
 	# shellcheck disable=SC2046,SC2086
 	cc ${CIBOX_SANITIZE:-} -o "$BATS_TEST_TMPDIR/daemon" "$CIBOX_TOP/examples/daemon.c" \
 		$(pkg-config --cflags --libs cibox)
-	LD_LIBRARY_PATH=$dest/usr/lib ASAN_OPTIONS=detect_leaks=0 run "$BATS_TEST_TMPDIR/daemon"
+	LD_LIBRARY_PATH=$dest/usr/lib run "$BATS_TEST_TMPDIR/daemon"
 	assert_status 0
 	assert_line_matching '^Syscall filter installed for thread "scheduler"$'
 }

@@ -112,7 +112,7 @@ load helpers
 	assert_line_matching "'\|' joins flags, but socket's family is one value: 'AF_UNIX\|AF_INET'$"
 	run "$CIBOX" sandbox --allow '@default,read(3)' -- true
 	assert_status 2
-	assert_line_matching "'read' takes no argument values; only clone, socket, socketpair, ioctl and prctl do$"
+	assert_line_matching "'read' takes no argument values; only clone, socket, socketpair, ioctl, prctl and ptrace do$"
 	printf '@default\n[net]\nsocket(AF_INET) connect\n' >"$BATS_TEST_TMPDIR/two.policy"
 	run "$CIBOX" sandbox --policy "$BATS_TEST_TMPDIR/two.policy" -- true
 	assert_status 2

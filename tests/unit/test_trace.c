@@ -207,7 +207,7 @@ static void with_args_the_kernel_asks_for_every_call_with_values(void **state)
 {
 	(void)state;
 	trace *t = trace_new("@default", true);
-	assert_string_equal(trace_kernel_policy(t), "@default,-clone,-socket,-socketpair,-ioctl,-prctl");
+	assert_string_equal(trace_kernel_policy(t), "@default,-clone,-socket,-socketpair,-ioctl,-prctl,-ptrace");
 	trace_free(t);
 	t = trace_new("@default", false);
 	assert_string_equal(trace_kernel_policy(t), "@default");
