@@ -268,25 +268,6 @@ int cache_list(cache_visit_fn visit, void *context, cibox_error *err)
 	return rc < 0 ? rc : list_base("layers", visit, context, err);
 }
 
-/* A layer a normal user kept holds files of its subuids, which only a
- * user namespace with those ids mapped may remove. */
-static int remove_mapped(void *path)
-{
-	return fs_remove_tree(path);
-}
-
-static int remove_folder(const char *path)
-{
-	int rc = fs_remove_tree(path);
-	struct idmap map;
-	char why[256];
-	cibox_error ignored;
-	if (rc < 0 && getuid() != 0 &&
-	    idmap_for_caller(&map, NULL, NULL, why, sizeof why, &ignored) > 0)
-		rc = idmap_call(&map, remove_mapped, (void *)path, &ignored);
-	return rc;
-}
-
 static int clear_base(const char *which, const char *project, cibox_error *err)
 {
 	char base[PATH_MAX];
@@ -302,7 +283,7 @@ static int clear_base(const char *which, const char *project, cibox_error *err)
 		if (!project || strcmp(project, projects[i]->d_name) == 0) {
 			char path[PATH_MAX + 256];
 			snprintf(path, sizeof path, "%s/%s", base, projects[i]->d_name);
-			int gone = remove_folder(path);
+			int gone = idmap_remove_tree(path);
 			if (gone < 0 && rc == 0)
 				rc = error_set(err, gone, "cannot remove %s: %s", path, strerror(-gone));
 			else if (gone == 0)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "util/error.h"
+#include "util/fs.h"
 
 extern char **environ;
 
@@ -330,4 +331,21 @@ int idmap_call(const struct idmap *map, int (*fn)(void *), void *arg, cibox_erro
 	if (!WIFEXITED(status) || WEXITSTATUS(status) >= 120)
 		return error_set(err, -EPERM, "cannot work as the jail's ids");
 	return -WEXITSTATUS(status);
+}
+
+static int remove_tree(void *path)
+{
+	return fs_remove_tree(path);
+}
+
+int idmap_remove_tree(const char *path)
+{
+	int rc = fs_remove_tree(path);
+	struct idmap map;
+	char why[256];
+	cibox_error ignored;
+	if (rc < 0 && getuid() != 0 &&
+	    idmap_for_caller(&map, NULL, NULL, why, sizeof why, &ignored) > 0)
+		rc = idmap_call(&map, remove_tree, (void *)path, &ignored);
+	return rc;
 }

@@ -55,6 +55,10 @@ int idmap_mirror(pid_t pid, cibox_error *err);
  * negative errno, clipped) or -errno. */
 int idmap_call(const struct idmap *map, int (*fn)(void *), void *arg, cibox_error *err);
 
+/* rm -rf (fs_remove_tree) of what a jail of the caller's ranges made, files
+ * of its subuids too: those go in a user namespace of those ids. */
+int idmap_remove_tree(const char *path);
+
 /* How many ids the map holds beyond root: for the run's header line. */
 uint32_t idmap_extra_uids(const struct idmap *map);
 

@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "jail/idmap.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/xdg.h"
@@ -65,7 +68,8 @@ int image_resolve(const char *name_or_path, char *buf, size_t size, cibox_error 
 	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
 		return error_set(err, -ENOENT, strchr(name_or_path, '/')
 					       ? "root filesystem %s: not a folder"
-					       : "no image '%s' (see cibox image ls)", name_or_path);
+					       : "no image '%s'; build it with: cibox image build %s",
+				 name_or_path, name_or_path);
 	if (!realpath(path, buf) || strlen(buf) >= size)
 		return error_set(err, -errno, "%s: %s", path, strerror(errno));
 	return 0;
@@ -96,6 +100,121 @@ static void machine_mirror(char *buf, size_t size)
 	}
 }
 
+/* In a user namespace of the caller's ranges, as root there: unpacks the
+ * root mmdebstrap streams as a tarball, so that every file gets the id the
+ * jail will show it as (root's files the caller's own). Device nodes are
+ * left out: no user namespace may make them, and the jail has its own /dev. */
+struct unpack {
+	int in;
+	const char *dir;
+};
+
+static int unpack(void *arg)
+{
+	const struct unpack *u = arg;
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (dup2(u->in, 0) < 0)
+			_exit(127);
+		execl("/bin/tar", "tar", "-x", "--numeric-owner", "-p", "-C", u->dir,
+		      "--exclude=./dev/*", (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	while (pid > 0 && waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+/* A normal user's image: mmdebstrap's unshare mode, which builds in a user
+ * namespace of the user's subuid ranges. Its progress goes to the caller's
+ * stderr and into `log`. */
+static int build_unshared(const struct image_build_options *o, const char *tmp,
+			  const char *mirror, const char *log, cibox_error *err)
+{
+	struct idmap map;
+	char why[320];
+	if (idmap_for_caller(&map, NULL, NULL, why, sizeof why, err) <= 0)
+		return error_set(err, -EOPNOTSUPP,
+				 "building an image as a normal user takes subuid ranges: %s", why);
+	if (access("/usr/bin/mmdebstrap", X_OK) < 0)
+		return error_set(err, -EOPNOTSUPP,
+				 "mmdebstrap is not installed: sudo apt-get install mmdebstrap");
+	int stream[2], talk[2];
+	if (pipe2(stream, O_CLOEXEC) < 0)
+		return error_set(err, -errno, "pipe: %s", strerror(errno));
+	if (pipe2(talk, O_CLOEXEC) < 0) {
+		close(stream[0]);
+		close(stream[1]);
+		return error_set(err, -errno, "pipe: %s", strerror(errno));
+	}
+	char include[512] = "";
+	if (o->include)
+		snprintf(include, sizeof include, "--include=%s", o->include);
+	char *argv[] = { "mmdebstrap", "--mode=unshare", "--variant=minbase", "--format=tar",
+			 include, (char *)o->suite, "-", (char *)mirror, NULL };
+	if (!o->include)
+		memmove(&argv[4], &argv[5], 4 * sizeof argv[0]);
+	pid_t builder = fork();
+	if (builder == 0) {
+		if (dup2(stream[1], 1) < 0 || dup2(talk[1], 2) < 0)
+			_exit(127);
+		execv("/usr/bin/mmdebstrap", argv);
+		_exit(127);
+	}
+	close(stream[1]);
+	close(talk[1]);
+	pid_t unpacker = builder < 0 ? -1 : fork();
+	if (unpacker == 0) {
+		close(talk[0]);
+		struct unpack u = { stream[0], tmp };
+		cibox_error ignored;
+		_exit(idmap_call(&map, unpack, &u, &ignored) == 0 ? 0 : 1);
+	}
+	close(stream[0]);
+	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	char buf[4096];
+	ssize_t n;
+	while ((n = read(talk[0], buf, sizeof buf)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		ssize_t unused = write(2, buf, (size_t)n);
+		if (logfd >= 0)
+			unused = write(logfd, buf, (size_t)n);
+		(void)unused;
+	}
+	close(talk[0]);
+	if (logfd >= 0)
+		close(logfd);
+	int built = 1, unpacked = 1;
+	if (builder > 0)
+		while (waitpid(builder, &built, 0) < 0 && errno == EINTR)
+			;
+	if (unpacker > 0)
+		while (waitpid(unpacker, &unpacked, 0) < 0 && errno == EINTR)
+			;
+	if (builder < 0 || unpacker < 0)
+		return error_set(err, -EAGAIN, "cannot start mmdebstrap: %s", strerror(errno));
+	if (!WIFEXITED(built) || WEXITSTATUS(built) || !WIFEXITED(unpacked) || WEXITSTATUS(unpacked))
+		return error_set(err, -EIO, "mmdebstrap failed to build '%s' (%s from %s); its log: %s",
+				 o->name, o->suite, mirror, log);
+	return 0;
+}
+
+/* A whole image, renamed into place. */
+static int finish(const char *tmp, const char *final, cibox_error *err)
+{
+	if (chmod(tmp, 0755) < 0 || rename(tmp, final) < 0) {
+		int rc = error_set(err, -errno, "%s: %s", final, strerror(errno));
+		idmap_remove_tree(tmp);
+		return rc;
+	}
+	return 0;
+}
+
 int image_build(const struct image_build_options *o, cibox_error *err)
 {
 	char final[PATH_MAX], dir[PATH_MAX], tmp[PATH_MAX + 16], mirror[400];
@@ -105,11 +224,7 @@ int image_build(const struct image_build_options *o, cibox_error *err)
 	if (access(final, F_OK) == 0)
 		return error_set(err, -EEXIST, "image '%s' exists (cibox image rm %s first)", o->name,
 				 o->name);
-	if (geteuid() != 0)
-		return error_set(err, -EOPNOTSUPP,
-				 "building an image needs root: debootstrap creates device nodes and files of "
-				 "other owners; run it as root (sudo cibox image build ...)");
-	if (access("/usr/sbin/debootstrap", X_OK) < 0)
+	if (geteuid() == 0 && access("/usr/sbin/debootstrap", X_OK) < 0)
 		return error_set(err, -EOPNOTSUPP,
 				 "debootstrap is not installed: apt-get install debootstrap");
 	images_dir(dir, sizeof dir, err);
@@ -122,6 +237,15 @@ int image_build(const struct image_build_options *o, cibox_error *err)
 		snprintf(mirror, sizeof mirror, "%s", o->mirror);
 	else
 		machine_mirror(mirror, sizeof mirror);
+	if (geteuid() != 0) {
+		char log[PATH_MAX + 16];
+		snprintf(log, sizeof log, "%s/.%s.log", dir, o->name);
+		if ((rc = build_unshared(o, tmp, mirror, log, err)) < 0) {
+			idmap_remove_tree(tmp);
+			return rc;
+		}
+		return finish(tmp, final, err);
+	}
 
 	char include[512] = "";
 	if (o->include)
@@ -141,12 +265,7 @@ int image_build(const struct image_build_options *o, cibox_error *err)
 		return error_set(err, -EIO, "debootstrap failed to build '%s' (%s from %s)", o->name,
 				 o->suite, mirror);
 	}
-	if (chmod(tmp, 0755) < 0 || rename(tmp, final) < 0) {
-		rc = error_set(err, -errno, "%s: %s", final, strerror(errno));
-		fs_remove_tree(tmp);
-		return rc;
-	}
-	return 0;
+	return finish(tmp, final, err);
 }
 
 int image_remove(const char *name, cibox_error *err)
@@ -157,7 +276,7 @@ int image_remove(const char *name, cibox_error *err)
 		return rc;
 	if (access(path, F_OK) < 0)
 		return error_set(err, -ENOENT, "no image '%s' (see cibox image ls)", name);
-	if ((rc = fs_remove_tree(path)) < 0)
+	if ((rc = idmap_remove_tree(path)) < 0)
 		return error_set(err, rc, "cannot remove %s: %s", path, strerror(-rc));
 	return 0;
 }
