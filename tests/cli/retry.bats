@@ -75,6 +75,20 @@ ms() { date +%s%3N; }
 	[ "$(grep -c once <<<"$output")" -eq 1 ]
 }
 
+@test "not found stays 127 with a PATH folder it cannot search, or a folder named like the command" {
+	# execvp answers EACCES for both; a shell says not found and so must retry.
+	mkdir -p locked shadow/no-such-command-here
+	chmod 000 locked
+	local start end
+	start=$(ms)
+	PATH="$PWD/locked:$PWD/shadow:$PATH" run -127 "$CIBOX" retry --tries 5 --sleep 1 -- no-such-command-here
+	end=$(ms)
+	chmod 755 locked
+	assert_status 127
+	[ "$output" = "cibox: retry: no-such-command-here: command not found" ]
+	[ $((end - start)) -lt 900 ]
+}
+
 @test "--fail runs after the last failure only; the exit status stays the command's" {
 	run "$CIBOX" retry --tries 2 --sleep 0 --fail 'echo giving up' -- sh -c 'exit 3'
 	assert_status 3
