@@ -190,6 +190,35 @@ EOF
 	assert_line_matching '^\[03_c.sh\] A=from-02$'
 }
 
+@test "set -x traces the steps' commands, never the runner's own; it carries on as in one shell" {
+	new_project
+	step test 01_a.sh <<<$'set -x\necho one'
+	step test 02_b.sh <<<'echo two'
+	step test 03_c.sh <<<$'echo three\nexit 0'
+	step test 04_d.sh <<<$'echo four\nset +x\necho quiet'
+	step test 05_e.sh <<<$'echo five\nfalse'
+	run "$CIBOX" run
+	assert_status 1
+	local dir
+	dir=$(run_dir)
+	# Each log holds the step's output and the trace of its own commands; the
+	# one other line a trace may hold is the source that started the step, as
+	# in a script sourcing the steps one after the other.
+	check_log() { # step, expected lines
+		local got
+		got=$(grep -vxE '\+ (builtin )?source .*/ci/test/'"$1"'\.sh' "$dir/$1.log")
+		if [ "$got" != "$2" ]; then
+			printf 'log of %s:\n%s\nexpected:\n%s\n' "$1" "$(cat "$dir/$1.log")" "$2" >&2
+			return 1
+		fi
+	}
+	check_log 01_a $'++ echo one\none'
+	check_log 02_b $'++ echo two\ntwo'
+	check_log 03_c $'++ echo three\nthree\n++ exit 0'
+	check_log 04_d $'++ echo four\nfour\n++ set +x\nquiet'
+	check_log 05_e $'five'
+}
+
 @test "errexit: a failing command ends the step, which fails the stage with exit 1" {
 	new_project
 	step test 01_a.sh <<<$'echo before\nfalse\necho after-false'
