@@ -229,6 +229,17 @@ sandboxed_stage() {
 	assert_line_matching "unknown engine 'nope' \(engines: ns, podman, docker, host\)"
 }
 
+@test "--in-place with --export is refused up front: one line, exit 2, no run, no DIR" {
+	step test 01_a.sh <<<'touch ran'
+	run "$CIBOX" run --in-place --export "$BATS_TEST_TMPDIR/results"
+	assert_status 2
+	assert_one_line
+	assert_line_matching 'run: --export .* --in-place'
+	no_run_folder
+	[ ! -e ran ]
+	[ ! -e "$BATS_TEST_TMPDIR/results" ]
+}
+
 @test "a machine without user namespaces gets exit 3 and how to enable them" {
 	unshare --user --map-root-user true 2>/dev/null || skip "this machine has no user namespaces to limit"
 	step test 01_a.sh <<<'true'
