@@ -31,7 +31,7 @@ HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/helpers/%)
 EXAMPLE_BIN := $(BUILD)/examples/daemon
 BENCH_BIN := $(BUILD)/bench/syscall_cost
 
-.PHONY: all deps demo check check-asan bench install uninstall clean help tests
+.PHONY: all deps deps-demo deps-check deps-bench demo check check-asan bench install uninstall clean help tests
 all: $(BUILD)/cibox $(BUILD)/libcibox.a $(BUILD)/$(SONAME) $(EXAMPLE_BIN)
 
 help:
@@ -42,8 +42,11 @@ help:
 	@echo "make bench      benchmarks, printed as side-by-side ratios"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 
-deps:
-	@scripts/install-deps
+# Each target installs only what it needs: the demo the build's packages,
+# check the tests' too, bench bubblewrap and clang.
+deps: deps-check
+deps-demo deps-check deps-bench:
+	@scripts/install-deps $(@:deps-%=%)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -100,22 +103,22 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libcibox.a
 
 tests: all $(UNIT_BIN) $(HELPER_BIN)
 
-demo: deps
+demo: deps-demo
 	@$(MAKE) --no-print-directory all
 	@scripts/demo $(BUILD)
 
-check: deps
+check: deps-check
 	@$(MAKE) --no-print-directory tests
 	@tests/run $(BUILD)
 
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
-check-asan: deps
+check-asan: deps-check
 	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 		SANITIZE="$(ASAN_FLAGS)" CIBOX_LDLIBS="-Wl,-Bstatic -lseccomp -Wl,-Bdynamic -lpthread" tests
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		CIBOX_SANITIZE="$(ASAN_FLAGS)" tests/run build-asan
 
-bench: deps
+bench: deps-bench
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@bench/run $(BUILD)
 
