@@ -122,6 +122,11 @@ bench: deps-bench
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@bench/run $(BUILD)
 
+# The dynamic loader looks in /usr/lib and /usr/local/lib (through
+# ld.so.conf) by itself; a program linked against a library elsewhere cannot
+# start unless it is told where, so cibox.pc then sets the run path.
+SYSTEM_LIBDIRS := /lib /usr/lib /usr/local/lib $(wildcard /usr/lib/*-linux-gnu /lib/*-linux-gnu)
+PC_RPATH = $(if $(filter $(SYSTEM_LIBDIRS),$(patsubst %/,%,$(LIBDIR))),, -Wl,-rpath,$${libdir})
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/cibox \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1
@@ -131,8 +136,13 @@ install: all
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libcibox.so
 	install -m 644 include/cibox/sandbox.h $(DESTDIR)$(INCDIR)/cibox/sandbox.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' cibox.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/cibox.pc
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@RPATH@|$(PC_RPATH)|' cibox.pc.in \
+	    > $(DESTDIR)$(PKGCONFIGDIR)/cibox.pc
 	install -m 644 docs/cibox.1 $(DESTDIR)$(MANDIR)/man1/cibox.1
+	@$(if $(PC_RPATH),echo "cibox: $(LIBDIR) is not where the dynamic loader looks: cibox.pc gives" \
+		"programs it as their run path (-Wl,-rpath); PKG_CONFIG_PATH=$(PKGCONFIGDIR) finds cibox.pc")
+	@# A new library in /usr/local/lib is found once the loader's cache knows it.
+	@if [ -z "$(DESTDIR)" ] && [ -z "$(PC_RPATH)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/cibox $(DESTDIR)$(LIBDIR)/libcibox.a \
