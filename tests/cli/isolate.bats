@@ -94,6 +94,20 @@ c.sendall(b"ping"); print(a.recv(4).decode())'
 	[ "$output" = "$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | sort)" ]
 }
 
+@test "--network without a policy allows the network calls too" {
+	local udp='import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).connect(("127.0.0.1", 9)); print("sent")'
+	run "$CIBOX" sandbox --isolate --network -- python3 -c "$udp"
+	assert_status 0
+	[ "$output" = sent ]
+	run "$CIBOX" sandbox --isolate --network -- getent hosts localhost
+	assert_status 0
+	assert_line_matching 'localhost'
+	# Without --network the built-in policy stays as it is, @network left out.
+	run "$CIBOX" sandbox --isolate -- python3 -c "$udp"
+	assert_status 159
+	assert_line_matching 'The syscall "socket" .* is not allowed'
+}
+
 @test "--bind shows a host folder writable, --ro-bind read-only" {
 	mkdir -p "$BATS_TEST_TMPDIR/rw" "$BATS_TEST_TMPDIR/ro"
 	echo hello >"$BATS_TEST_TMPDIR/ro/f"

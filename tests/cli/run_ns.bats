@@ -101,7 +101,8 @@ sandboxed_stage() {
 	run "$CIBOX" cache clear
 	assert_status 0
 	run "$CIBOX" cache ls
-	[ -z "$output" ]
+	assert_status 0
+	[ "$output" = "no caches in $XDG_CACHE_HOME/cibox/caches: cibox run makes one for each CI_CACHE_DIRS variable a configuration sets" ]
 }
 
 @test "a relative cache path is a configuration error" {
