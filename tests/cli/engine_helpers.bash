@@ -165,17 +165,22 @@ test_tree_unchanged_export() {
 	echo changed >kept
 	rm deleted
 	mkdir -p out && echo built >out/artifact
-	[ "$(cat kept)" = changed ] && [ ! -e deleted ]
+	[ "$(cat kept)" = changed ]
+	[ ! -e deleted ]
 	made_here=yes
 	EOF
 	step test 02_next.sh <<-'EOF'
 	# a later step sees what the earlier one did, in the same shell
-	[ "$(cat out/artifact)" = built ] && [ ! -e deleted ] && [ "$made_here" = yes ]
+	[ "$(cat out/artifact)" = built ]
+	[ ! -e deleted ]
+	[ "$made_here" = yes ]
 	EOF
 	run "$CIBOX" run --engine "$ENGINE" --export "$BATS_TEST_TMPDIR/results"
 	assert_status 0
 	assert_line_matching "engine $ENGINE$"
-	[ "$(cat kept)" = original ] && [ "$(cat deleted)" = doomed ] && [ ! -e out ]
+	[ "$(cat kept)" = original ]
+	[ "$(cat deleted)" = doomed ]
+	[ ! -e out ]
 	[ "$(cat "$BATS_TEST_TMPDIR/results/out/artifact")" = built ]
 	[ "$(cat "$BATS_TEST_TMPDIR/results/kept")" = changed ]
 	[ ! -e "$BATS_TEST_TMPDIR/results/deleted" ]
@@ -274,15 +279,35 @@ test_interrupt() {
 # the run as interrupted, with a report, and no step ran.
 test_sigterm_while_preparing() {
 	step test 01_never.sh <<<'touch ran'
-	"$CIBOX" run --engine "$ENGINE" -q &
+	# The engine's client holds its first call until SIGTERM has been sent,
+	# so the run is surely still preparing when the signal comes.
+	local real bin=$BATS_TEST_TMPDIR/bin dir
+	real=$(command -v "$ENGINE")
+	mkdir -p "$bin"
+	cat >"$bin/$ENGINE" <<-EOF
+	#!/bin/sh
+	touch "$BATS_TEST_TMPDIR/preparing"
+	while [ ! -e "$BATS_TEST_TMPDIR/signalled" ]; do sleep 0.05; done
+	exec "$real" "\$@"
+	EOF
+	chmod 755 "$bin/$ENGINE"
+	PATH=$bin:$PATH "$CIBOX" run --engine "$ENGINE" -q &
 	pid=$!
-	sleep 0.1
+	for _ in $(seq 200); do
+		[ -e "$BATS_TEST_TMPDIR/preparing" ] && break
+		sleep 0.05
+	done
+	[ -e "$BATS_TEST_TMPDIR/preparing" ]
 	kill -TERM "$pid"
+	touch "$BATS_TEST_TMPDIR/signalled"
 	status=0
 	wait "$pid" || status=$?
 	[ "$status" -eq 130 ]
-	[ ! -e ran ]
-	[ "$(jq -r .status "$(run_dir)/summary.json")" = interrupted ]
+	dir=$(run_dir)
+	[ "$(jq -r .status "$dir/summary.json")" = interrupted ]
+	# The step's writes would be in the overlay's upper layer, not the tree.
+	[ "$(jq -r '.steps[0].status' "$dir/summary.json")" = "not run" ]
+	[ ! -e "$dir/tree/ran" ]
 	no_container_left
 }
 

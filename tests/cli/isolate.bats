@@ -18,6 +18,15 @@ jail() {
 }
 
 @test "--keep-uid keeps the caller's uid inside" {
+	# As a uid that is not 0, so that keeping it and becoming root differ in
+	# the root pass too: the caller is 4242 of a user namespace of its own.
+	local as_4242=(unshare --user --map-user=4242 --map-group=4242)
+	run "${as_4242[@]}" "$CIBOX" sandbox --isolate --allow "$POLICY" --keep-uid -- id -u
+	assert_status 0
+	[ "$output" = 4242 ]
+	run "${as_4242[@]}" "$CIBOX" sandbox --isolate --allow "$POLICY" -- id -u
+	assert_status 0
+	[ "$output" = 0 ]
 	jail --keep-uid -- id -u
 	assert_status 0
 	[ "$output" = "$(id -u)" ]

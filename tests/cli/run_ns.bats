@@ -26,15 +26,19 @@ sandboxed_stage() {
 	echo changed >kept
 	rm deleted
 	mkdir -p out && echo built >out/artifact
-	[ "$(cat kept)" = changed ] && [ ! -e deleted ]
+	[ "$(cat kept)" = changed ]
+	[ ! -e deleted ]
 	EOF
 	step test 02_next.sh <<-'EOF'
 	# a later step sees what the earlier one did
-	[ "$(cat out/artifact)" = built ] && [ ! -e deleted ]
+	[ "$(cat out/artifact)" = built ]
+	[ ! -e deleted ]
 	EOF
 	run "$CIBOX" run --export "$BATS_TEST_TMPDIR/results"
 	assert_status 0
-	[ "$(cat kept)" = original ] && [ "$(cat deleted)" = doomed ] && [ ! -e out ]
+	[ "$(cat kept)" = original ]
+	[ "$(cat deleted)" = doomed ]
+	[ ! -e out ]
 	[ "$(cat "$BATS_TEST_TMPDIR/results/out/artifact")" = built ]
 	[ "$(cat "$BATS_TEST_TMPDIR/results/kept")" = changed ]
 	[ ! -e "$BATS_TEST_TMPDIR/results/deleted" ]
@@ -213,11 +217,18 @@ sandboxed_stage() {
 
 @test "--keep-uid keeps the caller's uid in the steps" {
 	step test 01_id.sh <<<'id -u'
+	# As a uid that is not 0, so that keeping it and becoming root differ in
+	# the root pass too: the caller is 4242 of a user namespace of its own.
+	local as_4242=(unshare --user --map-user=4242 --map-group=4242)
+	run "${as_4242[@]}" "$CIBOX" run --keep-uid
+	assert_status 0
+	assert_line_matching "^\[01_id.sh\] 4242$"
+	run "${as_4242[@]}" "$CIBOX" run
+	assert_status 0
+	assert_line_matching "^\[01_id.sh\] 0$"
 	run "$CIBOX" run --keep-uid
 	assert_status 0
 	assert_line_matching "^\[01_id.sh\] $(id -u)$"
-	run "$CIBOX" run
-	assert_line_matching "^\[01_id.sh\] 0$"
 }
 
 @test "jail options with the host engine, and an unknown engine, are usage errors" {
