@@ -22,6 +22,9 @@ LDLIBS_SECCOMP := -lseccomp -lpthread
 LIB_SRC  := $(sort $(wildcard src/sandbox/*.c src/util/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c src/ci/*.c src/jail/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# libcibox.so exports its API alone (CIBOX_API in <cibox/sandbox.h>).
+$(LIB_OBJ): ALL_CFLAGS += -fvisibility=hidden
+$(LIB_OBJ): Makefile
 # The built-in policy's filter programs, compiled at build time.
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/builtin_filters.o
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))

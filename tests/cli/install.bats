@@ -89,6 +89,19 @@ readme_example() {
 	[ "$output" = 0 ]
 }
 
+@test "libcibox.so exports its API alone: every function and object <cibox/sandbox.h> declares" {
+	command -v nm >/dev/null || skip "nm (binutils) is not installed"
+	local exported declared
+	exported=$(nm -D --defined-only "$CIBOX_BUILD/libcibox.so.0" | awk '{ print $3 }' | sort)
+	declared=$(grep -oE '^CIBOX_API [^(]*\<cibox_[a-z_]+' "$CIBOX_TOP/include/cibox/sandbox.h" |
+		grep -oE 'cibox_[a-z_]+$' | sort)
+	[ -n "$declared" ]
+	if [ "$exported" != "$declared" ]; then
+		diff <(echo "$declared") <(echo "$exported") >&2
+		return 1
+	fi
+}
+
 @test "cibox --help lists the commands and --version names the version" {
 	run "$CIBOX" --help
 	assert_status 0
