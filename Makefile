@@ -34,13 +34,14 @@ HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/helpers/%)
 EXAMPLE_BIN := $(BUILD)/examples/daemon
 BENCH_BIN := $(BUILD)/bench/syscall_cost
 
-.PHONY: all deps deps-demo deps-check deps-bench demo check check-asan bench install uninstall clean help tests
+.PHONY: all deps deps-demo deps-check deps-bench demo lint check check-asan bench install uninstall clean help tests
 all: $(BUILD)/cibox $(BUILD)/libcibox.a $(BUILD)/$(SONAME) $(EXAMPLE_BIN)
 
 help:
 	@echo "make            build cibox, libcibox (static and shared) and the example"
 	@echo "make demo       install build dependencies if missing, build, run the demo"
 	@echo "make check      install build dependencies if missing, build, run every test"
+	@echo "make lint       the tests' own checks: no bats line that cannot fail its test"
 	@echo "make check-asan the test suite under AddressSanitizer and UBSan"
 	@echo "make bench      benchmarks, printed as side-by-side ratios"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
@@ -109,6 +110,10 @@ tests: all $(UNIT_BIN) $(HELPER_BIN)
 demo: deps-demo
 	@$(MAKE) --no-print-directory all
 	@scripts/demo $(BUILD)
+
+# Lines of the bats tests that cannot fail them (a leading !, an && chain).
+lint:
+	@scripts/lint-bats
 
 check: deps-check
 	@$(MAKE) --no-print-directory tests

@@ -123,7 +123,8 @@ start_docker_daemon() { # file for the reason why not
 stop_docker_daemon() {
 	[ -n "${DOCKER_DIR:-}" ] || return 0
 	local pid
-	pid=$(cat "$DOCKER_DIR/dockerd.pid" 2>/dev/null) && kill "$pid" 2>/dev/null
+	pid=$(cat "$DOCKER_DIR/dockerd.pid" 2>/dev/null) || pid=
+	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
 	for _ in $(seq 100); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	rm -rf "$DOCKER_DIR"
 }
@@ -135,8 +136,8 @@ engine_teardown_file() {
 	"$ENGINE" rmi -f "$IMAGE" >/dev/null 2>&1 || true
 	stop_docker_daemon
 	[ -n "${PODMAN_DIR:-}" ] || return 0
-	[ -f "$PODMAN_DIR/tmp/pause.pid" ] && kill "$(cat "$PODMAN_DIR/tmp/pause.pid")" 2>/dev/null
-	[ -e "$PODMAN_DIR/made-run-runc" ] && rmdir /run/runc 2>/dev/null
+	if [ -f "$PODMAN_DIR/tmp/pause.pid" ]; then kill "$(cat "$PODMAN_DIR/tmp/pause.pid")" 2>/dev/null || true; fi
+	if [ -e "$PODMAN_DIR/made-run-runc" ]; then rmdir /run/runc 2>/dev/null || true; fi
 	chmod -R u+rwX "$PODMAN_DIR" 2>/dev/null
 	rm -rf "$PODMAN_DIR"
 	return 0

@@ -99,7 +99,8 @@ ms() { date +%s%3N; }
 }
 
 @test "steps call it as cibox retry -- CMD" {
-	mkdir -p proj/ci/test && cd proj
+	mkdir -p proj/ci/test
+	cd proj
 	cat >ci/test/01_flaky.sh <<EOF
 "$CIBOX" retry --sleep 0 -- sh -c '[ "\$RETRY_ATTEMPT" -ge 2 ] && echo "worked on try \$RETRY_ATTEMPT"'
 EOF

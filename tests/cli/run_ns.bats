@@ -318,7 +318,8 @@ sandboxed_stage() {
 	mkdir -p "$main/ci/test"
 	echo 'git status --short; git log --oneline | wc -l; git commit -q --allow-empty -m "in a step" && echo committed' \
 		>"$main/ci/test/01_git.sh"
-	git -C "$main" add . && git -C "$main" commit -q -m first
+	git -C "$main" add .
+	git -C "$main" commit -q -m first
 	git -C "$main" worktree add -q "$BATS_TEST_TMPDIR/wt"
 	before=$(cd "$main" && git rev-parse HEAD && git for-each-ref && find .git -newer .git/HEAD | sort)
 	cd "$BATS_TEST_TMPDIR/wt"
