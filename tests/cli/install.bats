@@ -109,6 +109,7 @@ readme_example() {
 	assert_line_matching '^  syscalls '
 	run "$CIBOX" --version
 	assert_status 0
+	[ "$output" = "cibox $(sed -n 's/^#define CIBOX_VERSION "\(.*\)"$/\1/p' "$CIBOX_TOP/include/cibox/sandbox.h")" ]
 	run "$CIBOX"
 	assert_status 2
 	run "$CIBOX" frobnicate
