@@ -22,6 +22,9 @@ LDLIBS_SECCOMP := -lseccomp -lpthread
 LIB_SRC  := $(sort $(wildcard src/sandbox/*.c src/util/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c src/ci/*.c src/jail/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# libcibox.so exports its API alone (CIBOX_API in <cibox/sandbox.h>).
+$(LIB_OBJ): ALL_CFLAGS += -fvisibility=hidden
+$(LIB_OBJ): Makefile
 # The built-in policy's filter programs, compiled at build time.
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/builtin_filters.o
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -31,19 +34,23 @@ HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/helpers/%)
 EXAMPLE_BIN := $(BUILD)/examples/daemon
 BENCH_BIN := $(BUILD)/bench/syscall_cost
 
-.PHONY: all deps demo check check-asan bench install uninstall clean help tests
+.PHONY: all deps deps-demo deps-check deps-bench demo lint check check-asan bench install uninstall clean help tests
 all: $(BUILD)/cibox $(BUILD)/libcibox.a $(BUILD)/$(SONAME) $(EXAMPLE_BIN)
 
 help:
 	@echo "make            build cibox, libcibox (static and shared) and the example"
 	@echo "make demo       install build dependencies if missing, build, run the demo"
 	@echo "make check      install build dependencies if missing, build, run every test"
+	@echo "make lint       the tests' own checks: no bats line that cannot fail its test"
 	@echo "make check-asan the test suite under AddressSanitizer and UBSan"
 	@echo "make bench      benchmarks, printed as side-by-side ratios"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 
-deps:
-	@scripts/install-deps
+# Each target installs only what it needs: the demo the build's packages,
+# check the tests' too, bench bubblewrap and clang.
+deps: deps-check
+deps-demo deps-check deps-bench:
+	@scripts/install-deps $(@:deps-%=%)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -102,25 +109,34 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libcibox.a
 
 tests: all $(UNIT_BIN) $(HELPER_BIN)
 
-demo: deps
+demo: deps-demo
 	@$(MAKE) --no-print-directory all
 	@scripts/demo $(BUILD)
 
-check: deps
+# Lines of the bats tests that cannot fail them (a leading !, an && chain).
+lint:
+	@scripts/lint-bats
+
+check: deps-check
 	@$(MAKE) --no-print-directory tests
 	@tests/run $(BUILD)
 
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
-check-asan: deps
+check-asan: deps-check
 	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 		SANITIZE="$(ASAN_FLAGS)" CIBOX_LDLIBS="-Wl,-Bstatic -lseccomp -Wl,-Bdynamic -lpthread" tests
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		CIBOX_SANITIZE="$(ASAN_FLAGS)" tests/run build-asan
 
-bench: deps
+bench: deps-bench
 	@$(MAKE) --no-print-directory all $(BENCH_BIN)
 	@bench/run $(BUILD)
 
+# The dynamic loader looks in /usr/lib and /usr/local/lib (through
+# ld.so.conf) by itself; a program linked against a library elsewhere cannot
+# start unless it is told where, so cibox.pc then sets the run path.
+SYSTEM_LIBDIRS := /lib /usr/lib /usr/local/lib $(wildcard /usr/lib/*-linux-gnu /lib/*-linux-gnu)
+PC_RPATH = $(if $(filter $(SYSTEM_LIBDIRS),$(patsubst %/,%,$(LIBDIR))),, -Wl,-rpath,$${libdir})
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/cibox \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1
@@ -130,8 +146,13 @@ install: all
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libcibox.so
 	install -m 644 include/cibox/sandbox.h $(DESTDIR)$(INCDIR)/cibox/sandbox.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' cibox.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/cibox.pc
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@RPATH@|$(PC_RPATH)|' cibox.pc.in \
+	    > $(DESTDIR)$(PKGCONFIGDIR)/cibox.pc
 	install -m 644 docs/cibox.1 $(DESTDIR)$(MANDIR)/man1/cibox.1
+	@$(if $(PC_RPATH),echo "cibox: $(LIBDIR) is not where the dynamic loader looks: cibox.pc gives" \
+		"programs it as their run path (-Wl,-rpath); PKG_CONFIG_PATH=$(PKGCONFIGDIR) finds cibox.pc")
+	@# A new library in /usr/local/lib is found once the loader's cache knows it.
+	@if [ -z "$(DESTDIR)" ] && [ -z "$(PC_RPATH)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/cibox $(DESTDIR)$(LIBDIR)/libcibox.a \

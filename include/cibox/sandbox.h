@@ -23,6 +23,15 @@ extern "C" {
 
 #define CIBOX_VERSION "0.1.0"
 
+/* The library is built with hidden visibility: what is marked so here is all
+ * libcibox.so exports, and its internals cannot clash with a program's own
+ * (git's strbuf_* and the like). */
+#if defined(__GNUC__)
+#define CIBOX_API __attribute__((visibility("default")))
+#else
+#define CIBOX_API
+#endif
+
 #define CIBOX_ERROR_MAX 512
 
 /* One failure: a negative errno in code and a line of text in message. */
@@ -43,8 +52,8 @@ enum cibox_mode {
 };
 
 /* "log-and-abort", "abort", "log"; -EINVAL for anything else. */
-int cibox_mode_parse(const char *text, enum cibox_mode *mode, cibox_error *err);
-const char *cibox_mode_name(enum cibox_mode mode);
+CIBOX_API int cibox_mode_parse(const char *text, enum cibox_mode *mode, cibox_error *err);
+CIBOX_API const char *cibox_mode_name(enum cibox_mode mode);
 
 /*
  * A policy: which syscalls a thread or a command may make.
@@ -65,22 +74,22 @@ const char *cibox_mode_name(enum cibox_mode mode);
  */
 typedef struct cibox_policy cibox_policy;
 
-cibox_policy *cibox_policy_new(void);
-void cibox_policy_free(cibox_policy *policy);
+CIBOX_API cibox_policy *cibox_policy_new(void);
+CIBOX_API void cibox_policy_free(cibox_policy *policy);
 /* One entry, as above. */
-int cibox_policy_add(cibox_policy *policy, const char *entry, cibox_error *err);
+CIBOX_API int cibox_policy_add(cibox_policy *policy, const char *entry, cibox_error *err);
 /* Entries separated by commas and/or white space: "@default,@network futex";
  * a comma between parentheses belongs to the entry: "socket(AF_UNIX, AF_INET)". */
-int cibox_policy_add_list(cibox_policy *policy, const char *list, cibox_error *err);
+CIBOX_API int cibox_policy_add_list(cibox_policy *policy, const char *list, cibox_error *err);
 /* The text of a *.policy file: one entry per line, '#' starts a comment.
  * Errors name origin (a file name), line and entry. */
-int cibox_policy_parse(cibox_policy *policy, const char *text, const char *origin,
+CIBOX_API int cibox_policy_parse(cibox_policy *policy, const char *text, const char *origin,
 		       cibox_error *err);
-int cibox_policy_load_file(cibox_policy *policy, const char *path, cibox_error *err);
+CIBOX_API int cibox_policy_load_file(cibox_policy *policy, const char *path, cibox_error *err);
 /* Whether the policy allows the native syscall nr in some form. */
-bool cibox_policy_allows(const cibox_policy *policy, int nr);
+CIBOX_API bool cibox_policy_allows(const cibox_policy *policy, int nr);
 /* Number of syscalls the policy allows in some form. */
-size_t cibox_policy_count(const cibox_policy *policy);
+CIBOX_API size_t cibox_policy_count(const cibox_policy *policy);
 
 /*
  * Where log lines go. The default writes them to standard error. The sink is
@@ -89,7 +98,7 @@ size_t cibox_policy_count(const cibox_policy *policy);
  * newline.
  */
 typedef void (*cibox_log_fn)(const char *line, void *userdata);
-void cibox_sandbox_set_log(cibox_log_fn fn, void *userdata);
+CIBOX_API void cibox_sandbox_set_log(cibox_log_fn fn, void *userdata);
 
 /*
  * Set the sandbox up for this process in `mode` (log-and-abort or abort).
@@ -100,7 +109,7 @@ void cibox_sandbox_set_log(cibox_log_fn fn, void *userdata);
  * replacing or ignoring the SIGSYS handler. Logs one line naming the mode.
  * -EBUSY if the process already has more than one thread or was set up before.
  */
-int cibox_sandbox_setup(enum cibox_mode mode, cibox_error *err);
+CIBOX_API int cibox_sandbox_setup(enum cibox_mode mode, cibox_error *err);
 
 /*
  * Restrict the calling thread (and every thread it starts from now on) to
@@ -108,17 +117,17 @@ int cibox_sandbox_setup(enum cibox_mode mode, cibox_error *err);
  * set by pthread_setname_np or PR_SET_NAME. A thread may always narrow itself
  * again; it can never widen: what an earlier filter refuses stays refused.
  */
-int cibox_sandbox_restrict(const cibox_policy *policy, cibox_error *err);
+CIBOX_API int cibox_sandbox_restrict(const cibox_policy *policy, cibox_error *err);
 /* The same, with the policy given as a list ("@default,@network"). */
-int cibox_sandbox_restrict_to(const char *list, cibox_error *err);
+CIBOX_API int cibox_sandbox_restrict_to(const char *list, cibox_error *err);
 
 /* Make, on purpose, one syscall that no built-in group allows (the obsolete
  * uselib(NULL), harmless when it does run), to show the sandbox reacting in
  * tests and demos. Returns only if nothing stopped it. */
-void cibox_sandbox_test_violation(void);
+CIBOX_API void cibox_sandbox_test_violation(void);
 
 /* The syscall that cibox_sandbox_test_violation() makes. */
-extern const char cibox_sandbox_test_syscall[];
+CIBOX_API extern const char cibox_sandbox_test_syscall[];
 
 #ifdef __cplusplus
 }

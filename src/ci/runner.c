@@ -34,12 +34,22 @@
  * variable of `declare -p` on one line, writing newlines and other control
  * characters as $'...', so the lines of readonly variables and bash's own
  * arrays can be dropped by a line filter whatever the values hold.
+ *
+ * A step that turns on xtrace (`set -x`, as most CI steps do) must trace its
+ * own commands and the next steps', not the driver's: the driver's lines run
+ * with xtrace off, what a step left is kept in __cibox_x (carried over an
+ * `exit 0` with the other variables) and turned back on just before the next
+ * step is sourced. Turning it off is itself traced, so it runs in a group
+ * whose standard error, where the trace goes, is /dev/null. The one line
+ * left is the `source` that starts the next step, as in a script that
+ * sources the steps one after the other.
  */
 static const char driver_script[] =
 	"__cibox_leave() {\n"
 	"  exec 4>\"$__cibox_state\" || return\n"
 	"  builtin printf 'builtin cd -- %q || exit 125\\n' \"$PWD\" >&4\n"
-	"  builtin unset __cibox_state __cibox_in __cibox_out __cibox_step __cibox_steps BASH BASHPID BASH_ALIASES"
+	"  builtin unset __cibox_state __cibox_in __cibox_out __cibox_step __cibox_steps __cibox_rc BASH"
+	" BASHPID BASH_ALIASES"
 	" BASH_ARGV0 BASH_CMDS BASH_COMMAND BASH_EXECUTION_STRING BASH_LOADABLES_PATH BASH_SUBSHELL"
 	" BASH_VERSION COMP_WORDBREAKS DIRSTACK EPOCHREALTIME EPOCHSECONDS FUNCNAME GROUPS HISTCMD"
 	" HOSTTYPE IFS LINENO MACHTYPE OLDPWD OPTARG OPTERR OPTIND OSTYPE PIPESTATUS PWD RANDOM"
@@ -56,12 +66,15 @@ static const char driver_script[] =
 	"builtin shift 5\n"
 	"__cibox_steps=(\"$@\")\n"
 	"set --\n"
-	"trap '[ $? -eq 0 ] && __cibox_leave' EXIT\n"
+	"trap '{ __cibox_rc=$? __cibox_x=${-//[!x]/}; set +x; } 2>/dev/null;"
+	" [ $__cibox_rc -eq 0 ] && __cibox_leave' EXIT\n"
 	"while IFS= builtin read -r -u \"$__cibox_in\" __cibox_step; do\n"
 	"  __cibox_step=${__cibox_steps[__cibox_step]}\n"
 	"  BASH_ARGV0=$__cibox_step\n"
 	"  set -eo pipefail\n"
+	"  if [ -n \"$__cibox_x\" ]; then set -x; fi\n"
 	"  builtin source \"$__cibox_step\"\n"
+	"  { __cibox_x=${-//[!x]/}; set +x; } 2>/dev/null\n"
 	"  set +eo pipefail\n"
 	"  builtin printf '0\\n' >&\"$__cibox_out\"\n"
 	"done\n"

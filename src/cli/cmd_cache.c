@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -6,6 +7,7 @@
 #include "ci/config.h"
 #include "ci/plan.h"
 #include "cli/cli.h"
+#include "util/xdg.h"
 
 static void usage(FILE *out)
 {
@@ -18,7 +20,7 @@ static void usage(FILE *out)
 
 static void print_cache(const char *name, uint64_t bytes, time_t used, void *context)
 {
-	(void)context;
+	++*(unsigned *)context;
 	char when[32] = "-";
 	struct tm tm;
 	if (used && localtime_r(&used, &tm))
@@ -34,10 +36,17 @@ int cmd_cache(int argc, char **argv)
 	}
 	cibox_error err;
 	if (argc == 2 && strcmp(argv[1], "ls") == 0) {
-		if (cache_list(print_cache, NULL, &err) < 0) {
+		unsigned count = 0;
+		if (cache_list(print_cache, &count, &err) < 0) {
 			cli_error("cache: %s", err.message);
 			return cli_status_for(&err);
 		}
+		/* An empty listing would leave the user wondering whether it worked. */
+		char dir[PATH_MAX];
+		if (!count)
+			printf("no caches in %s: cibox run makes one for each CI_CACHE_DIRS variable a "
+			       "configuration sets\n",
+			       xdg_path(XDG_CACHE, "caches", dir, sizeof dir) < 0 ? "$XDG_CACHE_HOME/cibox/caches" : dir);
 		return CLI_OK;
 	}
 	bool all = argc == 3 && strcmp(argv[2], "--all") == 0;

@@ -1,9 +1,11 @@
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "jail/image.h"
+#include "util/xdg.h"
 
 static void usage(FILE *out)
 {
@@ -18,7 +20,7 @@ static void usage(FILE *out)
 
 static void print_image(const char *name, uint64_t bytes, void *context)
 {
-	(void)context;
+	++*(unsigned *)context;
 	printf("%-24s %8.1f MiB\n", name, (double)bytes / (1024.0 * 1024.0));
 }
 
@@ -68,10 +70,16 @@ int cmd_image(int argc, char **argv)
 	if (strcmp(verb, "build") == 0)
 		return build(argc, argv);
 	if (strcmp(verb, "ls") == 0 && argc == 2) {
-		if (image_list(print_image, NULL, &err) < 0) {
+		unsigned count = 0;
+		if (image_list(print_image, &count, &err) < 0) {
 			cli_error("image: %s", err.message);
 			return cli_status_for(&err);
 		}
+		/* An empty listing would leave the user wondering whether it worked. */
+		char dir[PATH_MAX];
+		if (!count)
+			printf("no images in %s: cibox image build NAME makes one\n",
+			       xdg_path(XDG_DATA, "images", dir, sizeof dir) < 0 ? "$XDG_DATA_HOME/cibox/images" : dir);
 		return CLI_OK;
 	}
 	if (strcmp(verb, "rm") == 0 && argc == 3) {

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "sandbox/supervisor.h"
 
 static void usage(FILE *out)
 {
@@ -124,7 +126,17 @@ static int run_once(char **argv, long attempt)
 		char n[32];
 		snprintf(n, sizeof n, "%ld", attempt);
 		setenv("RETRY_ATTEMPT", n, 1);
-		execvp(argv[0], argv);
+		/* Looked up as the shells do, not by execvp: a PATH folder the
+		 * caller may not search (one under /root after runuser) makes
+		 * execvp answer EACCES for a command that is nowhere, which
+		 * would be retried as a failure instead of stopping as 127. */
+		char path[PATH_MAX];
+		cibox_error err;
+		if (supervisor_find_command("", NULL, argv[0], path, sizeof path, &err) < 0) {
+			cli_error("retry: %s", err.message);
+			_exit(err.code == -ENOENT ? 127 : 126);
+		}
+		execv(path, argv);
 		int code = errno == ENOENT ? 127 : 126;
 		cli_error("retry: %s: %s", argv[0], code == 127 ? "command not found" : strerror(errno));
 		_exit(code);

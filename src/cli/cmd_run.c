@@ -51,7 +51,7 @@ static void usage(FILE *out)
 		"                   the run folder\n"
 		"  --keep-uid       ns: keep your uid inside instead of becoming root there\n"
 		"  --export DIR     ns, podman, docker: copy what the steps changed in the tree into\n"
-		"                   DIR afterwards\n"
+		"                   DIR afterwards (not with --in-place)\n"
 		"  --trace          learn the syscall policy the steps need (into the run folder) and\n"
 		"                   show how it differs from ci/STAGE/sandbox.policy\n"
 		"  --args           with --trace: learn clone, socket, ioctl and prctl by argument value\n"
@@ -433,6 +433,12 @@ int cmd_run(int argc, char **argv)
 	int status = parse(argc, argv, &args);
 	if (!status && !args.all && (args.jobs || args.fail_fast)) {
 		cli_error("run: %s is for --all", args.jobs ? "-j" : "--fail-fast");
+		status = CLI_USAGE;
+	}
+	if (!status && args.in_place && args.export_dir) {
+		/* --in-place leaves no changes in the run folder to export. */
+		cli_error("run: --export copies the changes the overlay kept, and --in-place keeps none: "
+			  "give one of them");
 		status = CLI_USAGE;
 	}
 	if (!status && args.all)

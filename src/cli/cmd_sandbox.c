@@ -18,8 +18,10 @@
 #include "util/error.h"
 #include "util/strbuf.h"
 
-/* Without --policy or --allow. */
+/* Without --policy or --allow; --isolate --network asks for the network too,
+ * which the built-in policy leaves out. */
 static const char default_policy[] = BUILTIN_POLICY;
+static const char default_network_policy[] = BUILTIN_POLICY ",@network";
 
 static void usage(FILE *out)
 {
@@ -38,7 +40,8 @@ static void usage(FILE *out)
 		"  --isolate      also in a rootless jail: new user, mount, pid, ipc, uts and net\n"
 		"                 namespaces; the host's root read-only, private /tmp, minimal /dev,\n"
 		"                 own /proc, hostname cibox, loopback only\n"
-		"  --network      with --isolate: share the host's network\n"
+		"  --network      with --isolate: share the host's network (and, without a policy,\n"
+		"                 allow @network)\n"
 		"  --keep-uid     with --isolate: keep your uid inside instead of becoming root there\n"
 		"  --rootfs IMAGE with --isolate: the root filesystem is an image (cibox image) or folder\n"
 		"  --bind SRC[:DST], --ro-bind SRC[:DST]\n"
@@ -214,8 +217,10 @@ static int run(struct sandbox_args *a)
 		options.prepare_context = &jail;
 	}
 	policy_set *policies;
+	bool builtin = !a->policy_file && !a->allow && !a->network;
+	const char *list = a->allow ? a->allow : a->network ? default_network_policy : default_policy;
 	int rc = a->policy_file ? policy_set_load(a->policy_file, &policies, &err)
-				: policy_set_from_list(a->allow ? a->allow : default_policy, &policies, &err);
+				: policy_set_from_list(list, &policies, &err);
 	if (rc < 0) {
 		cli_error("sandbox: %s", err.message);
 		return rc == -ENOMEM ? CLI_FAILED : CLI_USAGE;
@@ -223,7 +228,7 @@ static int run(struct sandbox_args *a)
 	options.policies = policies;
 	jail.lock_mounts = may_call(policies, mount_calls);
 	jail_plan_keep_keyring(a->jail, !may_call(policies, keyring_calls));
-	if (!a->policy_file && !a->allow)
+	if (builtin)
 		options.compiled = builtin_filter_find(options.mode, options.confine_signals);
 
 	char path[PATH_MAX];

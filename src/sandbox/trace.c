@@ -19,9 +19,12 @@ struct usage {
 	uint64_t calls;
 	bool outside_safe_form; /* a call did not fit cibox's restriction */
 	char programs[PROGRAMS_SHOWN][NAME_MAX_LEN];
-	unsigned program_count; /* may exceed PROGRAMS_SHOWN */
+	unsigned program_count; /* distinct names; may exceed PROGRAMS_SHOWN */
 	char threads[PROGRAMS_SHOWN][NAME_MAX_LEN];
 	unsigned thread_count;
+	/* The names past the shown ones, by hash: enough to count them apart
+	 * ("and 7 more" programs, not 7 more calls) without keeping them. */
+	uint64_t *more_programs, *more_threads;
 };
 
 /* One argument value of one syscall, with --args. */
@@ -56,6 +59,12 @@ struct trace {
 	size_t value_count;
 };
 
+static void usage_free(struct usage *u)
+{
+	free(u->more_programs);
+	free(u->more_threads);
+}
+
 trace *trace_new(const char *base, bool record_args)
 {
 	trace *t = calloc(1, sizeof *t);
@@ -87,6 +96,10 @@ void trace_free(trace *t)
 		for (size_t i = 0; i < t->thread_count; i++)
 			free(t->threads[i].values);
 		free(t->threads);
+		for (size_t i = 0; i < SCTAB_NR_LIMIT; i++)
+			usage_free(&t->used[i]);
+		for (size_t i = 0; i < t->value_count; i++)
+			usage_free(&t->values[i].u);
 		free(t->values);
 	}
 	free(t);
@@ -112,15 +125,38 @@ static struct thread_usage *thread_usage(trace *t, const char *name)
 	return u;
 }
 
-static void remember(char names[][NAME_MAX_LEN], unsigned *count, const char *name)
+static uint64_t name_hash(const char *name)
+{
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+	/* As far as names are kept: a longer name is the same program. */
+	for (size_t i = 0; name[i] && i < NAME_MAX_LEN - 1; i++)
+		h = (h ^ (unsigned char)name[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* Counts name once, however often it comes; -ENOMEM if out of memory. */
+static int remember(char names[][NAME_MAX_LEN], unsigned *count, uint64_t **more, const char *name)
 {
 	unsigned shown = *count < PROGRAMS_SHOWN ? *count : PROGRAMS_SHOWN;
 	for (unsigned i = 0; i < shown; i++)
-		if (strcmp(names[i], name) == 0)
-			return;
-	if (*count < PROGRAMS_SHOWN)
-		snprintf(names[*count], NAME_MAX_LEN, "%s", name);
+		if (strncmp(names[i], name, NAME_MAX_LEN - 1) == 0)
+			return 0;
+	if (*count < PROGRAMS_SHOWN) {
+		snprintf(names[(*count)++], NAME_MAX_LEN, "%s", name);
+		return 0;
+	}
+	uint64_t h = name_hash(name);
+	unsigned others = *count - PROGRAMS_SHOWN;
+	for (unsigned i = 0; i < others; i++)
+		if ((*more)[i] == h)
+			return 0;
+	uint64_t *grown = realloc(*more, (others + 1) * sizeof *grown);
+	if (!grown)
+		return -ENOMEM;
+	grown[others] = h;
+	*more = grown;
 	(*count)++;
+	return 0;
 }
 
 /* The index of the record of (nr, value), made on first sight; -1 if out of memory. */
@@ -170,8 +206,9 @@ int trace_observe(trace *t, int nr, const uint64_t args[6], const char *thread,
 	u->calls++;
 	if (!policy_fits_restriction(nr, args))
 		u->outside_safe_form = true;
-	remember(u->programs, &u->program_count, program);
-	remember(u->threads, &u->thread_count, thread);
+	if (remember(u->programs, &u->program_count, &u->more_programs, program) < 0 ||
+	    remember(u->threads, &u->thread_count, &u->more_threads, thread) < 0)
+		return -ENOMEM;
 	struct thread_usage *per_thread = thread_usage(t, thread);
 	if (!per_thread)
 		return -ENOMEM;
@@ -185,8 +222,9 @@ int trace_observe(trace *t, int nr, const uint64_t args[6], const char *thread,
 		return -ENOMEM;
 	struct usage *v = &t->values[index].u;
 	v->calls++;
-	remember(v->programs, &v->program_count, program);
-	remember(v->threads, &v->thread_count, thread);
+	if (remember(v->programs, &v->program_count, &v->more_programs, program) < 0 ||
+	    remember(v->threads, &v->thread_count, &v->more_threads, thread) < 0)
+		return -ENOMEM;
 	return count_thread_value(per_thread, (size_t)index);
 }
 

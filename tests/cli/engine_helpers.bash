@@ -123,7 +123,8 @@ start_docker_daemon() { # file for the reason why not
 stop_docker_daemon() {
 	[ -n "${DOCKER_DIR:-}" ] || return 0
 	local pid
-	pid=$(cat "$DOCKER_DIR/dockerd.pid" 2>/dev/null) && kill "$pid" 2>/dev/null
+	pid=$(cat "$DOCKER_DIR/dockerd.pid" 2>/dev/null) || pid=
+	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
 	for _ in $(seq 100); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	rm -rf "$DOCKER_DIR"
 }
@@ -135,8 +136,8 @@ engine_teardown_file() {
 	"$ENGINE" rmi -f "$IMAGE" >/dev/null 2>&1 || true
 	stop_docker_daemon
 	[ -n "${PODMAN_DIR:-}" ] || return 0
-	[ -f "$PODMAN_DIR/tmp/pause.pid" ] && kill "$(cat "$PODMAN_DIR/tmp/pause.pid")" 2>/dev/null
-	[ -e "$PODMAN_DIR/made-run-runc" ] && rmdir /run/runc 2>/dev/null
+	if [ -f "$PODMAN_DIR/tmp/pause.pid" ]; then kill "$(cat "$PODMAN_DIR/tmp/pause.pid")" 2>/dev/null || true; fi
+	if [ -e "$PODMAN_DIR/made-run-runc" ]; then rmdir /run/runc 2>/dev/null || true; fi
 	chmod -R u+rwX "$PODMAN_DIR" 2>/dev/null
 	rm -rf "$PODMAN_DIR"
 	return 0
@@ -165,17 +166,22 @@ test_tree_unchanged_export() {
 	echo changed >kept
 	rm deleted
 	mkdir -p out && echo built >out/artifact
-	[ "$(cat kept)" = changed ] && [ ! -e deleted ]
+	[ "$(cat kept)" = changed ]
+	[ ! -e deleted ]
 	made_here=yes
 	EOF
 	step test 02_next.sh <<-'EOF'
 	# a later step sees what the earlier one did, in the same shell
-	[ "$(cat out/artifact)" = built ] && [ ! -e deleted ] && [ "$made_here" = yes ]
+	[ "$(cat out/artifact)" = built ]
+	[ ! -e deleted ]
+	[ "$made_here" = yes ]
 	EOF
 	run "$CIBOX" run --engine "$ENGINE" --export "$BATS_TEST_TMPDIR/results"
 	assert_status 0
 	assert_line_matching "engine $ENGINE$"
-	[ "$(cat kept)" = original ] && [ "$(cat deleted)" = doomed ] && [ ! -e out ]
+	[ "$(cat kept)" = original ]
+	[ "$(cat deleted)" = doomed ]
+	[ ! -e out ]
 	[ "$(cat "$BATS_TEST_TMPDIR/results/out/artifact")" = built ]
 	[ "$(cat "$BATS_TEST_TMPDIR/results/kept")" = changed ]
 	[ ! -e "$BATS_TEST_TMPDIR/results/deleted" ]
@@ -274,15 +280,35 @@ test_interrupt() {
 # the run as interrupted, with a report, and no step ran.
 test_sigterm_while_preparing() {
 	step test 01_never.sh <<<'touch ran'
-	"$CIBOX" run --engine "$ENGINE" -q &
+	# The engine's client holds its first call until SIGTERM has been sent,
+	# so the run is surely still preparing when the signal comes.
+	local real bin=$BATS_TEST_TMPDIR/bin dir
+	real=$(command -v "$ENGINE")
+	mkdir -p "$bin"
+	cat >"$bin/$ENGINE" <<-EOF
+	#!/bin/sh
+	touch "$BATS_TEST_TMPDIR/preparing"
+	while [ ! -e "$BATS_TEST_TMPDIR/signalled" ]; do sleep 0.05; done
+	exec "$real" "\$@"
+	EOF
+	chmod 755 "$bin/$ENGINE"
+	PATH=$bin:$PATH "$CIBOX" run --engine "$ENGINE" -q &
 	pid=$!
-	sleep 0.1
+	for _ in $(seq 200); do
+		[ -e "$BATS_TEST_TMPDIR/preparing" ] && break
+		sleep 0.05
+	done
+	[ -e "$BATS_TEST_TMPDIR/preparing" ]
 	kill -TERM "$pid"
+	touch "$BATS_TEST_TMPDIR/signalled"
 	status=0
 	wait "$pid" || status=$?
 	[ "$status" -eq 130 ]
-	[ ! -e ran ]
-	[ "$(jq -r .status "$(run_dir)/summary.json")" = interrupted ]
+	dir=$(run_dir)
+	[ "$(jq -r .status "$dir/summary.json")" = interrupted ]
+	# The step's writes would be in the overlay's upper layer, not the tree.
+	[ "$(jq -r '.steps[0].status' "$dir/summary.json")" = "not run" ]
+	[ ! -e "$dir/tree/ran" ]
 	no_container_left
 }
 

@@ -18,6 +18,15 @@ jail() {
 }
 
 @test "--keep-uid keeps the caller's uid inside" {
+	# As a uid that is not 0, so that keeping it and becoming root differ in
+	# the root pass too: the caller is 4242 of a user namespace of its own.
+	local as_4242=(unshare --user --map-user=4242 --map-group=4242)
+	run "${as_4242[@]}" "$CIBOX" sandbox --isolate --allow "$POLICY" --keep-uid -- id -u
+	assert_status 0
+	[ "$output" = 4242 ]
+	run "${as_4242[@]}" "$CIBOX" sandbox --isolate --allow "$POLICY" -- id -u
+	assert_status 0
+	[ "$output" = 0 ]
 	jail --keep-uid -- id -u
 	assert_status 0
 	[ "$output" = "$(id -u)" ]
@@ -92,6 +101,20 @@ c.sendall(b"ping"); print(a.recv(4).decode())'
 	jail --network -- sh -c 'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | sort'
 	assert_status 0
 	[ "$output" = "$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | sort)" ]
+}
+
+@test "--network without a policy allows the network calls too" {
+	local udp='import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).connect(("127.0.0.1", 9)); print("sent")'
+	run "$CIBOX" sandbox --isolate --network -- python3 -c "$udp"
+	assert_status 0
+	[ "$output" = sent ]
+	run "$CIBOX" sandbox --isolate --network -- getent hosts localhost
+	assert_status 0
+	assert_line_matching 'localhost'
+	# Without --network the built-in policy stays as it is, @network left out.
+	run "$CIBOX" sandbox --isolate -- python3 -c "$udp"
+	assert_status 159
+	assert_line_matching 'The syscall "socket" .* is not allowed'
 }
 
 @test "--bind shows a host folder writable, --ro-bind read-only" {

@@ -249,7 +249,8 @@ while True:
 }
 
 @test "a .git file naming a folder that is no git folder shows nothing hidden" {
-	mkdir -p "$BATS_TEST_TMPDIR/secrets" && echo secret >"$BATS_TEST_TMPDIR/secrets/key"
+	mkdir -p "$BATS_TEST_TMPDIR/secrets"
+	echo secret >"$BATS_TEST_TMPDIR/secrets/key"
 	# Under /root for root; for others a folder of theirs the jail shows.
 	hidden=/root
 	[ "$(id -u)" -eq 0 ] || hidden=$BATS_TEST_TMPDIR/secrets

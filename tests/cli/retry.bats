@@ -56,9 +56,19 @@ ms() { date +%s%3N; }
 	run "$CIBOX" retry --tries 2 -v -- false
 	assert_status 1
 	assert_line_matching "^cibox: retry: 'false' failed with exit status 1 \(try 1 of 2\); next try in 0.3 s$"
-	"$CIBOX" retry --help | grep -q 'default 10'
-	# The schedule of the defaults: 0.3, 0.6, 1.2 ... capped at 60.
-	run "$CIBOX" retry --tries 3 --max 60 --min 0.01 -v -- false
+	# 10 tries when none is given.
+	run "$CIBOX" retry --sleep 0 -- sh -c 'echo "try $RETRY_ATTEMPT"; exit 1'
+	assert_status 1
+	[ "$(grep -c '^try' <<<"$output")" -eq 10 ]
+	assert_line_matching '^try 10$'
+	# The cap is 60 s: a first wait above it is refused, one at it is not
+	# (waiting that long to see the schedule reach it would hold the suite).
+	run "$CIBOX" retry --min 61 -- true
+	assert_status 2
+	[ "$output" = "cibox: retry: --min 61 is more than --max 60" ]
+	run "$CIBOX" retry --min 60 -- true
+	assert_status 0
+	run "$CIBOX" retry --tries 3 --min 0.01 -v -- false
 	assert_line_matching 'next try in 0.02 s'
 }
 
@@ -75,6 +85,20 @@ ms() { date +%s%3N; }
 	[ "$(grep -c once <<<"$output")" -eq 1 ]
 }
 
+@test "not found stays 127 with a PATH folder it cannot search, or a folder named like the command" {
+	# execvp answers EACCES for both; a shell says not found and so must retry.
+	mkdir -p locked shadow/no-such-command-here
+	chmod 000 locked
+	local start end
+	start=$(ms)
+	PATH="$PWD/locked:$PWD/shadow:$PATH" run -127 "$CIBOX" retry --tries 5 --sleep 1 -- no-such-command-here
+	end=$(ms)
+	chmod 755 locked
+	assert_status 127
+	[ "$output" = "cibox: retry: no-such-command-here: command not found" ]
+	[ $((end - start)) -lt 900 ]
+}
+
 @test "--fail runs after the last failure only; the exit status stays the command's" {
 	run "$CIBOX" retry --tries 2 --sleep 0 --fail 'echo giving up' -- sh -c 'exit 3'
 	assert_status 3
@@ -85,7 +109,8 @@ ms() { date +%s%3N; }
 }
 
 @test "steps call it as cibox retry -- CMD" {
-	mkdir -p proj/ci/test && cd proj
+	mkdir -p proj/ci/test
+	cd proj
 	cat >ci/test/01_flaky.sh <<EOF
 "$CIBOX" retry --sleep 0 -- sh -c '[ "\$RETRY_ATTEMPT" -ge 2 ] && echo "worked on try \$RETRY_ATTEMPT"'
 EOF

@@ -69,7 +69,8 @@ b \"c\" 'd' \$e ✓>" ]
 
 @test "--env wins over FILE_ENV" {
 	use_fixture basic
-	mkdir -p ci/test && echo 'export HOST=other' >ci/test/00_setup_env_other.sh
+	mkdir -p ci/test
+	echo 'export HOST=other' >ci/test/00_setup_env_other.sh
 	FILE_ENV=arm run "$CIBOX" run --env other
 	assert_status 0
 	assert_line_matching 'HOST=other '
@@ -80,7 +81,8 @@ b \"c\" 'd' \$e ✓>" ]
 	run "$CIBOX" run --env ci/test/00_setup_env_arm.sh
 	assert_status 0
 	assert_line_matching 'HOST=arm-linux-gnueabihf '
-	mkdir -p src/deep && cd src/deep
+	mkdir -p src/deep
+	cd src/deep
 	run "$CIBOX" run --env "$BATS_TEST_TMPDIR/basic/ci/test/00_setup_env_arm.sh"
 	assert_status 0
 	assert_line_matching 'HOST=arm-linux-gnueabihf '
@@ -190,6 +192,35 @@ EOF
 	assert_line_matching '^\[03_c.sh\] A=from-02$'
 }
 
+@test "set -x traces the steps' commands, never the runner's own; it carries on as in one shell" {
+	new_project
+	step test 01_a.sh <<<$'set -x\necho one'
+	step test 02_b.sh <<<'echo two'
+	step test 03_c.sh <<<$'echo three\nexit 0'
+	step test 04_d.sh <<<$'echo four\nset +x\necho quiet'
+	step test 05_e.sh <<<$'echo five\nfalse'
+	run "$CIBOX" run
+	assert_status 1
+	local dir
+	dir=$(run_dir)
+	# Each log holds the step's output and the trace of its own commands; the
+	# one other line a trace may hold is the source that started the step, as
+	# in a script sourcing the steps one after the other.
+	check_log() { # step, expected lines
+		local got
+		got=$(grep -vxE '\+ (builtin )?source .*/ci/test/'"$1"'\.sh' "$dir/$1.log")
+		if [ "$got" != "$2" ]; then
+			printf 'log of %s:\n%s\nexpected:\n%s\n' "$1" "$(cat "$dir/$1.log")" "$2" >&2
+			return 1
+		fi
+	}
+	check_log 01_a $'++ echo one\none'
+	check_log 02_b $'++ echo two\ntwo'
+	check_log 03_c $'++ echo three\nthree\n++ exit 0'
+	check_log 04_d $'++ echo four\nfour\n++ set +x\nquiet'
+	check_log 05_e $'five'
+}
+
 @test "errexit: a failing command ends the step, which fails the stage with exit 1" {
 	new_project
 	step test 01_a.sh <<<$'echo before\nfalse\necho after-false'
@@ -229,19 +260,24 @@ EOF
 
 @test "Ctrl-C ends the step and all it started, writes the report of what ran, exit 130" {
 	new_project
+	# The step's processes are looked for on the host by their command lines:
+	# a pid or a file the step writes stays in the jail (its own pid
+	# namespace, its own /tmp). One leaves the step's session, out of reach
+	# of a signal to its process group.
+	local marker=$((RANDOM + 100000))
 	step test 01_ok.sh <<<'echo fine'
 	step test 02_slow.sh <<EOF
-sleep 300 &
-echo \$! >"$BATS_TEST_TMPDIR/background.pid"
+setsid sleep $marker.5 &
 echo waiting
-sleep 300
+sleep $marker.25
 EOF
 	step test 03_never.sh <<<'echo never'
 	interrupt_run
 	[ "$status" -eq 130 ]
 	assert_line_matching '^02_slow.sh +interrupted'
 	assert_line_matching '^03_never.sh +not run'
-	! kill -0 "$(cat "$BATS_TEST_TMPDIR/background.pid")" 2>/dev/null
+	run pgrep -f "sleep $marker"
+	assert_status 1
 	local dir
 	dir=$(run_dir)
 	[ "$(jq -r .status "$dir/summary.json")" = interrupted ]
@@ -255,12 +291,14 @@ EOF
 # normally; the run must still end, two seconds later, whatever the engine.
 @test "a step that ignores Ctrl-C is killed two seconds later; the run still ends, exit 130" {
 	new_project
+	# Its processes are looked for on the host by their command lines, as a
+	# pid the step writes is one of the jail's own pid namespace.
+	local marker=$((RANDOM + 100000))
 	step test 01_deaf.sh <<EOF
 trap '' INT
-sleep 300 &
-echo \$! >"$BATS_TEST_TMPDIR/background.pid"
+sleep $marker.5 &
 echo waiting
-sleep 300
+sleep $marker.25
 EOF
 	local engine start
 	for engine in host ns; do
@@ -271,8 +309,9 @@ EOF
 		assert_status 130
 		assert_line_matching '^01_deaf.sh +interrupted'
 		[ $((SECONDS - start)) -lt 15 ]
-		! kill -0 "$(cat "$BATS_TEST_TMPDIR/background.pid")" 2>/dev/null
 		[ "$(jq -r '.steps[0].status' "$(run_dir)/summary.json")" = interrupted ]
+		run pgrep -f "sleep $marker"
+		assert_status 1
 	done
 }
 

@@ -26,15 +26,19 @@ sandboxed_stage() {
 	echo changed >kept
 	rm deleted
 	mkdir -p out && echo built >out/artifact
-	[ "$(cat kept)" = changed ] && [ ! -e deleted ]
+	[ "$(cat kept)" = changed ]
+	[ ! -e deleted ]
 	EOF
 	step test 02_next.sh <<-'EOF'
 	# a later step sees what the earlier one did
-	[ "$(cat out/artifact)" = built ] && [ ! -e deleted ]
+	[ "$(cat out/artifact)" = built ]
+	[ ! -e deleted ]
 	EOF
 	run "$CIBOX" run --export "$BATS_TEST_TMPDIR/results"
 	assert_status 0
-	[ "$(cat kept)" = original ] && [ "$(cat deleted)" = doomed ] && [ ! -e out ]
+	[ "$(cat kept)" = original ]
+	[ "$(cat deleted)" = doomed ]
+	[ ! -e out ]
 	[ "$(cat "$BATS_TEST_TMPDIR/results/out/artifact")" = built ]
 	[ "$(cat "$BATS_TEST_TMPDIR/results/kept")" = changed ]
 	[ ! -e "$BATS_TEST_TMPDIR/results/deleted" ]
@@ -101,7 +105,8 @@ sandboxed_stage() {
 	run "$CIBOX" cache clear
 	assert_status 0
 	run "$CIBOX" cache ls
-	[ -z "$output" ]
+	assert_status 0
+	[ "$output" = "no caches in $XDG_CACHE_HOME/cibox/caches: cibox run makes one for each CI_CACHE_DIRS variable a configuration sets" ]
 }
 
 @test "a relative cache path is a configuration error" {
@@ -212,11 +217,18 @@ sandboxed_stage() {
 
 @test "--keep-uid keeps the caller's uid in the steps" {
 	step test 01_id.sh <<<'id -u'
+	# As a uid that is not 0, so that keeping it and becoming root differ in
+	# the root pass too: the caller is 4242 of a user namespace of its own.
+	local as_4242=(unshare --user --map-user=4242 --map-group=4242)
+	run "${as_4242[@]}" "$CIBOX" run --keep-uid
+	assert_status 0
+	assert_line_matching "^\[01_id.sh\] 4242$"
+	run "${as_4242[@]}" "$CIBOX" run
+	assert_status 0
+	assert_line_matching "^\[01_id.sh\] 0$"
 	run "$CIBOX" run --keep-uid
 	assert_status 0
 	assert_line_matching "^\[01_id.sh\] $(id -u)$"
-	run "$CIBOX" run
-	assert_line_matching "^\[01_id.sh\] 0$"
 }
 
 @test "jail options with the host engine, and an unknown engine, are usage errors" {
@@ -227,6 +239,17 @@ sandboxed_stage() {
 	run "$CIBOX" run --engine nope
 	assert_status 2
 	assert_line_matching "unknown engine 'nope' \(engines: ns, podman, docker, host\)"
+}
+
+@test "--in-place with --export is refused up front: one line, exit 2, no run, no DIR" {
+	step test 01_a.sh <<<'touch ran'
+	run "$CIBOX" run --in-place --export "$BATS_TEST_TMPDIR/results"
+	assert_status 2
+	assert_one_line
+	assert_line_matching 'run: --export .* --in-place'
+	no_run_folder
+	[ ! -e ran ]
+	[ ! -e "$BATS_TEST_TMPDIR/results" ]
 }
 
 @test "a machine without user namespaces gets exit 3 and how to enable them" {
@@ -295,7 +318,8 @@ sandboxed_stage() {
 	mkdir -p "$main/ci/test"
 	echo 'git status --short; git log --oneline | wc -l; git commit -q --allow-empty -m "in a step" && echo committed' \
 		>"$main/ci/test/01_git.sh"
-	git -C "$main" add . && git -C "$main" commit -q -m first
+	git -C "$main" add .
+	git -C "$main" commit -q -m first
 	git -C "$main" worktree add -q "$BATS_TEST_TMPDIR/wt"
 	before=$(cd "$main" && git rev-parse HEAD && git for-each-ref && find .git -newer .git/HEAD | sort)
 	cd "$BATS_TEST_TMPDIR/wt"

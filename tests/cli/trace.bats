@@ -113,18 +113,23 @@ refused_without_one_value() {
 
 @test "--args: python3 with a thread runs under the values it used, and fails without one" {
 	command -v python3 >/dev/null || skip "python3 is not installed"
+	# socketpair too: none of the other programs here makes one, and its
+	# family must be learned like socket's.
 	cat >"$BATS_TEST_TMPDIR/script.py" <<-'PY'
-	import json, threading
+	import json, socket, threading
 	out = []
 	t = threading.Thread(target=lambda: out.append(json.loads("[1, 2]")))
 	t.start(); t.join()
-	print(out[0][1])
+	a, b = socket.socketpair()
+	a.sendall(b"2"); print(b.recv(1).decode()); a.close(); b.close()
 	PY
 	trace_args_then_enforce python3 "$BATS_TEST_TMPDIR/script.py"
 	[ "$output" = 2 ]
 	# A thread's clone, flags by name.
 	grep -qE '^clone\(CLONE_VM\|CLONE_FS\|CLONE_FILES\|CLONE_SIGHAND\|CLONE_THREAD\|' "$policy"
+	grep -qE '^socketpair\(AF_UNIX\) # ' "$policy"
 	refused_without_one_value clone python3 "$BATS_TEST_TMPDIR/script.py"
+	refused_without_one_value socketpair python3 "$BATS_TEST_TMPDIR/script.py"
 }
 
 @test "--args: make building a C program runs under the values it used, and fails without one" {
