@@ -22,6 +22,8 @@ LDLIBS_SECCOMP := -lseccomp -lpthread
 LIB_SRC  := $(sort $(wildcard src/sandbox/*.c src/util/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c src/ci/*.c src/jail/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# Rules come before `all` below: it stays the default goal all the same.
+.DEFAULT_GOAL := all
 # libcibox.so exports its API alone (CIBOX_API in <cibox/sandbox.h>).
 $(LIB_OBJ): ALL_CFLAGS += -fvisibility=hidden
 $(LIB_OBJ): Makefile

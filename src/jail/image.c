@@ -130,17 +130,21 @@ static int unpack(void *arg)
 /* A normal user's image: mmdebstrap's unshare mode, which builds in a user
  * namespace of the user's subuid ranges. Its progress goes to the caller's
  * stderr and into `log`. */
-static int build_unshared(const struct image_build_options *o, const char *tmp,
-			  const char *mirror, const char *log, cibox_error *err)
+static int unshared_ready(struct idmap *map, cibox_error *err)
 {
-	struct idmap map;
 	char why[320];
-	if (idmap_for_caller(&map, NULL, NULL, why, sizeof why, err) <= 0)
+	if (idmap_for_caller(map, NULL, NULL, why, sizeof why, err) <= 0)
 		return error_set(err, -EOPNOTSUPP,
 				 "building an image as a normal user takes subuid ranges: %s", why);
 	if (access("/usr/bin/mmdebstrap", X_OK) < 0)
 		return error_set(err, -EOPNOTSUPP,
 				 "mmdebstrap is not installed: sudo apt-get install mmdebstrap");
+	return 0;
+}
+
+static int build_unshared(const struct image_build_options *o, const struct idmap *map,
+			  const char *tmp, const char *mirror, const char *log, cibox_error *err)
+{
 	int stream[2], talk[2];
 	if (pipe2(stream, O_CLOEXEC) < 0)
 		return error_set(err, -errno, "pipe: %s", strerror(errno));
@@ -170,7 +174,7 @@ static int build_unshared(const struct image_build_options *o, const char *tmp,
 		close(talk[0]);
 		struct unpack u = { stream[0], tmp };
 		cibox_error ignored;
-		_exit(idmap_call(&map, unpack, &u, &ignored) == 0 ? 0 : 1);
+		_exit(idmap_call(map, unpack, &u, &ignored) == 0 ? 0 : 1);
 	}
 	close(stream[0]);
 	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -224,6 +228,9 @@ int image_build(const struct image_build_options *o, cibox_error *err)
 	if (access(final, F_OK) == 0)
 		return error_set(err, -EEXIST, "image '%s' exists (cibox image rm %s first)", o->name,
 				 o->name);
+	struct idmap map;
+	if (geteuid() != 0 && (rc = unshared_ready(&map, err)) < 0)
+		return rc;
 	if (geteuid() == 0 && access("/usr/sbin/debootstrap", X_OK) < 0)
 		return error_set(err, -EOPNOTSUPP,
 				 "debootstrap is not installed: apt-get install debootstrap");
@@ -240,7 +247,7 @@ int image_build(const struct image_build_options *o, cibox_error *err)
 	if (geteuid() != 0) {
 		char log[PATH_MAX + 16];
 		snprintf(log, sizeof log, "%s/.%s.log", dir, o->name);
-		if ((rc = build_unshared(o, tmp, mirror, log, err)) < 0) {
+		if ((rc = build_unshared(o, &map, tmp, mirror, log, err)) < 0) {
 			idmap_remove_tree(tmp);
 			return rc;
 		}

@@ -48,7 +48,10 @@ need_image() {
 	assert_one_line
 }
 
-@test "building an image needs root: a normal user gets status 3 and why" {
+@test "a normal user without subuid ranges cannot build an image: status 3 and why" {
+	if grep -qE '^(nobody|65534):' /etc/subuid 2>/dev/null; then
+		skip "nobody has subuid ranges here (subids_root.bats builds with them)"
+	fi
 	# A copy the unprivileged user can reach, wherever the checkout is.
 	local reachable
 	reachable=$(mktemp -d /tmp/cibox-image-test.XXXXXX)
@@ -59,7 +62,7 @@ need_image() {
 	rm -rf "$reachable"
 	assert_status 3
 	assert_one_line
-	assert_line_matching "building an image needs root"
+	assert_line_matching "building an image as a normal user takes subuid ranges: nobody has no ranges in /etc/subuid"
 }
 
 @test "image rm removes the image; an unknown one is status 2" {

@@ -96,3 +96,45 @@ run_as_nobody() {
 	assert_status 0
 	[ -z "$(ls -A "$area"/home/.cache/cibox/layers/* 2>/dev/null)" ]
 }
+
+@test "with ranges, cibox image build makes an image of the user's ids that apt-get installs into" {
+	if [ ! -e /etc/subuid ] || [ ! -e /etc/subgid ]; then
+		skip "no /etc/subuid and /etc/subgid to bind over"
+	fi
+	command -v mmdebstrap >/dev/null || skip "mmdebstrap is not installed"
+	run unshare -m sh -c '
+		mount --bind "$1/subuid" /etc/subuid && mount --bind "$1/subgid" /etc/subgid || exit 99
+		exec setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+			env -i PATH=/usr/bin:/bin HOME="$1/home" "$1/cibox" image build mine' sh "$area"
+	if [ "$status" -ne 0 ]; then
+		if grep -qE "Failed to fetch|Could not resolve|Temporary failure|Couldn't download|unable to resolve" <<<"$output"; then
+			skip "Debian's archive cannot be reached from here"
+		fi
+	fi
+	assert_status 0
+	assert_line_matching "^image mine: $area/home/.local/share/cibox/images/mine$"
+	local image=$area/home/.local/share/cibox/images/mine
+	# Root's files are the user's own; apt's _apt (42) is a subuid.
+	[ "$(stat -c %u "$image/usr/bin/apt-get")" -eq 65534 ]
+	[ "$(stat -c %u "$image/var/cache/apt/archives/partial")" -eq 200041 ]
+	[ -s "$area/home/.local/share/cibox/images/.mine.log" ]
+	"$CIBOX_TOP/tests/helpers/tiny-apt-repo" "$area/proj/apt"
+	echo "export CI_IMAGE=mine" >"$area/proj/ci/test/00_setup_env.sh"
+	cat >"$area/proj/ci/test/01_system.sh" <<-EOF
+	apt="-q -o Dir::Etc::SourceList=$area/proj/apt/sources.list -o Dir::Etc::SourceParts=/dev/null"
+	apt-get \$apt update >/dev/null
+	apt-get \$apt install -y cibox-tiny >/dev/null
+	cat /usr/share/cibox-tiny/hello
+	EOF
+	chown -R nobody:nogroup "$area/proj"
+	run_as_nobody
+	assert_status 0
+	assert_line_matching '^\[01_system.sh\] hello$'
+	[ ! -e "$image/usr/share/cibox-tiny" ]
+	run unshare -m sh -c '
+		mount --bind "$1/subuid" /etc/subuid && mount --bind "$1/subgid" /etc/subgid || exit 99
+		exec setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+			env -i PATH=/usr/bin:/bin HOME="$1/home" "$1/cibox" image rm mine' sh "$area"
+	assert_status 0
+	[ ! -e "$image" ]
+}
