@@ -228,6 +228,27 @@ test_host_network() {
 	assert_line_matching "$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | sort | tr '\n' ' ')"
 }
 
+# The container's root takes a step's installs, as the ns engine's does;
+# the image keeps none of them.
+test_writable_root() {
+	step test 01_install.sh <<-'EOF'
+	mkdir -p /usr/local/tool && echo tool >/usr/local/tool/bin
+	echo conf >/etc/tool.conf
+	cat /usr/local/tool/bin /etc/tool.conf
+	EOF
+	step test 02_again.sh <<<'cat /usr/local/tool/bin'
+	run "$CIBOX" run --engine "$ENGINE"
+	assert_status 0
+	assert_line_matching '^\[01_install.sh\] conf$'
+	assert_line_matching '^\[02_again.sh\] tool$'
+	rm ci/test/02_again.sh
+	step test 01_install.sh <<<'if [ -e /usr/local/tool ]; then echo kept; fi'
+	run "$CIBOX" run --engine "$ENGINE"
+	assert_status 0
+	refute_line_matching kept
+	no_container_left
+}
+
 test_cache() {
 	echo v1 >deps.lock
 	step test 00_setup_env.sh <<-EOF

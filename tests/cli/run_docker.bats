@@ -14,6 +14,11 @@ setup() { engine_setup; }
 	test_tree_unchanged_export
 }
 
+@test "docker: the container's root takes a step's installs; the image keeps none" {
+	need_engine
+	test_writable_root
+}
+
 @test "docker: --in-place writes through to the tree" {
 	need_engine
 	test_in_place
