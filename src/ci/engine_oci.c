@@ -19,8 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ci/cache.h"
-#include "ci/ns.h"
+#include "ci/layout.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/strbuf.h"
@@ -126,7 +125,7 @@ struct oci_run {
 	char *image;
 	struct words names; /* of the containers started, each "<prefix><n>" */
 	char prefix[64];
-	char overlay_work[PATH_MAX]; /* overlayfs's work folder, or "" */
+	struct words work_dirs; /* overlayfs's work folders */
 	int guard; /* to the guard (see start_guard), or -1 */
 };
 
@@ -164,15 +163,16 @@ static void oci_release(void *state)
 	if (!run)
 		return;
 	remove_containers(run, run->names.v, run->names.n);
-	/* The work folder's contents are overlayfs's, left without permissions. */
-	if (*run->overlay_work)
-		fs_remove_tree(run->overlay_work);
+	/* The work folders' contents are overlayfs's, left without permissions. */
+	for (size_t i = 0; i < run->work_dirs.n; i++)
+		fs_remove_tree(run->work_dirs.v[i]);
 	if (run->guard >= 0) {
 		send(run->guard, "q", 1, MSG_NOSIGNAL);
 		close(run->guard);
 	}
 	words_free(&run->names);
 	words_free(&run->flags);
+	words_free(&run->work_dirs);
 	free(run->image);
 	free(run);
 }
@@ -221,8 +221,8 @@ static _Noreturn void guard_main(const struct oci_run *run, int sock)
 		if (remove_listed(run) == 0 && round > 0)
 			break;
 	}
-	if (*run->overlay_work)
-		fs_remove_tree(run->overlay_work);
+	for (size_t i = 0; i < run->work_dirs.n; i++)
+		fs_remove_tree(run->work_dirs.v[i]);
 	_exit(0);
 }
 
@@ -401,54 +401,36 @@ static void add_limits(struct words *w)
 	}
 }
 
-static int make_dir(const char *path, cibox_error *err)
-{
-	int rc = fs_make_folders(path, 0755);
-	return rc < 0 ? error_set(err, rc, "%s: %s", path, strerror(-rc)) : 0;
-}
-
-/* The mounts, in the order ns makes them: the tree, the run folder, the caches. */
-static int add_mounts(struct oci_run *run, const struct ci_plan *plan,
+/* The run's layout (ci/layout.h) as the engine's flags, in its order. */
+static int add_mounts(struct oci_run *run, const struct run_layout *layout,
 		      const struct oci_options *options, cibox_error *err)
 {
-	int rc = check_path("the work tree", plan->root, err);
-	if (rc == 0)
-		rc = check_path("the run folder", plan->run_dir, err);
-	if (rc < 0)
-		return rc;
-	if (options->in_place) {
-		add_bind(&run->flags, plan->root, plan->root);
-	} else {
-		char upper[PATH_MAX], *work = run->overlay_work;
-		if (ns_upper_dir(plan, upper, sizeof upper) < 0 ||
-		    snprintf(work, sizeof run->overlay_work, "%s/overlay-work", plan->run_dir) >=
-			    (int)sizeof run->overlay_work)
-			return error_set(err, -ENAMETOOLONG, "run folder path too long");
-		if ((rc = make_dir(upper, err)) < 0 || (rc = make_dir(work, err)) < 0)
-			return rc;
-		words_add(&run->flags, run->flavour->overlay_option);
-		words_addf(&run->flags, run->flavour->overlay_format, plan->root, upper, work);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < layout->count; i++) {
+		const struct layout_mount *m = &layout->mounts[i];
+		if ((rc = check_path(m->what, m->source, err)) < 0 ||
+		    (rc = check_path(m->what, m->target, err)) < 0)
+			break;
+		switch (m->kind) {
+		case LAYOUT_OVERLAY:
+			if ((rc = check_path(m->what, m->upper, err)) < 0)
+				break;
+			words_add(&run->flags, run->flavour->overlay_option);
+			words_addf(&run->flags, run->flavour->overlay_format, m->source, m->upper, m->work);
+			words_add(&run->work_dirs, m->work);
+			break;
+		case LAYOUT_BIND:
+			add_bind(&run->flags, m->source, m->target);
+			break;
+		case LAYOUT_RO_BIND:
+			words_add(&run->flags, "--mount");
+			words_addf(&run->flags, "type=bind,source=%s,destination=%s,readonly", m->source,
+				   m->target);
+			break;
+		}
 	}
-	add_bind(&run->flags, plan->run_dir, plan->run_dir);
-	if (options->carry_cibox && (rc = add_cibox(&run->flags, err)) < 0)
-		return rc;
-	/* What every shell of the run reads its policy from: no step may
-	 * loosen it for the next. */
-	char policy[PATH_MAX];
-	if (ns_enforced_policy(plan, policy, sizeof policy)) {
-		words_add(&run->flags, "--mount");
-		words_addf(&run->flags, "type=bind,source=%s,destination=%s,readonly", policy, policy);
-	}
-
-	struct cache_mount *mounts;
-	size_t count;
-	rc = cache_prepare(plan->root, plan->config, &plan->env, &mounts, &count, err);
-	for (size_t i = 0; rc == 0 && i < count; i++) {
-		if ((rc = check_path(mounts[i].var, mounts[i].target, err)) == 0 &&
-		    (rc = check_path("the cache", mounts[i].folder, err)) == 0)
-			add_bind(&run->flags, mounts[i].folder, mounts[i].target);
-	}
-	cache_mounts_free(mounts, count);
+	if (rc == 0 && options->carry_cibox)
+		rc = add_cibox(&run->flags, err);
 	return rc;
 }
 
@@ -456,17 +438,19 @@ static int add_flags(struct oci_run *run, const struct ci_plan *plan,
 		     const struct oci_options *options, cibox_error *err)
 {
 	const struct oci_flavour *f = run->flavour;
-	const char *network = envlist_get(&plan->env, "CI_NETWORK");
-	bool host_network = network && strcmp(network, "host") == 0;
-	if (network && *network && !host_network && strcmp(network, "none") != 0)
-		return error_set(err, -EINVAL, "CI_NETWORK: '%s' is neither host nor none", network);
+	struct layout_options lo = { options->in_place, NULL, NULL };
+	struct run_layout layout;
+	int rc = layout_plan(plan, &lo, &layout, err);
+	if (rc < 0)
+		return rc;
+	bool host_network = layout.host_network;
 	/* The image is never pulled: only what the engine already has runs. */
 	const char *always[] = { "--rm", "--pull", "never", "--network", host_network ? "host" : "none" };
 	for (size_t i = 0; i < sizeof always / sizeof always[0]; i++)
 		words_add(&run->flags, always[i]);
 	if (!host_network || f->hostname_in_host_network) {
 		words_add(&run->flags, "--hostname");
-		words_add(&run->flags, "cibox");
+		words_add(&run->flags, layout.hostname);
 	}
 	char runc[PATH_MAX];
 	if (f->prefer_runc && find_program("runc", "/usr/sbin:/sbin:/usr/local/sbin", runc, sizeof runc)) {
@@ -477,7 +461,9 @@ static int add_flags(struct oci_run *run, const struct ci_plan *plan,
 		add_limits(&run->flags);
 	words_add(&run->flags, "--workdir");
 	words_add(&run->flags, plan->root);
-	return add_mounts(run, plan, options, err);
+	rc = add_mounts(run, &layout, options, err);
+	layout_free(&layout);
+	return rc;
 }
 
 /* The image is there, and a container of it starts and has bash. */

@@ -11,78 +11,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ci/cache.h"
-#include "ci/gitdirs.h"
 #include "ci/layer.h"
+#include "ci/layout.h"
 #include "jail/image.h"
 #include "jail/jail.h"
 #include "util/beneath.h"
 #include "util/error.h"
 #include "util/fs.h"
 
-bool ns_enforced_policy(const struct ci_plan *plan, char *buf, size_t size)
-{
-	int n = snprintf(buf, size, "%s/enforced.policy", plan->run_dir);
-	return n > 0 && (size_t)n < size && access(buf, F_OK) == 0;
-}
-
-int ns_upper_dir(const struct ci_plan *plan, char *buf, size_t size)
-{
-	int n = snprintf(buf, size, "%s/tree", plan->run_dir);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
 static int make_dir(const char *path, cibox_error *err)
 {
 	int rc = fs_make_folders(path, 0755);
 	return rc < 0 ? error_set(err, rc, "%s: %s", path, strerror(-rc)) : 0;
-}
-
-static int add_caches(jail_plan *jail, const struct ci_plan *plan, cibox_error *err)
-{
-	struct cache_mount *mounts;
-	size_t count;
-	int rc = cache_prepare(plan->root, plan->config, &plan->env, &mounts, &count, err);
-	for (size_t i = 0; rc == 0 && i < count; i++) {
-		/* A cache over the run folder (DEPENDS_DIR=$CIBOX_RUN_DIR, or /)
-		 * would take the logs and reports the runner writes there. */
-		size_t n = strlen(mounts[i].target);
-		while (n > 1 && mounts[i].target[n - 1] == '/')
-			n--;
-		if (strncmp(plan->run_dir, mounts[i].target, n) == 0 &&
-		    (n == 1 || plan->run_dir[n] == '/' || plan->run_dir[n] == '\0'))
-			rc = error_set(err, -EINVAL, "CI_CACHE_DIRS: %s=%s would hide the run folder %s",
-				       mounts[i].var, mounts[i].target, plan->run_dir);
-		else
-			rc = jail_plan_add(jail, JAIL_BIND, mounts[i].folder, mounts[i].target, err);
-	}
-	cache_mounts_free(mounts, count);
-	return rc;
-}
-
-/* A worktree's or a submodule's git folders outside the tree, at their
- * paths: through an overlay whose upper layer is the run's (run folder/git/N),
- * so that what git in a step writes there never reaches the repository;
- * written through with --in-place, as the tree is. */
-static int add_git_folders(jail_plan *jail, const struct ci_plan *plan, bool in_place,
-			   cibox_error *err)
-{
-	char **dirs;
-	size_t count;
-	int rc = gitdirs_outside(plan->root, &dirs, &count, err);
-	for (size_t i = 0; rc == 0 && i < count; i++) {
-		char upper[PATH_MAX], work[PATH_MAX];
-		if (in_place) {
-			rc = jail_plan_add(jail, JAIL_BIND, dirs[i], dirs[i], err);
-			continue;
-		}
-		snprintf(upper, sizeof upper, "%s/git/%zu/upper", plan->run_dir, i);
-		snprintf(work, sizeof work, "%s/git/%zu/work", plan->run_dir, i);
-		if ((rc = make_dir(upper, err)) == 0 && (rc = make_dir(work, err)) == 0)
-			rc = jail_plan_add_overlay(jail, dirs[i], upper, work, dirs[i], err);
-	}
-	gitdirs_free(dirs, count);
-	return rc;
 }
 
 /* nftw has no context argument. */
@@ -202,18 +142,20 @@ int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox
 	jail_plan *jail = jail_plan_new();
 	if (!jail)
 		return error_set(err, -ENOMEM, "out of memory");
-	char upper[PATH_MAX], work[PATH_MAX], root[PATH_MAX];
-	int rc = 0;
+	struct layout_options lo = { options->in_place, options->write_through, options->export_dir };
+	struct run_layout layout;
+	int rc = layout_plan(plan, &lo, &layout, err);
+	if (rc < 0) {
+		jail_plan_free(jail);
+		return rc;
+	}
+	char root[PATH_MAX];
 	const char *image = envlist_get(&plan->env, "CI_IMAGE");
 	if (image && *image && ((rc = image_resolve(image, root, sizeof root, err)) < 0 ||
 				(rc = jail_plan_set_rootfs(jail, root, err)) < 0))
 		error_prefix(err, "CI_IMAGE: ");
-	const char *network = envlist_get(&plan->env, "CI_NETWORK");
-	if (rc == 0 && network && *network && strcmp(network, "host") != 0 &&
-	    strcmp(network, "none") != 0)
-		rc = error_set(err, -EINVAL, "CI_NETWORK: '%s' is neither host nor none", network);
 	if (rc == 0)
-		rc = jail_plan_share_network(jail, network && strcmp(network, "host") == 0, err);
+		rc = jail_plan_share_network(jail, layout.host_network, err);
 	const char *home = envlist_get(&plan->env, "HOME");
 	if (rc == 0 && home && *home == '/')
 		rc = jail_plan_set_home(jail, home, err);
@@ -224,36 +166,14 @@ int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox
 	if (rc == 0 && options->root && options->root->writable)
 		rc = use_layer(jail, plan, image && *image ? root : NULL, err);
 
-	/* The order of the mounts: the tree, then what lies inside it or beside it. */
-	if (rc == 0 && options->in_place) {
-		rc = jail_plan_add(jail, JAIL_BIND, plan->root, plan->root, err);
-	} else if (rc == 0) {
-		snprintf(work, sizeof work, "%s/overlay-work", plan->run_dir);
-		if (ns_upper_dir(plan, upper, sizeof upper) < 0)
-			rc = error_set(err, -ENAMETOOLONG, "run folder path too long");
-		if (rc == 0 && (rc = make_dir(upper, err)) == 0 && (rc = make_dir(work, err)) == 0)
-			rc = jail_plan_add_overlay(jail, plan->root, upper, work, plan->root, err);
+	for (size_t i = 0; rc == 0 && i < layout.count; i++) {
+		const struct layout_mount *m = &layout.mounts[i];
+		rc = m->kind == LAYOUT_OVERLAY
+			     ? jail_plan_add_overlay(jail, m->source, m->upper, m->work, m->target, err)
+			     : jail_plan_add(jail, m->kind == LAYOUT_BIND ? JAIL_BIND : JAIL_RO_BIND,
+					     m->source, m->target, err);
 	}
-	if (rc == 0)
-		rc = add_git_folders(jail, plan, options->in_place, err);
-	if (rc == 0 && options->write_through && !options->in_place)
-		rc = jail_plan_add(jail, JAIL_BIND, options->write_through, options->write_through, err);
-	if (rc == 0)
-		rc = jail_plan_add(jail, JAIL_BIND, plan->run_dir, plan->run_dir, err);
-	/* The record of the policy the run is held to (its shells read a
-	 * sealed copy in memory): no step may change it. */
-	char policy[PATH_MAX];
-	if (rc == 0 && ns_enforced_policy(plan, policy, sizeof policy))
-		rc = jail_plan_add(jail, JAIL_RO_BIND, policy, policy, err);
-	if (rc == 0 && options->export_dir && (rc = make_dir(options->export_dir, err)) == 0) {
-		char dir[PATH_MAX];
-		if (!realpath(options->export_dir, dir))
-			rc = error_set(err, -errno, "%s: %s", options->export_dir, strerror(errno));
-		else
-			rc = jail_plan_add(jail, JAIL_BIND, dir, dir, err);
-	}
-	if (rc == 0)
-		rc = add_caches(jail, plan, err);
+	layout_free(&layout);
 	/* Steps call cibox (cibox retry); a copy under /tmp or a home folder
 	 * would be hidden. */
 	char self[PATH_MAX];
@@ -366,7 +286,7 @@ static void copy_folder(int from, int to, struct export *x)
 int ns_export(const struct ci_plan *plan, const char *dir, cibox_error *err)
 {
 	char upper[PATH_MAX];
-	if (ns_upper_dir(plan, upper, sizeof upper) < 0)
+	if (layout_upper_dir(plan, upper, sizeof upper) < 0)
 		return error_set(err, -ENAMETOOLONG, "run folder path too long");
 	int rc = make_dir(dir, err);
 	if (rc < 0)

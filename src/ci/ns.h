@@ -60,10 +60,6 @@ const char *ns_layer_in_use(void);
 /* The step after which a layer will be kept, or NULL. */
 const char *ns_layer_to_keep(const struct ci_plan *plan);
 
-/* The run folder's enforced.policy (CI_SANDBOX's record of the policy) into
- * buf, if the run has one: engines show it read-only to the steps. */
-bool ns_enforced_policy(const struct ci_plan *plan, char *buf, size_t size);
-
 /* Copies what the steps changed in the tree (the overlay's upper layer, without
  * deletions) into `dir`. */
 int ns_export(const struct ci_plan *plan, const char *dir, cibox_error *err);
@@ -73,8 +69,5 @@ int ns_export(const struct ci_plan *plan, const char *dir, cibox_error *err);
  * large for defined data type"). Returns how many there are; the first
  * (path in *first, to free) and its ids. */
 int ns_unmapped_files(const struct ci_plan *plan, char **first, uid_t *uid, gid_t *gid);
-
-/* The folder holding what the steps changed in the tree: run folder/tree. */
-int ns_upper_dir(const struct ci_plan *plan, char *buf, size_t size);
 
 #endif

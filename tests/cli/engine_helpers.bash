@@ -249,6 +249,34 @@ test_writable_root() {
 	no_container_left
 }
 
+# A worktree's git folder, outside the tree, is at its path in the container
+# (the image has no git: the step follows the .git file with bash alone), and
+# what the step writes there stays in the run.
+test_git_worktree() {
+	command -v git >/dev/null || skip "git is not installed"
+	export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=t \
+		GIT_COMMITTER_EMAIL=t@example.org GIT_CONFIG_NOSYSTEM=1 HOME="$BATS_TEST_TMPDIR"
+	local main=$BATS_TEST_TMPDIR/main
+	git init -q "$main"
+	cp -r ci "$main/"
+	git -C "$main" add .
+	git -C "$main" commit -q -m first
+	git -C "$main" worktree add -q "$BATS_TEST_TMPDIR/wt"
+	cd "$BATS_TEST_TMPDIR/wt"
+	step test 01_git.sh <<-'EOF'
+	read -r _ gitdir <.git
+	read -r head <"$gitdir/HEAD"
+	echo "head: $head"
+	echo "ref: refs/heads/elsewhere" >"$gitdir/HEAD"
+	EOF
+	local before
+	before=$(cat "$main/.git/worktrees/wt/HEAD")
+	run "$CIBOX" run --engine "$ENGINE"
+	assert_status 0
+	assert_line_matching '^\[01_git.sh\] head: ref: refs/heads/wt$'
+	[ "$(cat "$main/.git/worktrees/wt/HEAD")" = "$before" ]
+}
+
 test_cache() {
 	echo v1 >deps.lock
 	step test 00_setup_env.sh <<-EOF

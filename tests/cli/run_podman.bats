@@ -19,6 +19,11 @@ setup() { engine_setup; }
 	test_writable_root
 }
 
+@test "podman: a worktree's git folder outside the tree is at its path; the repository never changes" {
+	need_engine
+	test_git_worktree
+}
+
 @test "podman: --in-place writes through to the tree" {
 	need_engine
 	test_in_place
