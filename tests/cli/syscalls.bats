@@ -19,7 +19,7 @@ load helpers
 @test "syscalls NAME shows the groups it belongs to" {
 	run "$CIBOX" syscalls clone
 	assert_status 0
-	assert_line_matching "^ +56  clone +@process,@thread +only: no namespace flags"
+	assert_line_matching "^ +56  clone +@process,@thread,@sanitizer +only: no namespace flags"
 }
 
 @test "syscalls NAME names the values a policy may list, and the quiet refusal" {
@@ -34,8 +34,11 @@ load helpers
 	refute_line_matching "values:"
 }
 
-@test "dangerous syscalls belong to no group" {
-	for name in ptrace bpf mount umount2 unshare setns io_uring_setup io_uring_enter \
+@test "dangerous syscalls belong to no group; ptrace to @sanitizer alone, which no default holds" {
+	run "$CIBOX" syscalls ptrace
+	assert_status 0
+	assert_line_matching " ptrace +@sanitizer *$"
+	for name in bpf mount umount2 unshare setns io_uring_setup io_uring_enter \
 		process_vm_readv process_vm_writev perf_event_open userfaultfd keyctl add_key \
 		kexec_load init_module finit_module delete_module reboot swapon swapoff seccomp; do
 		run "$CIBOX" syscalls "$name"
