@@ -77,6 +77,7 @@ static int add_git_folders(jail_plan *jail, const struct ci_plan *plan, bool in_
 		}
 		snprintf(upper, sizeof upper, "%s/git/%zu/upper", plan->run_dir, i);
 		snprintf(work, sizeof work, "%s/git/%zu/work", plan->run_dir, i);
+		fs_remove_tree(work);
 		if ((rc = make_dir(upper, err)) == 0 && (rc = make_dir(work, err)) == 0)
 			rc = jail_plan_add_overlay(jail, dirs[i], upper, work, dirs[i], err);
 	}
@@ -148,6 +149,10 @@ int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox
 		snprintf(work, sizeof work, "%s/overlay-work", plan->run_dir);
 		if (ns_upper_dir(plan, upper, sizeof upper) < 0)
 			rc = error_set(err, -ENAMETOOLONG, "run folder path too long");
+		/* A work folder a run left when cibox was killed holds overlayfs's
+		 * mark of a volatile mount, which refuses to be mounted again. */
+		if (rc == 0)
+			fs_remove_tree(work);
 		if (rc == 0 && (rc = make_dir(upper, err)) == 0 && (rc = make_dir(work, err)) == 0)
 			rc = jail_plan_add_overlay(jail, plan->root, upper, work, plan->root, err);
 	}
