@@ -2,10 +2,14 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 struct proc {
@@ -172,6 +176,23 @@ static void descendants_by_scan(pid_t ancestor, struct pids *out)
 	free(procs);
 }
 
+/* Until `pid`, just sent SIGKILL, has ended, or a moment has passed: the
+ * next pass would otherwise spin on a CPU the dying processes need. Dying
+ * can take a while: a pid namespace's init waits for every process in it,
+ * and its namespaces are torn down before it is a zombie. */
+static void wait_for_end(pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd >= 0) {
+		struct pollfd end = { fd, POLLIN, 0 };
+		poll(&end, 1, 10);
+		close(fd);
+	} else if (errno != ESRCH) {
+		struct timespec moment = { 0, 100 * 1000 };
+		nanosleep(&moment, NULL);
+	}
+}
+
 int proctree_kill_descendants(pid_t ancestor)
 {
 	/* Reading the few descendants' lists is much cheaper than reading the
@@ -185,15 +206,17 @@ int proctree_kill_descendants(pid_t ancestor)
 		else
 			descendants_by_scan(ancestor, &found);
 		int alive = 0;
+		pid_t last = 0;
 		for (size_t i = 0; i < found.count; i++) {
 			struct proc p;
 			if (!read_stat(found.v[i], &p) || p.zombie)
 				continue;
 			if (kill(found.v[i], SIGKILL) == 0)
-				signalled++, alive++;
+				signalled++, alive++, last = found.v[i];
 		}
 		free(found.v);
 		if (!alive)
 			return signalled;
+		wait_for_end(last);
 	}
 }
