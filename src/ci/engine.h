@@ -36,6 +36,9 @@ struct engine_ops {
 	/* Sends SIGINT to the running step and all it started, not to the shell;
 	 * NULL: to the process group `pid` leads. */
 	void (*interrupt)(ci_engine *engine, pid_t pid);
+	/* The run's last shell has ended: lets go of what the engine keeps for
+	 * the steps' processes, before the runner ends those left. NULL: nothing. */
+	void (*end_run)(ci_engine *engine);
 };
 
 /* "ns", "podman", "docker" or "host"; an unknown name is -EINVAL naming the
@@ -59,6 +62,7 @@ int engine_set_trace(ci_engine *engine, const char *policy_out, const char *titl
 int engine_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid, cibox_error *err);
 /* Interrupts what the shell `pid`, which engine_spawn started, is running. */
 void engine_interrupt(ci_engine *engine, pid_t pid);
+void engine_end_run(ci_engine *engine);
 void engine_close(ci_engine *engine);
 
 /* Starts cmd->argv (found in the caller's PATH) as the leader of a process

@@ -41,7 +41,9 @@ int jail_box_spawn(jail_box *box, const struct box_command *cmd, pid_t *pid, cib
  * jail it runs in, such as a configuration's bash. */
 int jail_lock_mounts(cibox_error *err);
 
-/* Ends every process of the box. */
+/* Ends every process of the box: its pid 1 is sent SIGKILL, which takes
+ * the others with it, and the box's namespaces go once they have ended.
+ * The caller waits for them (they are its descendants). */
 void jail_box_close(jail_box *box);
 
 #endif

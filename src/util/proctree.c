@@ -16,6 +16,7 @@ struct proc {
 	pid_t pid;
 	pid_t ppid;
 	bool zombie;
+	bool exiting; /* PF_EXITING: it never runs its own code again */
 };
 
 /* /proc/PID/stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces and ')'. */
@@ -32,11 +33,16 @@ static bool read_stat_group(pid_t pid, struct proc *out, pid_t *pgrp)
 	char *close_paren = strrchr(buf, ')');
 	char state;
 	int ppid, group;
-	if (!close_paren || sscanf(close_paren + 1, " %c %d %d", &state, &ppid, &group) != 3)
+	unsigned flags = 0;
+	int fields = close_paren ? sscanf(close_paren + 1, " %c %d %d %*d %*d %*d %u", &state, &ppid,
+					  &group, &flags)
+				 : 0;
+	if (fields < 3)
 		return false;
 	out->pid = pid;
 	out->ppid = ppid;
 	out->zombie = state == 'Z' || state == 'X';
+	out->exiting = fields == 4 && (flags & 0x4);
 	if (pgrp)
 		*pgrp = group;
 	return true;
@@ -176,20 +182,17 @@ static void descendants_by_scan(pid_t ancestor, struct pids *out)
 	free(procs);
 }
 
-/* Until `pid`, just sent SIGKILL, has ended, or a moment has passed: the
- * next pass would otherwise spin on a CPU the dying processes need. Dying
- * can take a while: a pid namespace's init waits for every process in it,
- * and its namespaces are torn down before it is a zombie. */
-static void wait_for_end(pid_t pid)
+/* Until `pid`, just sent SIGKILL, has ended, or `wait` has passed: the next
+ * pass would otherwise spin on a CPU the dying processes need. */
+static void wait_for_end(pid_t pid, const struct timespec *wait)
 {
 	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (fd >= 0) {
 		struct pollfd end = { fd, POLLIN, 0 };
-		poll(&end, 1, 10);
+		ppoll(&end, 1, wait, NULL);
 		close(fd);
 	} else if (errno != ESRCH) {
-		struct timespec moment = { 0, 100 * 1000 };
-		nanosleep(&moment, NULL);
+		nanosleep(wait, NULL);
 	}
 }
 
@@ -199,6 +202,7 @@ int proctree_kill_descendants(pid_t ancestor)
 	 * status of every process on the machine. */
 	bool children_lists = access("/proc/thread-self/children", F_OK) == 0;
 	int signalled = 0;
+	struct timespec wait = { 0, 100 * 1000 };
 	for (;;) {
 		struct pids found = { 0 };
 		if (children_lists)
@@ -209,7 +213,12 @@ int proctree_kill_descendants(pid_t ancestor)
 		pid_t last = 0;
 		for (size_t i = 0; i < found.count; i++) {
 			struct proc p;
-			if (!read_stat(found.v[i], &p) || p.zombie)
+			/* One that is exiting is as good as gone: what is left of
+			 * it is the kernel's, such as a pid namespace's init
+			 * tearing down its namespaces, which need not be waited
+			 * for here. (The caller's own wait for its children, or
+			 * their init's, covers the rest.) */
+			if (!read_stat(found.v[i], &p) || p.zombie || p.exiting)
 				continue;
 			if (kill(found.v[i], SIGKILL) == 0)
 				signalled++, alive++, last = found.v[i];
@@ -217,6 +226,10 @@ int proctree_kill_descendants(pid_t ancestor)
 		free(found.v);
 		if (!alive)
 			return signalled;
-		wait_for_end(last);
+		/* A killed process needs a moment to start exiting; one that
+		 * takes longer (a fork, an uninterruptible wait) gets longer. */
+		wait_for_end(last, &wait);
+		if (wait.tv_nsec < 10 * 1000 * 1000)
+			wait.tv_nsec *= 2;
 	}
 }
