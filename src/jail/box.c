@@ -96,6 +96,13 @@ static _Noreturn void holder(int report_fd, uid_t uid, gid_t gid)
 		_exit(1);
 	close_range(4, ~0U, 0);
 	cibox_error ignored;
+	/* Held open so that moving on to the locked copy does not tear this
+	 * mount namespace down meanwhile (every mount, and a wait for an RCU
+	 * grace period): that waits for the box's end, which nothing waits
+	 * for. It gives nothing to a step that takes this process over: only
+	 * root of the jail may enter it. */
+	int first_mntns = open("/proc/self/ns/mnt", O_RDONLY);
+	(void)first_mntns;
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ||
 	    jail_seal_proc("/proc", &ignored) < 0) {
 		report.error = errno;
