@@ -70,6 +70,11 @@ void engine_close(ci_engine *engine);
  * and default signal handling: how every engine starts its process. */
 int engine_start_process(const struct engine_command *cmd, pid_t *pid, cibox_error *err);
 
+/* The ns engine's steps start in this box (jail/box.h) instead of one it
+ * makes at the first step. */
+struct jail_box;
+void engine_ns_use_box(ci_engine *engine, struct jail_box *box);
+
 extern const struct engine_ops engine_host;
 extern const struct engine_ops engine_ns;
 extern const struct engine_ops engine_podman;

@@ -23,6 +23,7 @@ struct ns_options {
 	bool keep_uid;     /* the caller's uid inside instead of root */
 	const char *export_dir; /* made and bound, for ns_export */
 	const char *write_through; /* a folder of the tree bound over the overlay, or NULL */
+	struct jail_box **box; /* where the steps' box, started beside the runner, goes; or NULL */
 };
 
 /*

@@ -500,13 +500,16 @@ int cmd_run(int argc, char **argv)
 	if (jail && !args.in_place)
 		warn_unmapped(&plan);
 	if (jail) {
+		struct jail_box *box = NULL;
 		struct ns_options ns = { args.in_place, args.keep_uid, args.export_dir,
-					 args.write ? plan.stage_dir : NULL };
+					 args.write ? plan.stage_dir : NULL, &box };
 		if (ns_enter(&plan, &ns, &err) < 0) {
 			cli_error("run: %s", err.message);
 			status = err.code == -EOPNOTSUPP ? CLI_ENVIRONMENT : CLI_USAGE;
 			goto out;
 		}
+		if (box)
+			engine_ns_use_box(engine, box);
 	}
 	const char *no_color = getenv("NO_COLOR");
 	struct runner_options options = { .out = stdout, .tty = isatty(STDOUT_FILENO), .quiet = args.quiet };

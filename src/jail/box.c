@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +17,15 @@
 
 #include "jail/jail.h"
 #include "util/error.h"
+#include "util/proctree.h"
 
 struct jail_box {
 	pid_t holder; /* pid 1 of the box */
+	int report;   /* pid 1's report, until the box is ready; then -1 */
 	int userns, mntns, pidns;
 	int own_pidns; /* the caller's, for its children after the box's */
+	int failed;   /* why the box could not be made, negative; 0 */
+	char why[sizeof ((cibox_error *)0)->message];
 };
 
 static int write_text(const char *path, const char *text)
@@ -142,13 +147,24 @@ static int open_ns(pid_t pid, const char *name, cibox_error *err)
 	return fd < 0 ? error_set(err, -errno, "%s: %s", path, strerror(errno)) : fd;
 }
 
-int jail_box_open(jail_box **out, cibox_error *err)
+/* Kept, for every spawn to report. */
+__attribute__((format(printf, 3, 4))) static void box_failed(jail_box *box, int code,
+							       const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	box->failed = code;
+	vsnprintf(box->why, sizeof box->why, fmt, ap);
+	va_end(ap);
+}
+
+int jail_box_start(jail_box **out, cibox_error *err)
 {
 	jail_box *box = calloc(1, sizeof *box);
 	int report_sock[2];
 	if (!box)
 		return error_set(err, -ENOMEM, "out of memory");
-	box->userns = box->mntns = box->pidns = box->own_pidns = -1;
+	box->report = box->userns = box->mntns = box->pidns = box->own_pidns = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, report_sock) < 0) {
 		free(box);
 		return error_set(err, -errno, "socketpair: %s", strerror(errno));
@@ -160,27 +176,56 @@ int jail_box_open(jail_box **out, cibox_error *err)
 		holder(report_sock[1], uid, gid);
 	int saved = errno;
 	close(report_sock[1]);
-	struct holder_report report = { 0, "" };
-	int rc = 0;
+	box->report = report_sock[0];
 	if (box->holder < 0)
-		rc = error_set(err, -saved, "cannot make the steps' namespaces: %s", strerror(saved));
-	else if (read(report_sock[0], &report, sizeof report) != sizeof report)
-		rc = error_set(err, -EIO, "the steps' namespaces ended while being made");
-	else if (report.error)
-		rc = error_set(err, -report.error, "cannot set up the steps' namespaces: %s: %s",
-			       report.what, strerror(report.error));
-	if (rc == 0 && (box->userns = rc = open_ns(box->holder, "user", err)) >= 0 &&
-	    (box->mntns = rc = open_ns(box->holder, "mnt", err)) >= 0 &&
-	    (box->pidns = rc = open_ns(box->holder, "pid", err)) >= 0 &&
-	    (box->own_pidns = rc = open_ns(getpid(), "pid", err)) >= 0)
-		rc = 0;
-	close(report_sock[0]);
-	if (rc < 0) {
-		jail_box_close(box);
-		return rc;
-	}
+		box_failed(box, -saved, "cannot make the steps' namespaces: %s", strerror(saved));
 	*out = box;
 	return 0;
+}
+
+/* Once pid 1 of the box has said how setting up went: opens its
+ * namespaces and tells it so. */
+static int box_ready(jail_box *box, cibox_error *err)
+{
+	struct holder_report report = { 0, "" };
+	ssize_t n = 0;
+	while (!box->failed && (n = read(box->report, &report, sizeof report)) < 0 && errno == EINTR)
+		;
+	if (!box->failed && n != sizeof report)
+		box_failed(box, -EIO, "the steps' namespaces ended while being made");
+	else if (!box->failed && report.error)
+		box_failed(box, -report.error, "cannot set up the steps' namespaces: %s: %s",
+			   report.what, strerror(report.error));
+	int rc = 0;
+	if (box->failed)
+		rc = error_set(err, box->failed, "%s", box->why);
+	else if ((box->userns = rc = open_ns(box->holder, "user", err)) < 0 ||
+		 (box->mntns = rc = open_ns(box->holder, "mnt", err)) < 0 ||
+		 (box->pidns = rc = open_ns(box->holder, "pid", err)) < 0 ||
+		 (box->own_pidns = rc = open_ns(getpid(), "pid", err)) < 0)
+		box_failed(box, rc, "%s", err->message);
+	else
+		rc = 0;
+	/* Pid 1 turns undumpable again on this byte (or the end of the
+	 * socket): from then on no step can reach into it. */
+	if (rc == 0) {
+		ssize_t unused = write(box->report, "", 1);
+		(void)unused;
+	}
+	close(box->report);
+	box->report = -1;
+	return rc;
+}
+
+int jail_box_open(jail_box **out, cibox_error *err)
+{
+	jail_box *box;
+	int rc = jail_box_start(&box, err);
+	if (rc == 0 && (rc = box_ready(box, err)) < 0)
+		jail_box_close(box);
+	if (rc == 0)
+		*out = box;
+	return rc;
 }
 
 /* In the command's process, in the box's namespaces: set up as
@@ -237,6 +282,11 @@ static int start_in_box(void *arg)
 
 int jail_box_spawn(jail_box *box, const struct box_command *cmd, pid_t *pid, cibox_error *err)
 {
+	if (box->failed)
+		return error_set(err, box->failed, "%s", box->why);
+	int rc = box->report >= 0 ? box_ready(box, err) : 0;
+	if (rc < 0)
+		return rc;
 	char *stack = mmap(NULL, START_STACK, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED)
@@ -280,8 +330,15 @@ void jail_box_close(jail_box *box)
 {
 	if (!box)
 		return;
-	if (box->holder > 0)
+	/* What the steps left, before their pid 1: it need not be this
+	 * process's child, and whoever reports after this must find them
+	 * ended. Pid 1 runs no step's code; its end is the kernel's work. */
+	if (box->holder > 0) {
+		proctree_kill_descendants(box->holder);
 		kill(box->holder, SIGKILL);
+	}
+	if (box->report >= 0)
+		close(box->report);
 	if (box->userns >= 0)
 		close(box->userns);
 	if (box->mntns >= 0)

@@ -31,6 +31,13 @@ struct box_command {
  * fresh /proc shows the box's processes only. */
 int jail_box_open(jail_box **box, cibox_error *err);
 
+/* Starts making the box and returns while its pid 1 sets it up: the first
+ * jail_box_spawn finishes, and says why if the box could not be made. Its
+ * pid 1 is the caller's child; a process forked from the caller afterwards
+ * may use the box in its place (the jail's init starts the box this way,
+ * so that the box is made while the runner starts). */
+int jail_box_start(jail_box **box, cibox_error *err);
+
 /* Starts a command in the box, as the leader of a session of its own
  * and with default signal handling; it is the caller's child. */
 int jail_box_spawn(jail_box *box, const struct box_command *cmd, pid_t *pid, cibox_error *err);

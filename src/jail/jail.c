@@ -45,6 +45,8 @@ struct jail_plan {
 	bool keep_keyring;
 	uid_t uid; /* the caller's, mapped into the jail */
 	gid_t gid;
+	int (*on_built)(void *context, cibox_error *err);
+	void *on_built_context;
 };
 
 jail_plan *jail_plan_new(void)
@@ -223,6 +225,13 @@ void jail_plan_keep_keyring(jail_plan *plan, bool keep)
 void jail_plan_show_cwd(jail_plan *plan, bool show)
 {
 	plan->show_cwd = show;
+}
+
+void jail_plan_on_built(jail_plan *plan, int (*hook)(void *context, cibox_error *err),
+			void *context)
+{
+	plan->on_built = hook;
+	plan->on_built_context = context;
 }
 
 int jail_plan_set_cwd(jail_plan *plan, const char *path, cibox_error *err)
@@ -784,6 +793,8 @@ int jail_init(const jail_plan *plan, int status_fd, cibox_error *err)
 	 * the command's too: a new, empty one. */
 	if (!plan->keep_keyring)
 		syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
+	if (plan->on_built && (rc = plan->on_built(plan->on_built_context, err)) < 0)
+		return rc;
 	pid_t command = fork();
 	if (command < 0)
 		return error_set(err, -errno, "fork: %s", strerror(errno));
