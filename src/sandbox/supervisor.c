@@ -462,8 +462,14 @@ static _Noreturn void child_main(const struct supervisor_options *opt, const cha
 		send_failure(sock, -rc, err.message);
 		_exit(127);
 	}
-	while (!atomic_load(&st.installed))
-		sched_yield();
+	/* The thread makes no call it need not once its filter is in, so it
+	 * cannot wake this one. A short sleep rather than sched_yield: on a
+	 * busy machine, yielding hands the CPU to whatever else runs there
+	 * for a whole time slice, while a sleeper is woken ahead of it. */
+	while (!atomic_load(&st.installed)) {
+		struct timespec moment = { 0, 20 * 1000 };
+		nanosleep(&moment, NULL);
+	}
 	int listener = atomic_load(&st.result);
 	if (listener < 0) {
 		snprintf(err.message, sizeof err.message, "cannot install the seccomp filter: %s",
