@@ -123,6 +123,12 @@ void engine_interrupt(ci_engine *engine, pid_t pid)
 		kill(-pid, SIGINT);
 }
 
+void engine_end_run(ci_engine *engine)
+{
+	if (engine->ops->end_run)
+		engine->ops->end_run(engine);
+}
+
 void engine_close(ci_engine *engine)
 {
 	if (!engine)

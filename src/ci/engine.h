@@ -36,6 +36,9 @@ struct engine_ops {
 	/* Sends SIGINT to the running step and all it started, not to the shell;
 	 * NULL: to the process group `pid` leads. */
 	void (*interrupt)(ci_engine *engine, pid_t pid);
+	/* The run's last shell has ended: lets go of what the engine keeps for
+	 * the steps' processes, before the runner ends those left. NULL: nothing. */
+	void (*end_run)(ci_engine *engine);
 };
 
 /* "ns", "podman", "docker" or "host"; an unknown name is -EINVAL naming the
@@ -59,12 +62,18 @@ int engine_set_trace(ci_engine *engine, const char *policy_out, const char *titl
 int engine_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid, cibox_error *err);
 /* Interrupts what the shell `pid`, which engine_spawn started, is running. */
 void engine_interrupt(ci_engine *engine, pid_t pid);
+void engine_end_run(ci_engine *engine);
 void engine_close(ci_engine *engine);
 
 /* Starts cmd->argv (found in the caller's PATH) as the leader of a process
  * group of its own, with standard input /dev/null, output to cmd->output_fd
  * and default signal handling: how every engine starts its process. */
 int engine_start_process(const struct engine_command *cmd, pid_t *pid, cibox_error *err);
+
+/* The ns engine's steps start in this box (jail/box.h) instead of one it
+ * makes at the first step. */
+struct jail_box;
+void engine_ns_use_box(ci_engine *engine, struct jail_box *box);
 
 extern const struct engine_ops engine_host;
 extern const struct engine_ops engine_ns;

@@ -56,4 +56,4 @@ static int host_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t
 	return engine_start_process(cmd, pid, err);
 }
 
-const struct engine_ops engine_host = { "host", host_spawn, false, false, NULL };
+const struct engine_ops engine_host = { "host", host_spawn, false, false, NULL, NULL };

@@ -24,4 +24,16 @@ static int ns_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *
 	return jail_box_spawn(box, &in_box, pid, err);
 }
 
-const struct engine_ops engine_ns = { "ns", ns_spawn, true, false, NULL };
+void engine_ns_use_box(ci_engine *engine, jail_box *box)
+{
+	engine_set_state(engine, box, close_box);
+}
+
+/* The box's namespaces go with its processes, and what it takes to tear
+ * them down is done while the runner writes its reports, not after. */
+static void ns_end_run(ci_engine *engine)
+{
+	engine_set_state(engine, NULL, NULL);
+}
+
+const struct engine_ops engine_ns = { "ns", ns_spawn, true, false, NULL, ns_end_run };

@@ -652,5 +652,5 @@ static void oci_interrupt(ci_engine *engine, pid_t pid)
 	}
 }
 
-const struct engine_ops engine_podman = { "podman", oci_spawn, false, true, oci_interrupt };
-const struct engine_ops engine_docker = { "docker", oci_spawn, false, true, oci_interrupt };
+const struct engine_ops engine_podman = { "podman", oci_spawn, false, true, oci_interrupt, NULL };
+const struct engine_ops engine_docker = { "docker", oci_spawn, false, true, oci_interrupt, NULL };

@@ -60,6 +60,9 @@ static int add_overlay(struct run_layout *l, const struct ci_plan *plan, bool in
 	if (snprintf(upper, sizeof upper, "%s/%s", plan->run_dir, upper_name) >= (int)sizeof upper ||
 	    snprintf(work, sizeof work, "%s/%s", plan->run_dir, work_name) >= (int)sizeof work)
 		return error_set(err, -ENAMETOOLONG, "run folder path too long");
+	/* A work folder a run left when cibox was killed holds overlayfs's
+	 * mark of a volatile mount, which refuses to be mounted again. */
+	fs_remove_tree(work);
 	int rc = make_dir(upper, err);
 	if (rc == 0 && (rc = make_dir(work, err)) == 0)
 		rc = add(l, LAYOUT_OVERLAY, source, source, upper, work, what, err);

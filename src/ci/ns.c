@@ -13,6 +13,7 @@
 
 #include "ci/layer.h"
 #include "ci/layout.h"
+#include "jail/box.h"
 #include "jail/image.h"
 #include "jail/jail.h"
 #include "util/beneath.h"
@@ -137,6 +138,13 @@ static int use_layer(jail_plan *jail, const struct ci_plan *plan, const char *im
 	return 0;
 }
 
+/* In the jail's init: the box is made while the runner, forked next,
+ * starts. A box that cannot be made says so at the first step. */
+static int start_box(void *box, cibox_error *err)
+{
+	return jail_box_start(box, err);
+}
+
 int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox_error *err)
 {
 	jail_plan *jail = jail_plan_new();
@@ -182,6 +190,8 @@ int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox
 		rc = jail_plan_add(jail, JAIL_RO_BIND, self, self, err);
 	if (rc == 0)
 		rc = jail_plan_set_cwd(jail, plan->root, err);
+	if (rc == 0 && options->box)
+		jail_plan_on_built(jail, start_box, options->box);
 	if (rc == 0)
 		rc = jail_enter(jail, err);
 	jail_plan_free(jail);

@@ -40,6 +40,7 @@ struct ns_options {
 	const char *export_dir; /* made and bound, for ns_export */
 	const char *write_through; /* a folder of the tree bound over the overlay, or NULL */
 	const struct ns_root *root;
+	struct jail_box **box; /* where the steps' box, started beside the runner, goes; or NULL */
 };
 
 /*

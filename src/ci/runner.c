@@ -648,6 +648,7 @@ int runner_run(struct ci_plan *plan, ci_engine *engine, const struct runner_opti
 	 * after the shell has ended: ending it first would leave that behind. */
 	if (engine_in_container(engine))
 		wait_for_children(5.0);
+	engine_end_run(engine);
 	proctree_kill_descendants(getpid());
 	int ignored;
 	reap(-1, &ignored);

@@ -521,8 +521,9 @@ int cmd_run(int argc, char **argv)
 	}
 	if (jail) {
 		struct ns_root root;
+		struct jail_box *box = NULL;
 		struct ns_options ns = { args.in_place, args.keep_uid, args.export_dir,
-					 args.write ? plan.stage_dir : NULL, &root };
+					 args.write ? plan.stage_dir : NULL, &root, &box };
 		if (ns_plan_root(&plan, args.keep_uid, &root, &err) < 0) {
 			cli_error("run: %s", err.message);
 			status = CLI_FAILED;
@@ -538,6 +539,8 @@ int cmd_run(int argc, char **argv)
 			status = err.code == -EOPNOTSUPP ? CLI_ENVIRONMENT : CLI_USAGE;
 			goto out;
 		}
+		if (box)
+			engine_ns_use_box(engine, box);
 	}
 	const char *no_color = getenv("NO_COLOR");
 	struct runner_options options = { .out = stdout, .tty = isatty(STDOUT_FILENO), .quiet = args.quiet };

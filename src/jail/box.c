@@ -4,9 +4,11 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -16,11 +18,15 @@
 #include "jail/idmap.h"
 #include "jail/jail.h"
 #include "util/error.h"
+#include "util/proctree.h"
 
 struct jail_box {
 	pid_t holder; /* pid 1 of the box */
+	int report;   /* pid 1's report, until the box is ready; then -1 */
 	int userns, mntns, pidns;
 	int own_pidns; /* the caller's, for its children after the box's */
+	int failed;   /* why the box could not be made, negative; 0 */
+	char why[sizeof ((cibox_error *)0)->message];
 };
 
 static int write_text(const char *path, const char *text)
@@ -96,6 +102,13 @@ static _Noreturn void holder(int report_fd)
 		_exit(1);
 	close_range(4, ~0U, 0);
 	cibox_error ignored;
+	/* Held open so that moving on to the locked copy does not tear this
+	 * mount namespace down meanwhile (every mount, and a wait for an RCU
+	 * grace period): that waits for the box's end, which nothing waits
+	 * for. It gives nothing to a step that takes this process over: only
+	 * root of the jail may enter it. */
+	int first_mntns = open("/proc/self/ns/mnt", O_RDONLY);
+	(void)first_mntns;
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ||
 	    jail_seal_proc("/proc", &ignored) < 0) {
 		report.error = errno;
@@ -138,13 +151,24 @@ static int open_ns(pid_t pid, const char *name, cibox_error *err)
 	return fd < 0 ? error_set(err, -errno, "%s: %s", path, strerror(errno)) : fd;
 }
 
-int jail_box_open(jail_box **out, cibox_error *err)
+/* Kept, for every spawn to report. */
+__attribute__((format(printf, 3, 4))) static void box_failed(jail_box *box, int code,
+							       const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	box->failed = code;
+	vsnprintf(box->why, sizeof box->why, fmt, ap);
+	va_end(ap);
+}
+
+int jail_box_start(jail_box **out, cibox_error *err)
 {
 	jail_box *box = calloc(1, sizeof *box);
 	int report_sock[2];
 	if (!box)
 		return error_set(err, -ENOMEM, "out of memory");
-	box->userns = box->mntns = box->pidns = box->own_pidns = -1;
+	box->report = box->userns = box->mntns = box->pidns = box->own_pidns = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, report_sock) < 0) {
 		free(box);
 		return error_set(err, -errno, "socketpair: %s", strerror(errno));
@@ -154,41 +178,78 @@ int jail_box_open(jail_box **out, cibox_error *err)
 		holder(report_sock[1]);
 	int saved = errno;
 	close(report_sock[1]);
-	struct holder_report report = { 0, "" };
-	int rc = 0;
+	box->report = report_sock[0];
 	if (box->holder < 0)
-		rc = error_set(err, -saved, "cannot make the steps' namespaces: %s", strerror(saved));
-	else if (read(report_sock[0], &report, sizeof report) != sizeof report)
-		rc = error_set(err, -EIO, "the steps' namespaces ended while being made");
-	else if (report.error)
-		rc = error_set(err, -report.error, "cannot set up the steps' namespaces: %s: %s",
-			       report.what, strerror(report.error));
-	else if ((rc = idmap_mirror(box->holder, err)) < 0)
-		error_prefix(err, "cannot set up the steps' namespaces: ");
-	if (rc == 0 && (box->userns = rc = open_ns(box->holder, "user", err)) >= 0 &&
-	    (box->mntns = rc = open_ns(box->holder, "mnt", err)) >= 0 &&
-	    (box->pidns = rc = open_ns(box->holder, "pid", err)) >= 0 &&
-	    (box->own_pidns = rc = open_ns(getpid(), "pid", err)) >= 0)
-		rc = 0;
-	close(report_sock[0]);
-	if (rc < 0) {
-		jail_box_close(box);
-		return rc;
-	}
+		box_failed(box, -saved, "cannot make the steps' namespaces: %s", strerror(saved));
 	*out = box;
 	return 0;
 }
 
+/* Once pid 1 of the box has said how setting up went: opens its
+ * namespaces and tells it so. */
+static int box_ready(jail_box *box, cibox_error *err)
+{
+	struct holder_report report = { 0, "" };
+	ssize_t n = 0;
+	while (!box->failed && (n = read(box->report, &report, sizeof report)) < 0 && errno == EINTR)
+		;
+	if (!box->failed && n != sizeof report)
+		box_failed(box, -EIO, "the steps' namespaces ended while being made");
+	else if (!box->failed && report.error)
+		box_failed(box, -report.error, "cannot set up the steps' namespaces: %s: %s",
+			   report.what, strerror(report.error));
+	int rc = 0;
+	if (!box->failed && (rc = idmap_mirror(box->holder, err)) < 0)
+		box_failed(box, rc, "cannot set up the steps' namespaces: %s", err->message);
+	if (box->failed)
+		rc = error_set(err, box->failed, "%s", box->why);
+	else if ((box->userns = rc = open_ns(box->holder, "user", err)) < 0 ||
+		 (box->mntns = rc = open_ns(box->holder, "mnt", err)) < 0 ||
+		 (box->pidns = rc = open_ns(box->holder, "pid", err)) < 0 ||
+		 (box->own_pidns = rc = open_ns(getpid(), "pid", err)) < 0)
+		box_failed(box, rc, "%s", err->message);
+	else
+		rc = 0;
+	/* Pid 1 turns undumpable again on this byte (or the end of the
+	 * socket): from then on no step can reach into it. */
+	if (rc == 0) {
+		ssize_t unused = write(box->report, "", 1);
+		(void)unused;
+	}
+	close(box->report);
+	box->report = -1;
+	return rc;
+}
+
+int jail_box_open(jail_box **out, cibox_error *err)
+{
+	jail_box *box;
+	int rc = jail_box_start(&box, err);
+	if (rc == 0 && (rc = box_ready(box, err)) < 0)
+		jail_box_close(box);
+	if (rc == 0)
+		*out = box;
+	return rc;
+}
+
+/* In the command's process, in the box's namespaces: set up as
+ * engine_start_process sets a process up, and exec. It shares the caller's
+ * memory until then, so no handler of the caller's may run in it: every
+ * caught signal goes back to its default while all are still blocked.
+ * Returns only on failure, with errno set. */
 static const int defaulted[] = { SIGPIPE, SIGINT, SIGTERM, SIGCHLD, SIGQUIT, SIGHUP,
 				 SIGUSR1, SIGUSR2 };
 
-/* In the command's process, in the box's namespaces: set up as
- * engine_start_process sets a process up, and exec. Returns only on
- * failure, with errno set. */
 static void exec_in_box(const struct box_command *cmd)
 {
 	for (size_t i = 0; i < sizeof defaulted / sizeof defaulted[0]; i++)
 		signal(defaulted[i], SIG_DFL);
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL &&
+		    sa.sa_handler != SIG_IGN)
+			signal(sig, SIG_DFL);
+	}
 	sigset_t none;
 	sigemptyset(&none);
 	int null = open("/dev/null", O_RDONLY);
@@ -203,17 +264,42 @@ static void exec_in_box(const struct box_command *cmd)
 	execvpe(cmd->argv[0], cmd->argv, cmd->envp);
 }
 
+struct box_start {
+	const jail_box *box;
+	const struct box_command *cmd;
+	int error; /* written by the child, read once it has exec'd or ended */
+};
+
+static int start_in_box(void *arg)
+{
+	struct box_start *start = arg;
+	if (setns(start->box->userns, CLONE_NEWUSER) == 0 &&
+	    setns(start->box->mntns, CLONE_NEWNS) == 0)
+		exec_in_box(start->cmd);
+	start->error = errno;
+	_exit(127);
+}
+
+/* The child's stack while it shares the caller's memory: execvpe and the
+ * calls before it need little. */
+#define START_STACK (256 * 1024)
+
 int jail_box_spawn(jail_box *box, const struct box_command *cmd, pid_t *pid, cibox_error *err)
 {
-	int report[2];
-	if (pipe2(report, O_CLOEXEC) < 0)
-		return error_set(err, -errno, "pipe: %s", strerror(errno));
+	if (box->failed)
+		return error_set(err, box->failed, "%s", box->why);
+	int rc = box->report >= 0 ? box_ready(box, err) : 0;
+	if (rc < 0)
+		return rc;
+	char *stack = mmap(NULL, START_STACK, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		return error_set(err, -errno, "cannot start '%s': %s", cmd->argv[0], strerror(errno));
 	/* The child is born in the box's pid namespace; the caller's other
 	 * children (a sanitizer's tracer, say) stay beside it in its own. */
 	if (setns(box->pidns, CLONE_NEWPID) < 0) {
 		int saved = errno;
-		close(report[0]);
-		close(report[1]);
+		munmap(stack, START_STACK);
 		return error_set(err, -saved, "cannot enter the steps' pid namespace: %s",
 				 strerror(saved));
 	}
@@ -221,34 +307,24 @@ int jail_box_spawn(jail_box *box, const struct box_command *cmd, pid_t *pid, cib
 	sigset_t all, old;
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
-	pid_t child = fork();
-	if (child == 0) {
-		close(report[0]);
-		if (setns(box->userns, CLONE_NEWUSER) == 0 && setns(box->mntns, CLONE_NEWNS) == 0)
-			exec_in_box(cmd);
-		int e = errno;
-		ssize_t unused = write(report[1], &e, sizeof e);
-		(void)unused;
-		_exit(127);
-	}
+	/* The child borrows this process's memory until it execs, as
+	 * posix_spawn's does, instead of copying it: a fork's copy of the page
+	 * tables, only to throw it away at exec, was most of a start. */
+	struct box_start start = { box, cmd, 0 };
+	pid_t child = clone(start_in_box, stack + START_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD,
+			    &start);
 	int saved = errno;
 	setns(box->own_pidns, CLONE_NEWPID);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	close(report[1]);
-	if (child < 0) {
-		close(report[0]);
+	munmap(stack, START_STACK);
+	if (child < 0)
 		return error_set(err, -saved, "cannot start '%s' in the steps' namespaces: %s",
 				 cmd->argv[0], strerror(saved));
-	}
-	int e;
-	ssize_t n;
-	while ((n = read(report[0], &e, sizeof e)) < 0 && errno == EINTR)
-		;
-	close(report[0]);
-	if (n == sizeof e) {
+	if (start.error) {
 		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
 			;
-		return error_set(err, -e, "cannot start '%s': %s", cmd->argv[0], strerror(e));
+		return error_set(err, -start.error, "cannot start '%s': %s", cmd->argv[0],
+				 strerror(start.error));
 	}
 	*pid = child;
 	return 0;
@@ -258,8 +334,15 @@ void jail_box_close(jail_box *box)
 {
 	if (!box)
 		return;
-	if (box->holder > 0)
+	/* What the steps left, before their pid 1: it need not be this
+	 * process's child, and whoever reports after this must find them
+	 * ended. Pid 1 runs no step's code; its end is the kernel's work. */
+	if (box->holder > 0) {
+		proctree_kill_descendants(box->holder);
 		kill(box->holder, SIGKILL);
+	}
+	if (box->report >= 0)
+		close(box->report);
 	if (box->userns >= 0)
 		close(box->userns);
 	if (box->mntns >= 0)

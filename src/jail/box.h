@@ -31,6 +31,13 @@ struct box_command {
  * fresh /proc shows the box's processes only. */
 int jail_box_open(jail_box **box, cibox_error *err);
 
+/* Starts making the box and returns while its pid 1 sets it up: the first
+ * jail_box_spawn finishes, and says why if the box could not be made. Its
+ * pid 1 is the caller's child; a process forked from the caller afterwards
+ * may use the box in its place (the jail's init starts the box this way,
+ * so that the box is made while the runner starts). */
+int jail_box_start(jail_box **box, cibox_error *err);
+
 /* Starts a command in the box, as the leader of a session of its own
  * and with default signal handling; it is the caller's child. */
 int jail_box_spawn(jail_box *box, const struct box_command *cmd, pid_t *pid, cibox_error *err);
@@ -41,7 +48,9 @@ int jail_box_spawn(jail_box *box, const struct box_command *cmd, pid_t *pid, cib
  * jail it runs in, such as a configuration's bash. */
 int jail_lock_mounts(cibox_error *err);
 
-/* Ends every process of the box. */
+/* Ends every process of the box: its pid 1 is sent SIGKILL, which takes
+ * the others with it, and the box's namespaces go once they have ended.
+ * The caller waits for them (they are its descendants). */
 void jail_box_close(jail_box *box);
 
 #endif

@@ -51,6 +51,8 @@ struct jail_plan {
 	struct idmap idmap;
 	uid_t uid; /* the caller's, mapped into the jail */
 	gid_t gid;
+	int (*on_built)(void *context, cibox_error *err);
+	void *on_built_context;
 };
 
 jail_plan *jail_plan_new(void)
@@ -264,6 +266,13 @@ void jail_plan_show_cwd(jail_plan *plan, bool show)
 	plan->show_cwd = show;
 }
 
+void jail_plan_on_built(jail_plan *plan, int (*hook)(void *context, cibox_error *err),
+			void *context)
+{
+	plan->on_built = hook;
+	plan->on_built_context = context;
+}
+
 int jail_plan_set_cwd(jail_plan *plan, const char *path, cibox_error *err)
 {
 	int rc = absolute(path, "the working directory", err);
@@ -449,12 +458,18 @@ static int carry_out(const struct jail_op *op, cibox_error *err)
 			rc = make_read_only(dst, err);
 		return rc;
 	case JAIL_OVERLAY: {
+		/* volatile: unmounting an overlay otherwise syncs its upper layer's
+		 * whole file system (everyone's dirty pages on it, and a disk
+		 * flush), which was the longest wait of a run's end. Nothing
+		 * needs a run's changes on disk then: a crash loses at most what
+		 * the last runs changed in tree/, as the reports, not synced
+		 * either; steps' fsync calls there return at once. */
 		char lower[2 * PATH_MAX], upper[2 * PATH_MAX], work[2 * PATH_MAX];
 		if (overlay_path(lower, sizeof lower, "", src) < 0 ||
 		    overlay_path(upper, sizeof upper, OLDROOT, op->upper) < 0 ||
 		    overlay_path(work, sizeof work, OLDROOT, op->work) < 0 ||
-		    snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s,userxattr", lower,
-			     upper, work) >= (int)sizeof opts)
+		    snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s,userxattr,volatile",
+			     lower, upper, work) >= (int)sizeof opts)
 			return error_set(err, -ENAMETOOLONG, "the overlay's paths are too long");
 		return mount_or_fail("overlay", dst, "overlay", 0, opts, err);
 	}
@@ -1100,6 +1115,8 @@ static int init_jail(const jail_plan *plan, int status_fd, int sync_fd, cibox_er
 	 * the command's too: a new, empty one. */
 	if (!plan->keep_keyring)
 		syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
+	if (plan->on_built && (rc = plan->on_built(plan->on_built_context, err)) < 0)
+		return rc;
 	pid_t command = fork();
 	if (command < 0)
 		return error_set(err, -errno, "fork: %s", strerror(errno));

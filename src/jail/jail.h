@@ -72,6 +72,12 @@ void jail_plan_show_cwd(jail_plan *plan, bool show);
 bool jail_plan_hides(const jail_plan *plan, const char *path);
 /* Where the command starts; the default is the caller's working directory. */
 int jail_plan_set_cwd(jail_plan *plan, const char *path, cibox_error *err);
+/* Called in the jail's init once the jail is built, just before the command
+ * is forked from it, which inherits what it leaves in memory: for what the
+ * command needs and can be made while the command starts. Failing, it stops
+ * the jail. */
+void jail_plan_on_built(jail_plan *plan, int (*hook)(void *context, cibox_error *err),
+			void *context);
 
 /* Makes what root of the host could change for the whole machine under the
  * proc mounted at `proc` read-only (sysctls, sysrq, IRQs). The jail does so

@@ -120,6 +120,9 @@ struct supervisor {
 	struct seccomp_notif_resp *resp;
 	int execve_nr, execveat_nr;
 	struct signal_scope scope;
+	int status_fd;       /* a jail's init writes the command's status here; or -1 */
+	bool status_read;    /* and did: command_status holds it */
+	int command_status;
 };
 
 /* What cibox passes on to the command (see pass_on); it blocks them and
@@ -459,8 +462,14 @@ static _Noreturn void child_main(const struct supervisor_options *opt, const cha
 		send_failure(sock, -rc, err.message);
 		_exit(127);
 	}
-	while (!atomic_load(&st.installed))
-		sched_yield();
+	/* The thread makes no call it need not once its filter is in, so it
+	 * cannot wake this one. A short sleep rather than sched_yield: on a
+	 * busy machine, yielding hands the CPU to whatever else runs there
+	 * for a whole time slice, while a sleeper is woken ahead of it. */
+	while (!atomic_load(&st.installed)) {
+		struct timespec moment = { 0, 20 * 1000 };
+		nanosleep(&moment, NULL);
+	}
 	int listener = atomic_load(&st.result);
 	if (listener < 0) {
 		snprintf(err.message, sizeof err.message, "cannot install the seccomp filter: %s",
@@ -513,12 +522,35 @@ static void pass_on(struct supervisor *s, const struct signalfd_siginfo *si)
 	}
 }
 
+/*
+ * The command of a jail has ended once its init has written how; the
+ * init then exits, and the kernel tears the jail's namespaces down (its
+ * mounts, with a wait for an RCU grace period, its network) before the
+ * init is a zombie. Nothing anyone can see depends on that part: every
+ * process of the jail is killed here and has begun to exit, so none runs
+ * its own code again, and cibox returns without waiting for the rest.
+ */
+static bool command_ended(struct supervisor *s)
+{
+	ssize_t n;
+	while ((n = read(s->status_fd, &s->command_status, sizeof s->command_status)) < 0 &&
+	       errno == EINTR)
+		;
+	s->status_read = n == sizeof s->command_status;
+	if (!s->status_read)
+		return false; /* the init ended first: its own wait status says how */
+	proctree_kill_descendants(getpid());
+	reap(s);
+	return true;
+}
+
 static int supervise(struct supervisor *s, int sigfd)
 {
-	struct pollfd fds[2] = { { .fd = sigfd, .events = POLLIN },
-				 { .fd = s->listener, .events = POLLIN } };
+	struct pollfd fds[3] = { { .fd = sigfd, .events = POLLIN },
+				 { .fd = s->listener, .events = POLLIN },
+				 { .fd = s->status_fd, .events = POLLIN } };
 	while (!s->child_done) {
-		int n = poll(fds, s->listener >= 0 ? 2 : 1, -1);
+		int n = poll(fds, 3, -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -539,6 +571,11 @@ static int supervise(struct supervisor *s, int sigfd)
 			if (read(sigfd, &si, sizeof si) == sizeof si)
 				pass_on(s, &si);
 			reap(s);
+		}
+		if (fds[2].revents & (POLLIN | POLLHUP)) {
+			if (command_ended(s))
+				return 0;
+			fds[2].fd = -1;
 		}
 	}
 	/* The command is done: whatever it left running ends with it. As a
@@ -585,7 +622,7 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 	struct filter_program prog = { NULL, 0 };
 	struct supervisor s = { .opt = options, .listener = -1, .result = result,
 				.execve_nr = sctab_resolve("execve"),
-				.execveat_nr = sctab_resolve("execveat"),
+				.execveat_nr = sctab_resolve("execveat"), .status_fd = -1,
 				.scope = { .root = getpid(), .pending = notification_pending } };
 	s.scope.context = &s;
 	*result = (struct supervisor_result){ 0 };
@@ -658,6 +695,7 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 		close(status_pipe[1]);
 		status_pipe[1] = -1;
 	}
+	s.status_fd = status_pipe[0];
 
 	struct handoff h;
 	s.listener = receive_handoff(sock[0], &h);
@@ -673,8 +711,10 @@ int supervisor_run(const struct supervisor_options *options, const char *path,
 	if (rc < 0)
 		error_set(err, rc, "supervising the command failed: %s", strerror(-rc));
 	int command_status;
-	if (rc == 0 && status_pipe[0] >= 0 &&
-	    read(status_pipe[0], &command_status, sizeof command_status) == sizeof command_status)
+	if (rc == 0 && s.status_read)
+		result->wait_status = s.command_status;
+	else if (rc == 0 && status_pipe[0] >= 0 &&
+		 read(status_pipe[0], &command_status, sizeof command_status) == sizeof command_status)
 		result->wait_status = command_status;
 	else if (rc == 0 && s.early_signal && WIFSIGNALED(result->wait_status))
 		result->wait_status = s.early_signal; /* as if that signal had ended it */

@@ -2,16 +2,21 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 struct proc {
 	pid_t pid;
 	pid_t ppid;
 	bool zombie;
+	bool exiting; /* PF_EXITING: it never runs its own code again */
 };
 
 /* /proc/PID/stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces and ')'. */
@@ -28,11 +33,16 @@ static bool read_stat_group(pid_t pid, struct proc *out, pid_t *pgrp)
 	char *close_paren = strrchr(buf, ')');
 	char state;
 	int ppid, group;
-	if (!close_paren || sscanf(close_paren + 1, " %c %d %d", &state, &ppid, &group) != 3)
+	unsigned flags = 0;
+	int fields = close_paren ? sscanf(close_paren + 1, " %c %d %d %*d %*d %*d %u", &state, &ppid,
+					  &group, &flags)
+				 : 0;
+	if (fields < 3)
 		return false;
 	out->pid = pid;
 	out->ppid = ppid;
 	out->zombie = state == 'Z' || state == 'X';
+	out->exiting = fields == 4 && (flags & 0x4);
 	if (pgrp)
 		*pgrp = group;
 	return true;
@@ -172,12 +182,27 @@ static void descendants_by_scan(pid_t ancestor, struct pids *out)
 	free(procs);
 }
 
+/* Until `pid`, just sent SIGKILL, has ended, or `wait` has passed: the next
+ * pass would otherwise spin on a CPU the dying processes need. */
+static void wait_for_end(pid_t pid, const struct timespec *wait)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd >= 0) {
+		struct pollfd end = { fd, POLLIN, 0 };
+		ppoll(&end, 1, wait, NULL);
+		close(fd);
+	} else if (errno != ESRCH) {
+		nanosleep(wait, NULL);
+	}
+}
+
 int proctree_kill_descendants(pid_t ancestor)
 {
 	/* Reading the few descendants' lists is much cheaper than reading the
 	 * status of every process on the machine. */
 	bool children_lists = access("/proc/thread-self/children", F_OK) == 0;
 	int signalled = 0;
+	struct timespec wait = { 0, 100 * 1000 };
 	for (;;) {
 		struct pids found = { 0 };
 		if (children_lists)
@@ -185,15 +210,26 @@ int proctree_kill_descendants(pid_t ancestor)
 		else
 			descendants_by_scan(ancestor, &found);
 		int alive = 0;
+		pid_t last = 0;
 		for (size_t i = 0; i < found.count; i++) {
 			struct proc p;
-			if (!read_stat(found.v[i], &p) || p.zombie)
+			/* One that is exiting is as good as gone: what is left of
+			 * it is the kernel's, such as a pid namespace's init
+			 * tearing down its namespaces, which need not be waited
+			 * for here. (The caller's own wait for its children, or
+			 * their init's, covers the rest.) */
+			if (!read_stat(found.v[i], &p) || p.zombie || p.exiting)
 				continue;
 			if (kill(found.v[i], SIGKILL) == 0)
-				signalled++, alive++;
+				signalled++, alive++, last = found.v[i];
 		}
 		free(found.v);
 		if (!alive)
 			return signalled;
+		/* A killed process needs a moment to start exiting; one that
+		 * takes longer (a fork, an uninterruptible wait) gets longer. */
+		wait_for_end(last, &wait);
+		if (wait.tv_nsec < 10 * 1000 * 1000)
+			wait.tv_nsec *= 2;
 	}
 }
