@@ -202,6 +202,10 @@ sandboxed_stage() {
 	kill_cibox_mid_step
 	[ "$(wc -l </proc/self/mountinfo)" -eq "$before" ]
 	[ "$(cat kept)" = original ]
+	# What the killed run left, overlayfs's mode-0 folders too, goes.
+	run "$CIBOX" runs --prune 0
+	assert_status 0
+	[ -z "$(ls "$RUNS")" ]
 }
 
 @test "cibox runs --prune removes a run's overlay, overlayfs's own folders and all" {
