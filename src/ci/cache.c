@@ -197,6 +197,10 @@ int cache_prepare(const char *root, const char *config, const envlist *env,
 		*mounts = grown;
 		grown[*count] = (struct cache_mount){ strdup(var), strdup(target), strdup(folder) };
 		(*count)++;
+		if (!grown[*count - 1].var || !grown[*count - 1].target || !grown[*count - 1].folder) {
+			rc = error_set(err, -ENOMEM, "out of memory");
+			break;
+		}
 	}
 	free(copy);
 	if (rc < 0) {

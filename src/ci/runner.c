@@ -593,6 +593,8 @@ int runner_run(struct ci_plan *plan, ci_engine *engine, const struct runner_opti
 	double start = now();
 	bool interrupted = false;
 	char *state_in = strdup(""), *state_out = NULL;
+	if (!state_in)
+		rc = error_set(err, -ENOMEM, "out of memory");
 	/* A shell after one that ended in a step starts from an empty environment:
 	 * the state file holds every variable, exported or not, and what a step
 	 * unset stays unset. */

@@ -124,6 +124,8 @@ int jail_plan_add(jail_plan *plan, enum jail_op_kind kind, const char *src, cons
 	op->kind = kind;
 	op->src = src ? strdup(src) : NULL;
 	op->dst = strdup(dst);
+	if ((src && !op->src) || !op->dst)
+		return error_set(err, -ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -133,8 +135,11 @@ int jail_plan_add_overlay(jail_plan *plan, const char *lower, const char *upper,
 	int rc = jail_plan_add(plan, JAIL_OVERLAY, lower, dst, err);
 	if (rc == 0 && (rc = absolute(upper, "an overlay's upper folder", err)) == 0 &&
 	    (rc = absolute(work, "an overlay's work folder", err)) == 0) {
-		plan->ops[plan->count - 1].upper = strdup(upper);
-		plan->ops[plan->count - 1].work = strdup(work);
+		struct jail_op *op = &plan->ops[plan->count - 1];
+		op->upper = strdup(upper);
+		op->work = strdup(work);
+		if (!op->upper || !op->work)
+			rc = error_set(err, -ENOMEM, "out of memory");
 	}
 	return rc;
 }
@@ -161,7 +166,8 @@ int jail_plan_set_rootfs(jail_plan *plan, const char *path, cibox_error *err)
 	if (!realpath(path, resolved))
 		return error_set(err, -errno, "root filesystem %s: %s", path, strerror(errno));
 	free(plan->rootfs);
-	plan->rootfs = strdup(resolved);
+	if (!(plan->rootfs = strdup(resolved)))
+		return error_set(err, -ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -279,7 +285,8 @@ int jail_plan_set_cwd(jail_plan *plan, const char *path, cibox_error *err)
 	if (rc < 0)
 		return rc;
 	free(plan->cwd);
-	plan->cwd = strdup(path);
+	if (!(plan->cwd = strdup(path)))
+		return error_set(err, -ENOMEM, "out of memory");
 	return 0;
 }
 
