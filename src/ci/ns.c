@@ -130,8 +130,10 @@ static int use_layer(jail_plan *jail, const struct ci_plan *plan, const char *im
 		return rc;
 	if (layer.plan.exists)
 		return jail_plan_root_layer(jail, layer.plan.folder, err);
-	if ((rc = make_dir(layer.plan.project_dir, err)) < 0)
-		return rc;
+	/* Owners and modes are kept, setuid bits too, as any container
+	 * engine's layers keep them: no one else may reach them. */
+	if ((rc = fs_make_folders(layer.plan.project_dir, 0700)) < 0)
+		return error_set(err, rc, "%s: %s", layer.plan.project_dir, strerror(-rc));
 	layer.project_fd = open(layer.plan.project_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (layer.project_fd < 0)
 		return error_set(err, -errno, "%s: %s", layer.plan.project_dir, strerror(errno));

@@ -123,6 +123,8 @@ layers() {
 	assert_line_matching '^\[04_install.sh\] 0 upgraded, 1 newly installed'
 	assert_line_matching '^cibox: kept the root.s changes after 04_install.sh as a layer \([0-9.]+ MiB\)$'
 	[ "$(layers | wc -l)" -eq 1 ]
+	# Layers keep setuid files of root's: no one else may reach them.
+	[ "$(stat -c %a "$XDG_CACHE_HOME/cibox/layers")" = 700 ]
 	run "$CIBOX" run
 	assert_status 0
 	assert_line_matching '^cibox: root layer .* \(what the install steps left last time\)$'
