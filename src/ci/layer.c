@@ -171,9 +171,16 @@ static void keep_attributes(int fd, const struct stat *st)
 static int copy_data(int from_dir, int to_dir, const char *name, const struct stat *st,
 		     struct keep *k)
 {
-	int in = openat(from_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* Swapped for a fifo since it was looked at, it would stall the copy:
+	 * opened without blocking, and only a plain file is read. */
+	int in = openat(from_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (in < 0)
 		return -errno;
+	struct stat now;
+	if (fstat(in, &now) < 0 || !S_ISREG(now.st_mode)) {
+		close(in);
+		return -EINVAL;
+	}
 	int out = openat(to_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0) {
 		int rc = -errno;
@@ -181,13 +188,19 @@ static int copy_data(int from_dir, int to_dir, const char *name, const struct st
 		return rc;
 	}
 	char buf[1 << 16];
-	ssize_t n;
+	ssize_t n = 0;
 	int rc = 0;
-	while ((n = read(in, buf, sizeof buf)) > 0)
+	/* No more than it held when looked at: a process the install steps left
+	 * running may go on writing it. */
+	for (off_t left = st->st_size; left > 0; left -= n) {
+		n = read(in, buf, left < (off_t)sizeof buf ? (size_t)left : sizeof buf);
+		if (n <= 0)
+			break;
 		if (write(out, buf, (size_t)n) != n) {
 			rc = -EIO;
 			break;
 		}
+	}
 	if (n < 0)
 		rc = -errno;
 	k->bytes += st->st_size;

@@ -201,3 +201,23 @@ layers() {
 	assert_status 0
 	refute_line_matching 'layer'
 }
+
+@test "as root: a file the install steps leave a process writing is kept as it was, and the run ends" {
+	[ "$(id -u)" -eq 0 ] || skip "root's writable root"
+	export XDG_CACHE_HOME="$BATS_TEST_TMPDIR/cache"
+	step test 01_install.sh <<-'EOF'
+	mkdir -p /opt/grow
+	( while :; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx >>/opt/grow/log; done ) &
+	mkfifo /opt/grow/fifo
+	sleep 0.2
+	EOF
+	step test 02_next.sh <<<'echo next'
+	run timeout 120 "$CIBOX" run
+	assert_status 0
+	assert_line_matching 'kept the root.s changes after 01_install.sh'
+	assert_line_matching '^\[02_next.sh\] next$'
+	local kept
+	kept=$(echo "$XDG_CACHE_HOME/cibox/layers/"*/*/root/opt/grow)
+	[ -s "$kept/log" ]
+	[ -p "$kept/fifo" ]
+}
