@@ -403,6 +403,59 @@ static void warn_unmapped(const struct ci_plan *plan)
 	free(first);
 }
 
+/* The engine made ready for the run: podman's or docker's container
+ * prepared, or the ns engine's jail entered (this process goes on inside
+ * it; cibox outside waits and ends as the run does). 0, or the exit status
+ * after saying what went wrong. */
+static int prepare_engine(struct ci_plan *plan, const struct run_args *args, ci_engine *engine,
+			  cibox_error *err)
+{
+	bool jail = engine_whole_run_in_jail(engine), container = engine_in_container(engine);
+	if (container) {
+		/* Preparing takes a probe container's time: SIGINT or SIGTERM then
+		 * waits for the runner, which ends the run as interrupted, with its
+		 * report, instead of leaving half a run folder. */
+		sigset_t old_mask;
+		runner_hold_interrupts(&old_mask);
+		/* The syscall sandbox and the tracer are this cibox around the
+		 * shell: the container is given it. */
+		const char *sandbox = envlist_get(&plan->env, "CI_SANDBOX");
+		struct oci_options oci = { args->in_place, args->trace || (sandbox && *sandbox) };
+		if (engine_oci_prepare(engine, plan, &oci, err) < 0) {
+			sigprocmask(SIG_SETMASK, &old_mask, NULL);
+			cli_error("run: %s", err->message);
+			/* Nothing ran: no run folder to show for it. */
+			if (!args->out)
+				fs_remove_tree(plan->run_dir);
+			return err->code == -EOPNOTSUPP ? CLI_ENVIRONMENT
+			       : err->code == -ENOMEM	? CLI_FAILED
+							: CLI_USAGE;
+		}
+	}
+	if (jail) {
+		struct ns_root root;
+		struct jail_box *box = NULL;
+		struct ns_options ns = { args->in_place, args->keep_uid, args->export_dir,
+					 args->write ? plan->stage_dir : NULL, &root, &box };
+		if (ns_plan_root(plan, args->keep_uid, &root, err) < 0) {
+			cli_error("run: %s", err->message);
+			return CLI_FAILED;
+		}
+		if (*root.why)
+			cli_error("run: %s", root.why);
+		/* Root's wide map holds every id. */
+		if (!args->in_place && !(root.wide && getuid() == 0))
+			warn_unmapped(plan);
+		if (ns_enter(plan, &ns, err) < 0) {
+			cli_error("run: %s", err->message);
+			return err->code == -EOPNOTSUPP ? CLI_ENVIRONMENT : CLI_USAGE;
+		}
+		if (box)
+			engine_ns_use_box(engine, box);
+	}
+	return 0;
+}
+
 /* After the install steps, in the jail: their changes to the root become
  * the configuration's layer. Failing to keep it fails no run. */
 static void keep_layer(void *context, const struct ci_plan *plan, size_t index)
@@ -497,51 +550,8 @@ int cmd_run(int argc, char **argv)
 			fs_remove_tree(plan.run_dir);
 		goto out;
 	}
-	if (container) {
-		/* Preparing takes a probe container's time: SIGINT or SIGTERM then
-		 * waits for the runner, which ends the run as interrupted, with its
-		 * report, instead of leaving half a run folder. */
-		sigset_t old_mask;
-		runner_hold_interrupts(&old_mask);
-		/* The syscall sandbox and the tracer are this cibox around the
-		 * shell: the container is given it. */
-		const char *sandbox = envlist_get(&plan.env, "CI_SANDBOX");
-		struct oci_options oci = { args.in_place, args.trace || (sandbox && *sandbox) };
-		if (engine_oci_prepare(engine, &plan, &oci, &err) < 0) {
-			sigprocmask(SIG_SETMASK, &old_mask, NULL);
-			cli_error("run: %s", err.message);
-			/* Nothing ran: no run folder to show for it. */
-			if (!args.out)
-				fs_remove_tree(plan.run_dir);
-			status = err.code == -EOPNOTSUPP ? CLI_ENVIRONMENT
-				 : err.code == -ENOMEM	 ? CLI_FAILED
-							 : CLI_USAGE;
-			goto out;
-		}
-	}
-	if (jail) {
-		struct ns_root root;
-		struct jail_box *box = NULL;
-		struct ns_options ns = { args.in_place, args.keep_uid, args.export_dir,
-					 args.write ? plan.stage_dir : NULL, &root, &box };
-		if (ns_plan_root(&plan, args.keep_uid, &root, &err) < 0) {
-			cli_error("run: %s", err.message);
-			status = CLI_FAILED;
-			goto out;
-		}
-		if (*root.why)
-			cli_error("run: %s", root.why);
-		/* Root's wide map holds every id. */
-		if (!args.in_place && !(root.wide && getuid() == 0))
-			warn_unmapped(&plan);
-		if (ns_enter(&plan, &ns, &err) < 0) {
-			cli_error("run: %s", err.message);
-			status = err.code == -EOPNOTSUPP ? CLI_ENVIRONMENT : CLI_USAGE;
-			goto out;
-		}
-		if (box)
-			engine_ns_use_box(engine, box);
-	}
+	if ((status = prepare_engine(&plan, &args, engine, &err)) != 0)
+		goto out;
 	const char *no_color = getenv("NO_COLOR");
 	struct runner_options options = { .out = stdout, .tty = isatty(STDOUT_FILENO), .quiet = args.quiet };
 	options.color = options.tty && !(no_color && *no_color);
