@@ -187,23 +187,40 @@ static int copy_data(int from_dir, int to_dir, const char *name, const struct st
 		close(in);
 		return rc;
 	}
-	char buf[1 << 16];
-	ssize_t n = 0;
-	int rc = 0;
-	/* No more than it held when looked at: a process the install steps left
+	/* Only the data: a sparse file the steps made for nothing (truncate
+	 * -s 100T) would otherwise fill the disk with its zeros. No more than
+	 * the file held when looked at: a process the install steps left
 	 * running may go on writing it. */
-	for (off_t left = st->st_size; left > 0; left -= n) {
-		n = read(in, buf, left < (off_t)sizeof buf ? (size_t)left : sizeof buf);
-		if (n <= 0)
-			break;
-		if (write(out, buf, (size_t)n) != n) {
-			rc = -EIO;
+	char buf[1 << 16];
+	int rc = 0;
+	off_t end = st->st_size, at = 0;
+	while (rc == 0 && at < end) {
+		off_t data = lseek(in, at, SEEK_DATA);
+		if (data < 0 || data >= end)
+			break; /* the rest is a hole (or the file shrank) */
+		off_t hole = lseek(in, data, SEEK_HOLE);
+		if (hole < 0 || hole > end)
+			hole = end;
+		if (lseek(in, data, SEEK_SET) < 0 || lseek(out, data, SEEK_SET) < 0) {
+			rc = -errno;
 			break;
 		}
+		for (at = data; at < hole;) {
+			ssize_t n = read(in, buf, hole - at < (off_t)sizeof buf ? (size_t)(hole - at) : sizeof buf);
+			if (n <= 0) {
+				at = hole;
+				break;
+			}
+			if (write(out, buf, (size_t)n) != n) {
+				rc = -EIO;
+				break;
+			}
+			at += n;
+		}
 	}
-	if (n < 0)
+	if (rc == 0 && ftruncate(out, end) < 0)
 		rc = -errno;
-	k->bytes += st->st_size;
+	k->bytes += (long long)st->st_blocks * 512;
 	copy_xattrs(in, out);
 	keep_attributes(out, st);
 	close(in);

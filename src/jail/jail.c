@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <linux/keyctl.h>
+#include <linux/openat2.h>
 #include <linux/types.h>
 
 #include "jail/idmap.h"
@@ -325,8 +326,9 @@ static int map_ids(const jail_plan *plan, cibox_error *err)
 	return 0;
 }
 
-static int mount_or_fail(const char *src, const char *dst, const char *type,
-			 unsigned long flags, const char *data, cibox_error *err)
+/* `shown`: where the jail will see dst, for the message. */
+static int mount_or_fail_as(const char *src, const char *dst, const char *shown, const char *type,
+			    unsigned long flags, const char *data, cibox_error *err)
 {
 	if (mount(src, dst, type, flags, data) == 0)
 		return 0;
@@ -339,8 +341,16 @@ static int mount_or_fail(const char *src, const char *dst, const char *type,
 		return unavailable(err, "cannot mount a fresh /proc in the jail", saved,
 				   "this machine hides parts of /proc (as container runtimes do); "
 				   "run cibox on the host or in a privileged container");
-	return error_set(err, -saved, "cannot mount %s on %s: %s", src ? src : type,
-			 dst + strlen(NEWROOT), strerror(saved));
+	return error_set(err, -saved, "cannot mount %s on %s: %s", src ? src : type, shown,
+			 strerror(saved));
+}
+
+static int mount_or_fail(const char *src, const char *dst, const char *type,
+			 unsigned long flags, const char *data, cibox_error *err)
+{
+	bool in_new_root = strncmp(dst, NEWROOT, strlen(NEWROOT)) == 0;
+	return mount_or_fail_as(src, dst, in_new_root ? dst + strlen(NEWROOT) : dst, type, flags,
+				data, err);
 }
 
 static int make_read_only(const char *path, cibox_error *err)
@@ -360,26 +370,104 @@ static void jail_path(char *out, const char *root, const char *path)
 	snprintf(out, PATH_MAX, "%s%s", root, path);
 }
 
-/* A mount needs something to mount on. Under a writable mount (the private
- * /tmp, an earlier bind) it is made; in the read-only root it must exist. */
-static int ensure_target(const char *target, bool directory, cibox_error *err)
+/* Where a mount goes, found in the new root as the jail will see it: a
+ * descriptor, and the path of it that mount(2) takes. */
+struct target {
+	int fd;
+	char path[64];
+};
+
+/* `path` (as the jail sees it) under NEWROOT, every link on the way taken
+ * as the jail would take it: inside the new root. A link a step left in a
+ * kept layer, pointing at /oldroot, must not make this process create or
+ * mount anything in the host's root, which is reachable here until the
+ * root is entered. */
+static int open_in_root(const char *path, int flags)
 {
-	struct stat st;
-	if (stat(target, &st) == 0)
-		return 0;
-	char path[PATH_MAX];
-	snprintf(path, sizeof path, "%s", target);
-	for (char *slash = path + strlen(NEWROOT) + 1; (slash = strchr(slash, '/')); slash++) {
-		*slash = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			goto missing;
-		*slash = '/';
+	int root = open(NEWROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return -errno;
+	struct open_how how = { .flags = (unsigned long long)(flags | O_CLOEXEC),
+				.resolve = RESOLVE_IN_ROOT };
+	while (*path == '/')
+		path++;
+	long fd = syscall(SYS_openat2, root, *path ? path : ".", &how, sizeof how);
+	int saved = errno;
+	close(root);
+	return fd < 0 ? -saved : (int)fd;
+}
+
+/* A mount needs something to mount on. Under a writable mount (the private
+ * /tmp, an earlier bind, a writable root) it is made; in a read-only root it
+ * must exist. */
+static int ensure_target(const char *path, bool directory, struct target *t, cibox_error *err)
+{
+	char part[PATH_MAX];
+	int fd = open_in_root(path, O_PATH);
+	const char *why = NULL;
+	/* Made a component at a time, each in the folder found before it. */
+	for (const char *p = path; fd == -ENOENT && *p;) {
+		const char *next = strchr(p + 1, '/');
+		size_t len = next ? (size_t)(next - path) : strlen(path);
+		snprintf(part, sizeof part, "%.*s", (int)len, path);
+		int have = open_in_root(part, O_PATH);
+		if (have == -ENOENT) {
+			char *slash = strrchr(part, '/');
+			*slash = '\0';
+			int parent = open_in_root(*part ? part : "/", O_PATH | O_DIRECTORY);
+			int made = -1;
+			if (parent >= 0) {
+				bool last = !next;
+				made = last && !directory
+					       ? mknodat(parent, slash + 1, S_IFREG | 0644, 0)
+					       : mkdirat(parent, slash + 1, 0755);
+				if (made < 0)
+					why = errno == EROFS ? "it does not exist in the read-only root"
+					      : errno == EEXIST
+						      ? "a link on the way leads to nothing in the jail's "
+							"root (a root layer that holds it goes with "
+							"cibox cache clear)"
+						      : strerror(errno);
+				close(parent);
+			}
+			if (made < 0)
+				break;
+		} else if (have >= 0) {
+			close(have);
+		} else {
+			break;
+		}
+		p = next ? next : p + strlen(p);
+		if (!next)
+			fd = open_in_root(path, O_PATH);
 	}
-	if (directory ? mkdir(path, 0755) == 0 : mknod(path, S_IFREG | 0644, 0) == 0)
-		return 0;
-missing:
-	return error_set(err, -ENOENT, "cannot mount on %s: %s",
-			 target + strlen(NEWROOT), errno == EROFS ? "it does not exist in the read-only root" : strerror(errno));
+	if (fd < 0)
+		return error_set(err, -ENOENT, "cannot mount on %s: %s", path,
+				 why ? why : strerror(-fd));
+	t->fd = fd;
+	snprintf(t->path, sizeof t->path, OLDROOT "/proc/self/fd/%d", fd);
+	return 0;
+}
+
+static void close_target(struct target *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+}
+
+/* make_read_only for what is now mounted at `path` in the new root. */
+static int make_read_only_in_root(const char *path, cibox_error *err)
+{
+	int fd = open_in_root(path, O_PATH);
+	if (fd < 0)
+		return error_set(err, fd, "cannot make %s read-only: %s", path, strerror(-fd));
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+	int rc = mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) == 0
+			 ? 0
+			 : error_set(err, -errno, "cannot make %s read-only: %s", path, strerror(errno));
+	close(fd);
+	return rc;
 }
 
 static int setup_dev(cibox_error *err)
@@ -452,18 +540,21 @@ static int carry_out(const struct jail_op *op, cibox_error *err)
 {
 	char src[PATH_MAX], dst[PATH_MAX], opts[3 * PATH_MAX + 64];
 	bool directory = op_target(op, src, dst);
-	int rc = ensure_target(dst, directory, err);
+	struct target t;
+	int rc = ensure_target(op->dst, directory, &t, err);
 	if (rc < 0)
 		return rc;
 	switch (op->kind) {
 	case JAIL_TMPFS:
-		return mount_or_fail("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", err);
+		rc = mount_or_fail_as("tmpfs", t.path, op->dst, "tmpfs", MS_NOSUID | MS_NODEV,
+				      "mode=0755", err);
+		break;
 	case JAIL_BIND:
 	case JAIL_RO_BIND:
-		rc = mount_or_fail(src, dst, NULL, MS_BIND | MS_REC, NULL, err);
+		rc = mount_or_fail_as(src, t.path, op->dst, NULL, MS_BIND | MS_REC, NULL, err);
 		if (rc == 0 && op->kind == JAIL_RO_BIND)
-			rc = make_read_only(dst, err);
-		return rc;
+			rc = make_read_only_in_root(op->dst, err);
+		break;
 	case JAIL_OVERLAY: {
 		/* volatile: unmounting an overlay otherwise syncs its upper layer's
 		 * whole file system (everyone's dirty pages on it, and a disk
@@ -477,11 +568,16 @@ static int carry_out(const struct jail_op *op, cibox_error *err)
 		    overlay_path(work, sizeof work, OLDROOT, op->work) < 0 ||
 		    snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s,userxattr,volatile",
 			     lower, upper, work) >= (int)sizeof opts)
-			return error_set(err, -ENAMETOOLONG, "the overlay's paths are too long");
-		return mount_or_fail("overlay", dst, "overlay", 0, opts, err);
+			rc = error_set(err, -ENAMETOOLONG, "the overlay's paths are too long");
+		else
+			rc = mount_or_fail_as("overlay", t.path, op->dst, "overlay", 0, opts, err);
+		break;
 	}
+	default:
+		rc = error_set(err, -EINVAL, "unknown jail operation");
 	}
-	return error_set(err, -EINVAL, "unknown jail operation");
+	close_target(&t);
+	return rc;
 }
 
 /* Landlock's scope (Linux 6.12, ABI 6): no connecting to an abstract unix
@@ -554,14 +650,16 @@ static int mount_image(const jail_plan *plan, const char *image, cibox_error *er
 		     lower) >= (int)sizeof opts)
 		return error_set(err, -ENAMETOOLONG, "the image's path is too long");
 	int rc = mount_or_fail("overlay", NEWROOT, "overlay", 0, opts, err);
-	static const char *const fixed[] = { NEWROOT "/proc", NEWROOT "/dev", NEWROOT "/tmp",
-					     NEWROOT "/sys" };
+	static const char *const fixed[] = { "/proc", "/dev", "/tmp", "/sys" };
+	struct target t;
 	for (size_t i = 0; rc == 0 && i < sizeof fixed / sizeof fixed[0]; i++)
-		rc = ensure_target(fixed[i], true, err);
+		if ((rc = ensure_target(fixed[i], true, &t, err)) == 0)
+			close_target(&t);
 	for (size_t i = 0; rc == 0 && i < plan->count; i++) {
 		char src[PATH_MAX], dst[PATH_MAX];
 		bool directory = op_target(&plan->ops[i], src, dst);
-		rc = ensure_target(dst, directory, err);
+		if ((rc = ensure_target(plan->ops[i].dst, directory, &t, err)) == 0)
+			close_target(&t);
 	}
 	return rc;
 }
@@ -815,19 +913,22 @@ static int hide_host_folders(cibox_error *err)
  * stays missing, as on the host. */
 static int make_home(const jail_plan *plan, cibox_error *err)
 {
-	char target[PATH_MAX], opts[64];
+	char opts[64];
 	/* The private /tmp hides a home there already, and stays empty; root's
 	 * own, /root, is one of the empty folders already. */
 	if (!plan->home || strcmp(plan->home, "/") == 0 || strncmp(plan->home, "/tmp/", 5) == 0 ||
 	    (!plan->rootfs && !plan->keep_uid && strcmp(plan->home, "/root") == 0))
 		return 0;
-	jail_path(target, NEWROOT, plan->home);
 	cibox_error ignored;
-	if (ensure_target(target, true, &ignored) < 0)
+	struct target t;
+	if (ensure_target(plan->home, true, &t, &ignored) < 0)
 		return 0;
 	snprintf(opts, sizeof opts, "mode=0700,uid=%u,gid=%u", plan->keep_uid ? plan->uid : 0,
 		 plan->keep_uid ? plan->gid : 0);
-	return mount_or_fail("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, opts, err);
+	int rc = mount_or_fail_as("tmpfs", t.path, plan->home, "tmpfs", MS_NOSUID | MS_NODEV, opts,
+				  err);
+	close_target(&t);
+	return rc;
 }
 
 /* The host's /sys describes the host's network devices; a jail with a

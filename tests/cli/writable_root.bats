@@ -221,3 +221,41 @@ layers() {
 	[ -s "$kept/log" ]
 	[ -p "$kept/fifo" ]
 }
+
+@test "as root: a link a step leaves in a layer cannot make the next run write the host's disk" {
+	[ "$(id -u)" -eq 0 ] || skip "root's writable root"
+	export XDG_CACHE_HOME="$BATS_TEST_TMPDIR/cache"
+	mkdir "$BATS_TEST_TMPDIR/hostmark"
+	echo 'export CCACHE_DIR=/usr/local/cibox-attack/ccache' >ci/test/00_setup_env.sh
+	# The cache's mount point's parent swapped for a link into the host's
+	# root as the jail's set-up sees it (/oldroot), kept in the layer.
+	step test 01_install.sh <<-EOF
+	if [ ! -L /usr/local/cibox-attack ]; then
+		mv /usr/local/cibox-attack /usr/local/cibox-attack.old
+		ln -sfn /oldroot$BATS_TEST_TMPDIR/hostmark /usr/local/cibox-attack
+	fi
+	EOF
+	run "$CIBOX" run
+	assert_status 0
+	assert_line_matching 'kept the root.s changes after 01_install.sh'
+	run "$CIBOX" run
+	assert_status 2
+	assert_line_matching "cannot mount on /usr/local/cibox-attack/ccache: a link on the way leads to nothing in the jail's root"
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/hostmark")" ]
+	run "$CIBOX" cache clear
+	run "$CIBOX" run
+	assert_status 0
+}
+
+@test "as root: a sparse file keeps its holes in the layer" {
+	[ "$(id -u)" -eq 0 ] || skip "root's writable root"
+	export XDG_CACHE_HOME="$BATS_TEST_TMPDIR/cache"
+	step test 01_install.sh <<<'truncate -s 4G /usr/local/sparse; echo data >>/usr/local/sparse'
+	run timeout 60 "$CIBOX" run
+	assert_status 0
+	local kept
+	kept=$(echo "$XDG_CACHE_HOME/cibox/layers/"*/*/root/usr/local/sparse)
+	[ "$(stat -c %s "$kept")" -eq $((4 * 1024 * 1024 * 1024 + 5)) ]
+	[ "$(du -k "$kept" | cut -f1)" -lt 1024 ]
+	[ "$(tail -c 5 "$kept")" = data ]
+}
