@@ -1260,13 +1260,24 @@ static int map_from_outside(const jail_plan *plan, pid_t init, int sync_fd, cibo
 
 int jail_enter(const jail_plan *plan, cibox_error *err)
 {
-	int status_pipe[2], sync[2] = { -1, -1 };
+	int status_pipe[2], sync[2] = { -1, -1 }, failed[2];
 	if (pipe2(status_pipe, O_CLOEXEC) < 0)
 		return error_set(err, -errno, "pipe: %s", strerror(errno));
+	/* A jail that cannot be built says why to this process, which goes on
+	 * as the caller expects of an error: only processes the jail holds
+	 * end inside it. */
+	if (pipe2(failed, O_CLOEXEC) < 0) {
+		int rc = error_set(err, -errno, "pipe: %s", strerror(errno));
+		close(status_pipe[0]);
+		close(status_pipe[1]);
+		return rc;
+	}
 	if (plan->wide_map && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) < 0) {
 		int rc = error_set(err, -errno, "socketpair: %s", strerror(errno));
 		close(status_pipe[0]);
 		close(status_pipe[1]);
+		close(failed[0]);
+		close(failed[1]);
 		return rc;
 	}
 	/* Held from before the clone until this process passes them on, so
@@ -1280,6 +1291,8 @@ int jail_enter(const jail_plan *plan, cibox_error *err)
 		sigprocmask(SIG_SETMASK, &mask, NULL);
 		close(status_pipe[0]);
 		close(status_pipe[1]);
+		close(failed[0]);
+		close(failed[1]);
 		if (sync[0] >= 0) {
 			close(sync[0]);
 			close(sync[1]);
@@ -1288,11 +1301,20 @@ int jail_enter(const jail_plan *plan, cibox_error *err)
 	}
 	if (init == 0) {
 		close(status_pipe[0]);
+		close(failed[0]);
 		if (sync[0] >= 0)
 			close(sync[0]);
-		return init_jail(plan, status_pipe[1], sync[1], err);
+		int rc = init_jail(plan, status_pipe[1], sync[1], err);
+		if (rc < 0) {
+			ssize_t unused = write(failed[1], err, sizeof *err);
+			(void)unused;
+			_exit(125);
+		}
+		close(failed[1]);
+		return rc;
 	}
 	close(status_pipe[1]);
+	close(failed[1]);
 	if (sync[0] >= 0) {
 		close(sync[1]);
 		int rc = map_from_outside(plan, init, sync[0], err);
@@ -1301,6 +1323,7 @@ int jail_enter(const jail_plan *plan, cibox_error *err)
 				;
 			sigprocmask(SIG_SETMASK, &mask, NULL);
 			close(status_pipe[0]);
+			close(failed[0]);
 			return rc;
 		}
 	}
@@ -1312,6 +1335,14 @@ int jail_enter(const jail_plan *plan, cibox_error *err)
 	while (waitpid(init, &status, 0) < 0 && errno == EINTR)
 		;
 	remove_overlay_work(plan);
+	cibox_error why;
+	if (read(failed[0], &why, sizeof why) == sizeof why) {
+		forward_to = 0;
+		close(failed[0]);
+		close(status_pipe[0]);
+		*err = why;
+		return why.code < 0 ? why.code : -EIO;
+	}
 	int command_status;
 	if (read(status_pipe[0], &command_status, sizeof command_status) == sizeof command_status)
 		exit_like(command_status);
