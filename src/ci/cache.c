@@ -29,9 +29,11 @@ static uint64_t fnv(uint64_t h, const void *data, size_t len)
 	return h;
 }
 
-static int caches_dir(char *buf, size_t size, cibox_error *err)
+/* The folders of caches or root layers ("caches", "layers") under
+ * $XDG_CACHE_HOME/cibox. */
+static int base_dir(const char *which, char *buf, size_t size, cibox_error *err)
 {
-	int rc = xdg_path(XDG_CACHE, "caches", buf, size);
+	int rc = xdg_path(XDG_CACHE, which, buf, size);
 	return rc < 0 ? error_set(err, rc, "no folder for caches: set HOME or XDG_CACHE_HOME") : 0;
 }
 
@@ -92,7 +94,7 @@ static int config_folder(const char *root, const char *config, const envlist *en
 	if (rc < 0)
 		return rc;
 	char base[PATH_MAX], project[NAME_MAX];
-	if ((rc = caches_dir(base, sizeof base, err)) < 0)
+	if ((rc = base_dir("caches", base, sizeof base, err)) < 0)
 		return rc;
 	cache_project_name(root, project, sizeof project);
 	if (snprintf(buf, size, "%s/%s/%s-%016llx", base, project, config, (unsigned long long)key) >=
@@ -219,14 +221,6 @@ static int visible(const struct dirent *d)
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
 	return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-/* The folders of caches or root layers ("caches", "layers") under
- * $XDG_CACHE_HOME/cibox. */
-static int base_dir(const char *which, char *buf, size_t size, cibox_error *err)
-{
-	int rc = xdg_path(XDG_CACHE, which, buf, size);
-	return rc < 0 ? error_set(err, rc, "no folder for caches: set HOME or XDG_CACHE_HOME") : 0;
 }
 
 static int list_base(const char *which, cache_visit_fn visit, void *context, cibox_error *err)

@@ -138,14 +138,6 @@ int idmap_for_user(struct idmap *map, uid_t uid, gid_t gid, const char *subuid,
 	return 1;
 }
 
-uint32_t idmap_extra_uids(const struct idmap *map)
-{
-	uint32_t n = 0;
-	for (size_t i = 0; i < map->nuid; i++)
-		n += map->uid[i].inside == 0 ? map->uid[i].count - 1 : map->uid[i].count;
-	return n;
-}
-
 static int write_proc(pid_t pid, const char *file, const char *text)
 {
 	char path[64];

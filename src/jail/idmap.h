@@ -59,7 +59,4 @@ int idmap_call(const struct idmap *map, int (*fn)(void *), void *arg, cibox_erro
  * of its subuids too: those go in a user namespace of those ids. */
 int idmap_remove_tree(const char *path);
 
-/* How many ids the map holds beyond root: for the run's header line. */
-uint32_t idmap_extra_uids(const struct idmap *map);
-
 #endif

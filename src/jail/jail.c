@@ -232,15 +232,23 @@ void jail_plan_writable_root(jail_plan *plan, bool writable)
 	plan->writable_root = writable;
 }
 
-int jail_plan_root_layer(jail_plan *plan, const char *folder, cibox_error *err)
+/* One of the plan's paths, absolute, replaced. */
+static int set_path(char **slot, const char *path, const char *what, cibox_error *err)
 {
-	int rc = absolute(folder, "a root layer", err);
+	int rc = absolute(path, what, err);
 	if (rc < 0)
 		return rc;
-	free(plan->root_layer);
-	if (!(plan->root_layer = strdup(folder)))
+	char *copy = strdup(path);
+	if (!copy)
 		return error_set(err, -ENOMEM, "out of memory");
+	free(*slot);
+	*slot = copy;
 	return 0;
+}
+
+int jail_plan_root_layer(jail_plan *plan, const char *folder, cibox_error *err)
+{
+	return set_path(&plan->root_layer, folder, "a root layer", err);
 }
 
 /* The scratch tmpfs's /changes, held by the jail's processes: what the
@@ -254,13 +262,7 @@ int jail_root_changes(void)
 
 int jail_plan_set_home(jail_plan *plan, const char *path, cibox_error *err)
 {
-	int rc = absolute(path, "the home folder", err);
-	if (rc < 0)
-		return rc;
-	free(plan->home);
-	if (!(plan->home = strdup(path)))
-		return error_set(err, -ENOMEM, "out of memory");
-	return 0;
+	return set_path(&plan->home, path, "the home folder", err);
 }
 
 void jail_plan_keep_keyring(jail_plan *plan, bool keep)
@@ -282,13 +284,7 @@ void jail_plan_on_built(jail_plan *plan, int (*hook)(void *context, cibox_error 
 
 int jail_plan_set_cwd(jail_plan *plan, const char *path, cibox_error *err)
 {
-	int rc = absolute(path, "the working directory", err);
-	if (rc < 0)
-		return rc;
-	free(plan->cwd);
-	if (!(plan->cwd = strdup(path)))
-		return error_set(err, -ENOMEM, "out of memory");
-	return 0;
+	return set_path(&plan->cwd, path, "the working directory", err);
 }
 
 /* --- carried out inside the namespaces --- */
@@ -397,53 +393,40 @@ static int open_in_root(const char *path, int flags)
 	return fd < 0 ? -saved : (int)fd;
 }
 
+/* `path` in the new root, made if missing (its folders first, each in the
+ * one found before it): an O_PATH descriptor, or -errno. */
+static int make_in_root(const char *path, bool directory)
+{
+	int fd = open_in_root(path, O_PATH);
+	if (fd != -ENOENT)
+		return fd;
+	char parent[PATH_MAX];
+	snprintf(parent, sizeof parent, "%s", path);
+	char *name = strrchr(parent, '/');
+	if (!name || !name[1])
+		return -ENOENT;
+	*name++ = '\0';
+	int dir = make_in_root(*parent ? parent : "/", true);
+	if (dir < 0)
+		return dir;
+	int made = directory ? mkdirat(dir, name, 0755) : mknodat(dir, name, S_IFREG | 0644, 0);
+	int saved = errno;
+	close(dir);
+	return made < 0 ? -saved : open_in_root(path, O_PATH);
+}
+
 /* A mount needs something to mount on. Under a writable mount (the private
  * /tmp, an earlier bind, a writable root) it is made; in a read-only root it
  * must exist. */
 static int ensure_target(const char *path, bool directory, struct target *t, cibox_error *err)
 {
-	char part[PATH_MAX];
-	int fd = open_in_root(path, O_PATH);
-	const char *why = NULL;
-	/* Made a component at a time, each in the folder found before it. */
-	for (const char *p = path; fd == -ENOENT && *p;) {
-		const char *next = strchr(p + 1, '/');
-		size_t len = next ? (size_t)(next - path) : strlen(path);
-		snprintf(part, sizeof part, "%.*s", (int)len, path);
-		int have = open_in_root(part, O_PATH);
-		if (have == -ENOENT) {
-			char *slash = strrchr(part, '/');
-			*slash = '\0';
-			int parent = open_in_root(*part ? part : "/", O_PATH | O_DIRECTORY);
-			int made = -1;
-			if (parent >= 0) {
-				bool last = !next;
-				made = last && !directory
-					       ? mknodat(parent, slash + 1, S_IFREG | 0644, 0)
-					       : mkdirat(parent, slash + 1, 0755);
-				if (made < 0)
-					why = errno == EROFS ? "it does not exist in the read-only root"
-					      : errno == EEXIST
-						      ? "a link on the way leads to nothing in the jail's "
-							"root (a root layer that holds it goes with "
-							"cibox cache clear)"
-						      : strerror(errno);
-				close(parent);
-			}
-			if (made < 0)
-				break;
-		} else if (have >= 0) {
-			close(have);
-		} else {
-			break;
-		}
-		p = next ? next : p + strlen(p);
-		if (!next)
-			fd = open_in_root(path, O_PATH);
-	}
+	int fd = make_in_root(path, directory);
 	if (fd < 0)
 		return error_set(err, -ENOENT, "cannot mount on %s: %s", path,
-				 why ? why : strerror(-fd));
+				 fd == -EROFS	 ? "it does not exist in the read-only root"
+				 : fd == -EEXIST ? "a link on the way leads to nothing in the jail's root "
+						   "(a root layer that holds it goes with cibox cache clear)"
+						 : strerror(-fd));
 	t->fd = fd;
 	snprintf(t->path, sizeof t->path, OLDROOT "/proc/self/fd/%d", fd);
 	return 0;
