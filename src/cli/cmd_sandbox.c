@@ -129,7 +129,8 @@ struct jail_context {
 
 static pid_t spawn_jail(void *context, cibox_error *err)
 {
-	return jail_spawn(((struct jail_context *)context)->plan, err);
+	(void)context;
+	return jail_spawn(err);
 }
 
 /* The command is root of the jail, which owns the jail's mounts: where the

@@ -596,6 +596,92 @@ static void bring_loopback_up(void)
 	close(fd);
 }
 
+/* A network namespace takes the kernel longer to make than all the jail's
+ * other namespaces together (most of a millisecond: its devices, tables and
+ * sysctls). A child of the init makes it, loopback up, while the init builds
+ * the root; the init joins it before anything needs it (a sysfs of the
+ * jail's network, the command). The child shares the init's descriptor
+ * table, so the descriptor of its namespace it opens is the init's, and it
+ * ends at once. */
+struct net_maker {
+	pid_t pid;
+	int answer[2]; /* the child's: the descriptor, or the errno that stopped it */
+	int proc;      /* the child's way to its namespace: the table is shared,
+			* so nothing it uses is closed before it ends */
+};
+
+static void net_end(struct net_maker *net)
+{
+	if (net->pid > 0)
+		while (waitpid(net->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	int fds[] = { net->answer[0], net->answer[1], net->proc };
+	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	*net = (struct net_maker){ -1, { -1, -1 }, -1 };
+}
+
+static int net_start(struct net_maker *net, cibox_error *err)
+{
+	/* Opened here: once the init moves to the new root, a path from the
+	 * child's root no longer leads to the host's /proc. */
+	net->proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (net->proc < 0)
+		return error_set(err, -errno, "cannot open /proc: %s", strerror(errno));
+	if (pipe2(net->answer, O_CLOEXEC) < 0) {
+		int rc = error_set(err, -errno, "pipe: %s", strerror(errno));
+		net_end(net);
+		return rc;
+	}
+#if defined(__s390__) || defined(__s390x__)
+	net->pid = (pid_t)syscall(SYS_clone, NULL, CLONE_FILES | SIGCHLD, NULL, NULL, NULL);
+#else
+	net->pid = (pid_t)syscall(SYS_clone, CLONE_FILES | SIGCHLD, NULL, NULL, NULL, NULL);
+#endif
+	if (net->pid == 0) {
+		int fd = -1, made = unshare(CLONE_NEWNET) == 0 ? 0 : errno;
+		if (made == 0) {
+			bring_loopback_up();
+			fd = openat(net->proc, "thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+			made = fd < 0 ? errno : 0;
+		}
+		int said[2] = { fd, made };
+		ssize_t unused = write(net->answer[1], said, sizeof said);
+		(void)unused;
+		_exit(0);
+	}
+	if (net->pid < 0) {
+		int rc = error_set(err, -errno, "cannot start the jail's network: %s", strerror(errno));
+		net_end(net);
+		return rc;
+	}
+	return 0;
+}
+
+static int net_join(struct net_maker *net, cibox_error *err)
+{
+	if (net->pid < 0)
+		return 0;
+	int said[2] = { -1, EIO }, rc = 0;
+	ssize_t n;
+	while ((n = read(net->answer[0], said, sizeof said)) < 0 && errno == EINTR)
+		;
+	if (n != sizeof said)
+		said[1] = EIO;
+	if (said[1] != 0)
+		rc = unavailable(err, "cannot create the jail's network namespace", said[1],
+				 "this kernel or machine refuses network namespaces (CI_NETWORK=host "
+				 "shares the host's)");
+	else if (setns(said[0], CLONE_NEWNET) < 0)
+		rc = error_set(err, -errno, "cannot join the jail's network namespace: %s",
+			       strerror(errno));
+	if (said[0] >= 0)
+		close(said[0]);
+	net_end(net);
+	return rc;
+}
+
 /* overlayfs's lowerdir for the root's folder `path`, seen at `host` in this
  * namespace: a kept layer's copy of that folder above it, when there is one. */
 static int layered_lower(char *out, size_t size, const jail_plan *plan, const char *path,
@@ -775,6 +861,31 @@ static int show_read_only(const char *host, const char *target, cibox_error *err
 static int overlay_host_folder(const jail_plan *plan, const struct host_mounts *m, const char *path, unsigned *layer,
 			       cibox_error *err);
 
+/* One overlay's upper and work folders in the scratch tmpfs, and the root's
+ * folder it covers, for keeping a layer. Nothing else can reach the scratch
+ * while the root is built: the writes need no care beyond their count, a
+ * run's start being made of them. */
+static int make_layer_dir(const char *dir, const char *path)
+{
+	char sub[48];
+	if (mkdir(dir, 0755) < 0)
+		return -errno;
+	snprintf(sub, sizeof sub, "%s/upper", dir);
+	if (mkdir(sub, 0755) < 0)
+		return -errno;
+	snprintf(sub, sizeof sub, "%s/work", dir);
+	if (mkdir(sub, 0755) < 0)
+		return -errno;
+	snprintf(sub, sizeof sub, "%s/path", dir);
+	int fd = open(sub, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	size_t len = strlen(path);
+	int rc = write(fd, path, len) == (ssize_t)len ? 0 : -EIO;
+	close(fd);
+	return rc;
+}
+
 /* Each entry of a host folder that holds mounts, made again in the jail's
  * writable root: folders in turn, links as links, other files shown
  * read-only. */
@@ -804,8 +915,10 @@ static int overlay_host_entries(const jail_plan *plan, const struct host_mounts 
 			if (mkdir(to, st.st_mode & 07777) < 0 && errno != EEXIST)
 				return error_set(err, -errno, "cannot make %s in the jail: %s", child,
 						 strerror(errno));
-			if (lchown(to, st.st_uid, st.st_gid) < 0) {
-				/* an owner the jail cannot map: root's, as the jail sees it */
+			/* Made root's; an owner the jail cannot map stays root's. */
+			if (st.st_uid != 0 || st.st_gid != 0) {
+				int unused = lchown(to, st.st_uid, st.st_gid);
+				(void)unused;
 			}
 			rc = overlay_host_folder(plan, m, child, layer, err);
 		} else if (S_ISLNK(st.st_mode)) {
@@ -834,7 +947,7 @@ static int overlay_host_entries(const jail_plan *plan, const struct host_mounts 
 static int overlay_host_folder(const jail_plan *plan, const struct host_mounts *m, const char *path, unsigned *layer,
 			       cibox_error *err)
 {
-	char host[PATH_MAX], target[PATH_MAX], upper[64], work[64], where[64];
+	char host[PATH_MAX], target[PATH_MAX], layer_dir[32];
 	char lower[4 * PATH_MAX + 2], opts[4 * PATH_MAX + 160];
 	if (under(path, "/proc") || under(path, "/sys") || under(path, "/dev") ||
 	    under(path, "/tmp") || under_hidden(path))
@@ -846,15 +959,11 @@ static int overlay_host_folder(const jail_plan *plan, const struct host_mounts *
 		return show_read_only(host, target, err);
 	if (holds_mounts(m, path))
 		return overlay_host_entries(plan, m, path, layer, err);
-	snprintf(upper, sizeof upper, "/changes/%u/upper", *layer);
-	snprintf(work, sizeof work, "/changes/%u/work", *layer);
-	snprintf(where, sizeof where, "/changes/%u/path", *layer);
-	(*layer)++;
-	if (fs_make_folders(upper, 0755) == 0 && fs_make_folders(work, 0755) == 0 &&
-	    fs_write_atomically(where, path, strlen(path), 0644, FS_VOLATILE) == 0 &&
+	snprintf(layer_dir, sizeof layer_dir, "/changes/%u", (*layer)++);
+	if (make_layer_dir(layer_dir, path) == 0 &&
 	    layered_lower(lower, sizeof lower, plan, path, host) == 0 &&
-	    snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s,userxattr", lower,
-		     upper, work) < (int)sizeof opts &&
+	    snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s/upper,workdir=%s/work,userxattr",
+		     lower, layer_dir, layer_dir) < (int)sizeof opts &&
 	    mount("overlay", target, "overlay", 0, opts) == 0)
 		return 0;
 	return show_read_only(host, target, err);
@@ -867,6 +976,8 @@ static int overlay_host_root(const jail_plan *plan, cibox_error *err)
 	struct host_mounts m;
 	unsigned layer = 0;
 	int rc = mount_or_fail("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", err);
+	if (rc == 0 && mkdir("/changes", 0755) < 0)
+		rc = error_set(err, -errno, "cannot make the root's scratch: %s", strerror(errno));
 	if (rc == 0 && (rc = host_mounts_load(&m, err)) == 0) {
 		rc = overlay_host_entries(plan, &m, "/", &layer, err);
 		host_mounts_free(&m);
@@ -955,7 +1066,7 @@ int jail_seal_proc(const char *proc, cibox_error *err)
 
 /* Build the new root under NEWROOT with the host's root at OLDROOT, then make
  * it the root. Runs in the jail's init, inside every new namespace. */
-static int build_root(const jail_plan *plan, cibox_error *err)
+static int build_root(const jail_plan *plan, struct net_maker *net, cibox_error *err)
 {
 	int rc = 0;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -986,7 +1097,7 @@ static int build_root(const jail_plan *plan, cibox_error *err)
 				err)) < 0)
 		return rc;
 	if ((!plan->rootfs && (rc = hide_host_folders(err)) < 0) || (rc = make_home(plan, err)) < 0 ||
-	    (rc = setup_sys(plan, err)) < 0)
+	    (rc = net_join(net, err)) < 0 || (rc = setup_sys(plan, err)) < 0)
 		return rc;
 	if (!plan->rootfs && plan->show_cwd && plan->cwd && under_hidden(plan->cwd)) {
 		struct jail_op cwd = { .kind = JAIL_RO_BIND, .src = plan->cwd, .dst = plan->cwd };
@@ -1136,11 +1247,10 @@ pid_t jail_clone(long flags)
 #endif
 }
 
-pid_t jail_spawn(const jail_plan *plan, cibox_error *err)
+pid_t jail_spawn(cibox_error *err)
 {
+	/* The network namespace comes later, made beside the root (net_start). */
 	long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
-	if (!plan->share_network)
-		flags |= CLONE_NEWNET;
 	pid_t pid = jail_clone(flags);
 	if (pid < 0 && (errno == EAGAIN || errno == ENOMEM))
 		return error_set(err, -errno, "cannot start the jail's init: %s", strerror(errno));
@@ -1194,13 +1304,17 @@ static int init_jail(const jail_plan *plan, int status_fd, int sync_fd, cibox_er
 		rc = map_ids(plan, err);
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	}
-	if (rc < 0 || (rc = build_root(plan, err)) < 0)
+	struct net_maker net = { -1, { -1, -1 }, -1 };
+	if (rc == 0 && !plan->share_network)
+		rc = net_start(&net, err);
+	if (rc == 0)
+		rc = build_root(plan, &net, err);
+	net_end(&net);
+	if (rc < 0)
 		return rc;
 	if (sethostname("cibox", 5) < 0)
 		return error_set(err, -errno, "sethostname: %s", strerror(errno));
-	if (!plan->share_network)
-		bring_loopback_up();
-	else
+	if (plan->share_network)
 		scope_abstract_sockets();
 	/* The caller's session keyring (an ssh login's, with its keys) would be
 	 * the command's too: a new, empty one. */
@@ -1269,7 +1383,7 @@ int jail_enter(const jail_plan *plan, cibox_error *err)
 	sigemptyset(&hold);
 	with_forwarded(&hold, sigaddset);
 	sigprocmask(SIG_BLOCK, &hold, &mask);
-	pid_t init = jail_spawn(plan, err);
+	pid_t init = jail_spawn(err);
 	if (init < 0) {
 		sigprocmask(SIG_SETMASK, &mask, NULL);
 		close(status_pipe[0]);

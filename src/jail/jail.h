@@ -92,11 +92,12 @@ pid_t jail_clone(long flags);
 /*
  * Creates the jail's init, as fork does: returns its pid in the caller and 0
  * in the init, which goes on with jail_init. The init is pid 1 of new user,
- * mount, pid, ipc, uts and (unless the network is shared) net namespaces.
+ * mount, pid, ipc and uts namespaces; jail_init adds the network's (unless
+ * the plan shares the host's).
  * -EOPNOTSUPP when the machine cannot host a jail; the message says what is
  * missing and how to enable it.
  */
-pid_t jail_spawn(const jail_plan *plan, cibox_error *err);
+pid_t jail_spawn(cibox_error *err);
 
 /*
  * In the process jail_spawn returned 0 in: builds the jail and forks. Returns
