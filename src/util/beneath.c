@@ -75,8 +75,28 @@ int beneath_create(int dirfd, const char *path, mode_t mode)
 	return fd;
 }
 
-/* A folder cibox must enter to empty: given u+rwx through the folder it has
- * open, not through its name, which a link may have taken over since. */
+/* u+rwx for the folder `name` held open as `path`: through the descriptor,
+ * not the name, which a link may have taken over since. */
+static int open_up(int path)
+{
+	struct stat st;
+	char proc[64];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", path);
+	if (fstat(path, &st) < 0 || chmod(proc, (st.st_mode & 07777) | S_IRWXU) < 0)
+		return -errno;
+	return 0;
+}
+
+int beneath_open_up(int dirfd, const char *path)
+{
+	int fd = beneath_open(dirfd, path, O_PATH | O_DIRECTORY, 0);
+	if (fd < 0)
+		return fd;
+	int rc = open_up(fd);
+	close(fd);
+	return rc;
+}
+/* A folder cibox must enter to empty, opened up if need be. */
 static int open_folder(int dirfd, const char *name)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -85,11 +105,7 @@ static int open_folder(int dirfd, const char *name)
 	int path = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (path < 0)
 		return -errno;
-	struct stat st;
-	char proc[64];
-	snprintf(proc, sizeof proc, "/proc/self/fd/%d", path);
-	if (fstat(path, &st) == 0)
-		chmod(proc, (st.st_mode & 07777) | S_IRWXU);
+	open_up(path);
 	fd = openat(path, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc = fd < 0 ? -errno : fd;
 	close(path);

@@ -35,6 +35,13 @@ int beneath_create(int dirfd, const char *path, mode_t mode);
  */
 int beneath_remove(int dirfd, const char *name);
 
+/*
+ * Gives the folder `path` beneath `dirfd` u+rwx, so that its owner can empty
+ * and remove it, never through a link (-ELOOP, or -ENOTDIR for anything but
+ * a folder). 0 or -errno.
+ */
+int beneath_open_up(int dirfd, const char *path);
+
 /* What a refusal of this module means, for error lines, or strerror's. */
 const char *beneath_strerror(int rc);
 

@@ -355,3 +355,27 @@ sandboxed_stage() {
 	# said before the first step started
 	[ "$(grep -n 'ids the jail cannot map' <<<"$output" | cut -d: -f1)" -lt "$(grep -n '01_change.sh' <<<"$output" | head -1 | cut -d: -f1)" ]
 }
+
+@test "its owner removes a run folder with rm -rf, overlayfs's scratch and all" {
+	# A volatile overlay leaves a folder of mode 0 holding others in its
+	# work folder: only root could have removed the run folder.
+	step test 01_write.sh <<<'echo changed >kept'
+	run "$CIBOX" run --out "$BATS_TEST_TMPDIR/out"
+	assert_status 0
+	[ -d "$BATS_TEST_TMPDIR/out/overlay-work" ]
+	run rm -rf "$BATS_TEST_TMPDIR/out"
+	assert_status 0
+	[ ! -e "$BATS_TEST_TMPDIR/out" ]
+}
+
+@test "a link a step plants at overlayfs's scratch leads cibox nowhere" {
+	# The folder is opened up after the run: through a link, it would
+	# be what the link names that became u+rwx.
+	mkdir -m 0500 "$BATS_TEST_TMPDIR/victim"
+	step test 01_plant.sh <<-EOF
+	rm -rf "\$CIBOX_RUN_DIR/overlay-work/work" 2>/dev/null || true
+	ln -s "$BATS_TEST_TMPDIR/victim" "\$CIBOX_RUN_DIR/overlay-work/work" || true
+	EOF
+	run "$CIBOX" run --out "$BATS_TEST_TMPDIR/out"
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/victim")" = 500 ]
+}
