@@ -82,8 +82,9 @@ $(BUILD)/$(SONAME): $(LIB_OBJ)
 # (The sanitizers need their run-time libraries loaded: check-asan links
 # only libseccomp in.)
 CIBOX_LDLIBS ?= -static-pie -lseccomp -lpthread
-# nettle: SHA-256 for root layers' keys (command line only, not libcibox).
-CLI_LDLIBS := -lnettle
+# nettle: SHA-256 for root layers' keys; jansson: the JSON reports (both
+# the command line's only, not libcibox's).
+CLI_LDLIBS := -lnettle -ljansson
 $(BUILD)/cibox: $(CLI_OBJ) $(BUILD)/libcibox.a
 	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libcibox.a $(CLI_LDLIBS) $(CIBOX_LDLIBS)
 

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ci/jsondoc.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/xdg.h"
@@ -146,68 +147,72 @@ static void iso_time(time_t t, char *buf, size_t size)
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 }
 
+/* Only what the configuration and --set changed: the caller's own
+ * environment may hold secrets and is not the run's to publish. */
+static json_t *changed_variables(const struct ci_plan *plan)
+{
+	json_t *vars = json_object();
+	for (size_t i = 0; vars && i < plan->env.len; i++) {
+		const char *entry = plan->env.vars[i];
+		size_t nlen = strcspn(entry, "=");
+		struct strbuf name = STRBUF_INIT;
+		strbuf_add(&name, entry, nlen);
+		const char *before = name.oom ? NULL : envlist_get(&plan->caller, name.buf);
+		if (!before || strcmp(before, entry + nlen + 1) != 0) {
+			struct strbuf key = STRBUF_INIT;
+			strbuf_add_utf8(&key, name.buf, name.len);
+			if (name.oom || key.oom ||
+			    json_object_set_new(vars, key.buf, jsondoc_string(entry + nlen + 1)) < 0) {
+				json_decref(vars);
+				vars = NULL;
+			}
+			strbuf_release(&key);
+		}
+		strbuf_release(&name);
+	}
+	return vars;
+}
+
+static json_t *step_json(const struct ci_step *s)
+{
+	bool ran = s->status != STEP_NOT_RUN;
+	return json_pack("{s:o, s:s, s:o, s:o, s:o}", "name", jsondoc_string(s->name), "status",
+			 report_step_status_name(s->status), "exit_status",
+			 ran ? json_integer(s->exit_status) : json_null(), "duration_s",
+			 ran ? jsondoc_seconds(s->seconds) : json_null(), "log",
+			 jsondoc_string(ran ? s->log : NULL));
+}
+
 void report_summary_json(const struct ci_plan *plan, struct strbuf *sb)
 {
 	char started[32];
 	iso_time(plan->started, started, sizeof started);
-	/* The first keys are what `cibox runs` reads; keep them first. */
-	strbuf_addstr(sb, "{\n  \"status\": ");
-	strbuf_add_json_or_null(sb, report_run_status_name(plan->status));
-	strbuf_addf(sb, ",\n  \"duration_s\": %.3f,\n  \"exit_status\": %d,\n  \"project\": ",
-		    plan->seconds,
-		    plan->status == RUN_PASSED ? 0 : plan->status == RUN_FAILED ? 1 : 130);
-	strbuf_add_json_or_null(sb, plan->project);
-	strbuf_addstr(sb, ",\n  \"root\": ");
-	strbuf_add_json_or_null(sb, plan->root);
-	strbuf_addstr(sb, ",\n  \"stage\": ");
-	strbuf_add_json_or_null(sb, plan->stage);
-	strbuf_addstr(sb, ",\n  \"configuration\": ");
-	strbuf_add_json_or_null(sb, plan->config);
-	strbuf_addstr(sb, ",\n  \"configuration_file\": ");
-	strbuf_add_json_or_null(sb, plan->config_file);
-	strbuf_addstr(sb, ",\n  \"engine\": ");
-	strbuf_add_json_or_null(sb, plan->engine);
-	strbuf_addf(sb, ",\n  \"started\": \"%s\",\n  \"run_folder\": ", started);
-	strbuf_add_json_or_null(sb, plan->run_dir);
-	/* Only what the configuration and --set changed: the caller's own
-	 * environment may hold secrets and is not the run's to publish. */
-	strbuf_addstr(sb, ",\n  \"variables\": {");
-	bool first = true;
-	for (size_t i = 0; i < plan->env.len; i++) {
-		const char *entry = plan->env.vars[i];
-		size_t nlen = strcspn(entry, "=");
-		char *name = strndup(entry, nlen);
-		if (!name) {
-			sb->oom = true;
-			return;
+	json_t *steps = json_array();
+	for (size_t i = 0; steps && i < plan->nsteps; i++) {
+		if (json_array_append_new(steps, step_json(&plan->steps[i])) < 0) {
+			json_decref(steps);
+			steps = NULL;
 		}
-		const char *before = envlist_get(&plan->caller, name);
-		if (!before || strcmp(before, entry + nlen + 1) != 0) {
-			strbuf_addstr(sb, first ? "\n    " : ",\n    ");
-			strbuf_add_json_or_null(sb, name);
-			strbuf_addstr(sb, ": ");
-			strbuf_add_json_or_null(sb, entry + nlen + 1);
-			first = false;
-		}
-		free(name);
 	}
-	strbuf_addstr(sb, first ? "},\n  \"steps\": [" : "\n  },\n  \"steps\": [");
-	for (size_t i = 0; i < plan->nsteps; i++) {
-		const struct ci_step *s = &plan->steps[i];
-		strbuf_addstr(sb, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
-		strbuf_add_json_or_null(sb, s->name);
-		strbuf_addstr(sb, ", \"status\": ");
-		strbuf_add_json_or_null(sb, report_step_status_name(s->status));
-		if (s->status == STEP_NOT_RUN)
-			strbuf_addstr(sb, ", \"exit_status\": null, \"duration_s\": null");
-		else
-			strbuf_addf(sb, ", \"exit_status\": %d, \"duration_s\": %.3f", s->exit_status,
-				    s->seconds);
-		strbuf_addstr(sb, ", \"log\": ");
-		strbuf_add_json_or_null(sb, s->status == STEP_NOT_RUN ? NULL : s->log);
-		strbuf_addch(sb, '}');
-	}
-	strbuf_addstr(sb, plan->nsteps ? "\n  ]\n}\n" : "]\n}\n");
+	json_t *doc = json_pack("{s:s, s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o}",
+				"status", report_run_status_name(plan->status),
+				"duration_s", jsondoc_seconds(plan->seconds),
+				"exit_status", plan->status == RUN_PASSED ? 0 : plan->status == RUN_FAILED ? 1 : 130,
+				"project", jsondoc_string(plan->project),
+				"root", jsondoc_string(plan->root),
+				"stage", jsondoc_string(plan->stage),
+				"configuration", jsondoc_string(plan->config),
+				"configuration_file", jsondoc_string(plan->config_file),
+				"engine", jsondoc_string(plan->engine),
+				"started", started,
+				"run_folder", jsondoc_string(plan->run_dir),
+				"variables", changed_variables(plan),
+				"steps", steps);
+	if (doc)
+		jsondoc_dump(doc, sb);
+	else
+		sb->oom = true;
+	json_decref(doc);
 }
 
 void report_tail(const char *path, size_t lines, struct strbuf *sb)

@@ -1,53 +1,15 @@
 #include "ci/runall_report.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "ci/jsondoc.h"
 #include "ci/report.h"
 #include "util/error.h"
-#include "util/fs.h"
 
-/* Reads a JSON string at *p (past its opening quote is *p + 1) into `out`,
- * as report.c writes them; *p ends past the closing quote. */
-static bool json_string(const char **p, struct strbuf *out)
-{
-	const char *s = *p;
-	if (*s++ != '"')
-		return false;
-	for (; *s && *s != '"'; s++) {
-		if (*s != '\\') {
-			strbuf_addch(out, *s);
-			continue;
-		}
-		switch (*++s) {
-		case 'n': strbuf_addch(out, '\n'); break;
-		case 't': strbuf_addch(out, '\t'); break;
-		case 'r': strbuf_addch(out, '\r'); break;
-		case 'u': {
-			unsigned cp = 0;
-			for (int i = 0; i < 4; i++) {
-				char c = s[1];
-				if (!c)
-					return false;
-				cp = cp * 16 + (unsigned)(c >= 'a' ? c - 'a' + 10 : c >= 'A' ? c - 'A' + 10 : c - '0');
-				s++;
-			}
-			/* report.c escapes only controls this way. */
-			strbuf_addch(out, cp < 0x80 ? (char)cp : '?');
-			break;
-		}
-		case '\0': return false;
-		default: strbuf_addch(out, *s);
-		}
-	}
-	if (*s != '"')
-		return false;
-	*p = s + 1;
-	return true;
-}
+static const char *const step_statuses[] = { "passed", "failed", "interrupted", "not run", NULL };
 
 static enum step_status step_status_named(const char *name)
 {
@@ -57,55 +19,69 @@ static enum step_status step_status_named(const char *name)
 						  : STEP_NOT_RUN;
 }
 
-/* One step's line of summary.json:
- *     {"name": "...", "status": "...", "exit_status": N|null, "duration_s": X|null, ... */
-static bool parse_step(const char *line, struct runall_step *step)
+/* One entry of summary.json's steps, as report.c writes it. */
+static int load_step(const json_t *entry, struct runall_step *step, cibox_error *err)
 {
-	struct strbuf name = STRBUF_INIT, status = STRBUF_INIT;
-	const char *p = line + strlen("{\"name\": ");
-	bool ok = json_string(&p, &name) && strncmp(p, ", \"status\": ", 12) == 0 &&
-		  (p += 12, json_string(&p, &status)) && strncmp(p, ", \"exit_status\": ", 16) == 0;
-	if (ok) {
-		p += 16;
-		step->exit_status = (int)strtol(p, NULL, 10);
-		const char *d = strstr(p, "\"duration_s\": ");
-		step->seconds = d ? strtod(d + 14, NULL) : 0;
-		step->status = step_status_named(status.buf ? status.buf : "");
-		step->name = strbuf_detach(&name);
-		ok = step->name != NULL;
-	}
-	strbuf_release(&name);
-	strbuf_release(&status);
-	return ok;
+	const char *name, *status;
+	json_int_t exit_status = 0;
+	if (!json_is_object(entry))
+		return error_set(err, -EINVAL, "not an object");
+	int rc = jsondoc_string_member(entry, "name", NULL, &name, err);
+	if (rc == 0)
+		rc = jsondoc_string_member(entry, "status", step_statuses, &status, err);
+	if (rc < 0)
+		return rc;
+	step->status = step_status_named(status);
+	if (step->status != STEP_NOT_RUN &&
+	    ((rc = jsondoc_integer_member(entry, "exit_status", 0, 255, &exit_status, err)) < 0 ||
+	     (rc = jsondoc_number_member(entry, "duration_s", 0, DBL_MAX, &step->seconds, err)) < 0))
+		return rc;
+	step->exit_status = (int)exit_status;
+	step->name = strdup(name);
+	return step->name ? 0 : error_set(err, -ENOMEM, "out of memory");
 }
 
+static int load_steps(const json_t *steps, struct runall_config *c, cibox_error *err)
+{
+	size_t n = json_array_size(steps);
+	struct runall_step *list = calloc(n ? n : 1, sizeof *list);
+	if (!list)
+		return error_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		int rc = load_step(json_array_get(steps, i), &list[i], err);
+		if (rc < 0) {
+			error_prefix(err, "steps[%zu]: ", i);
+			while (i--)
+				free(list[i].name);
+			free(list);
+			return rc;
+		}
+	}
+	c->steps = list;
+	c->nsteps = n;
+	return 0;
+}
+
+/* A configuration without summary.json never ran its steps. One whose
+ * summary.json is no report cibox wrote (a step's, its run killed before
+ * cibox wrote its own) is as good as without, and its notes say why. */
 static void load_one(struct runall_config *c)
 {
-	char path[4096];
-	snprintf(path, sizeof path, "%s/summary.json", c->run_dir);
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	struct strbuf json = STRBUF_INIT;
-	strbuf_read_fd(&json, fd);
-	close(fd);
-	for (char *line = json.buf; line && *line;) {
-		char *next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		while (*line == ' ')
-			line++;
-		if (strncmp(line, "{\"name\": ", 9) == 0) {
-			struct runall_step *grown = realloc(c->steps, (c->nsteps + 1) * sizeof *grown);
-			if (!grown)
-				break;
-			c->steps = grown;
-			if (parse_step(line, &c->steps[c->nsteps]))
-				c->nsteps++;
-		}
-		line = next;
+	cibox_error err = { 0 };
+	json_t *doc = jsondoc_read(c->run_dir, "summary.json", &err);
+	int rc = doc ? 0 : err.code;
+	if (rc == 0) {
+		const json_t *steps = jsondoc_member(doc, "steps", JSON_ARRAY, &err);
+		rc = steps ? load_steps(steps, c, &err) : -EINVAL;
+		if (rc < 0)
+			error_prefix(&err, "%s/summary.json: ", c->run_dir);
 	}
-	strbuf_release(&json);
+	json_decref(doc);
+	if (rc < 0) {
+		if (rc != -ENOENT)
+			strbuf_addf(&c->notes, "cibox: %s\n", err.message);
+		return;
+	}
 	c->reported = true;
 	for (size_t i = 0; i < c->nsteps; i++) {
 		if (c->steps[i].status != STEP_FAILED && c->steps[i].status != STEP_INTERRUPTED)
@@ -145,66 +121,68 @@ static const char *step_name(const struct runall_plan *plan, const struct runall
 	return c->reported ? c->steps[i].name : plan->stage.steps[i].name;
 }
 
+static json_t *step_json(const struct runall_plan *plan, const struct runall_config *c, size_t i)
+{
+	const struct runall_step *s = c->reported ? &c->steps[i] : NULL;
+	bool ran = s && s->status != STEP_NOT_RUN;
+	return json_pack("{s:o, s:s, s:o, s:o}", "name", jsondoc_string(step_name(plan, c, i)), "status",
+			 report_step_status_name(s ? s->status : STEP_NOT_RUN), "exit_status",
+			 ran ? json_integer(s->exit_status) : json_null(), "duration_s",
+			 ran ? jsondoc_seconds(s->seconds) : json_null());
+}
+
+static json_t *config_json(const struct runall_plan *plan, const struct runall_config *c)
+{
+	bool ended = c->status != RUNALL_WAITING && c->status != RUNALL_RUNNING &&
+		     c->status != RUNALL_NOT_RUN;
+	json_t *steps = json_array();
+	for (size_t j = 0; steps && j < steps_of(plan, c); j++) {
+		if (json_array_append_new(steps, step_json(plan, c, j)) < 0) {
+			json_decref(steps);
+			steps = NULL;
+		}
+	}
+	return json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o}", "name", jsondoc_string(c->name),
+			 "status", runall_status_name(c->status), "failing_step",
+			 jsondoc_string(c->status == RUNALL_FAILED ? c->step : NULL), "exit_status",
+			 ended ? json_integer(c->exit_status) : json_null(), "duration_s",
+			 ended ? jsondoc_seconds(c->seconds) : json_null(), "run_folder",
+			 jsondoc_string(c->run_dir), "steps", steps);
+}
+
 void runall_report_json(const struct runall_plan *plan, bool running, struct strbuf *sb)
 {
 	char started[32];
 	strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime(&plan->started));
-	/* The first keys are those of a run's summary.json, which `cibox runs`
-	 * reads; keep them first. */
-	strbuf_addstr(sb, "{\n  \"status\": ");
-	strbuf_add_json_or_null(sb, running ? "running" : report_run_status_name(plan->status));
-	strbuf_addf(sb, ",\n  \"duration_s\": %.3f,\n  \"exit_status\": ", plan->seconds);
-	if (running)
-		strbuf_addstr(sb, "null");
-	else
-		strbuf_addf(sb, "%d", plan->status == RUN_PASSED ? 0 : plan->status == RUN_FAILED ? 1 : 130);
-	strbuf_addstr(sb, ",\n  \"project\": ");
-	strbuf_add_json_or_null(sb, plan->stage.project);
-	strbuf_addstr(sb, ",\n  \"root\": ");
-	strbuf_add_json_or_null(sb, plan->stage.root);
-	strbuf_addstr(sb, ",\n  \"stage\": ");
-	strbuf_add_json_or_null(sb, plan->stage.stage);
-	strbuf_addstr(sb, ",\n  \"engine\": ");
-	strbuf_add_json_or_null(sb, plan->stage.engine);
-	strbuf_addf(sb, ",\n  \"jobs\": %u,\n  \"fail_fast\": %s,\n  \"started\": \"%s\",\n  \"run_folder\": ",
-		    plan->jobs, plan->fail_fast ? "true" : "false", started);
-	strbuf_add_json_or_null(sb, plan->stage.run_dir);
-	strbuf_addf(sb, ",\n  \"passed\": %zu,\n  \"failed\": %zu,\n  \"configurations\": [",
-		    runall_report_count(plan, RUNALL_PASSED),
-		    plan->nconfigs - runall_report_count(plan, RUNALL_PASSED));
-	for (size_t i = 0; i < plan->nconfigs; i++) {
-		const struct runall_config *c = &plan->configs[i];
-		bool ended = c->status != RUNALL_WAITING && c->status != RUNALL_RUNNING &&
-			     c->status != RUNALL_NOT_RUN;
-		strbuf_addstr(sb, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
-		strbuf_add_json_or_null(sb, c->name);
-		strbuf_addstr(sb, ", \"status\": ");
-		strbuf_add_json_or_null(sb, runall_status_name(c->status));
-		strbuf_addstr(sb, ", \"failing_step\": ");
-		strbuf_add_json_or_null(sb, c->status == RUNALL_FAILED ? c->step : NULL);
-		if (ended)
-			strbuf_addf(sb, ", \"exit_status\": %d, \"duration_s\": %.3f", c->exit_status,
-				    c->seconds);
-		else
-			strbuf_addstr(sb, ", \"exit_status\": null, \"duration_s\": null");
-		strbuf_addstr(sb, ", \"run_folder\": ");
-		strbuf_add_json_or_null(sb, c->run_dir);
-		strbuf_addstr(sb, ",\n     \"steps\": [");
-		for (size_t j = 0; j < steps_of(plan, c); j++) {
-			strbuf_addstr(sb, j ? ", {\"name\": " : "{\"name\": ");
-			strbuf_add_json_or_null(sb, step_name(plan, c, j));
-			const struct runall_step *s = c->reported ? &c->steps[j] : NULL;
-			strbuf_addstr(sb, ", \"status\": ");
-			strbuf_add_json_or_null(sb, report_step_status_name(s ? s->status : STEP_NOT_RUN));
-			if (s && s->status != STEP_NOT_RUN)
-				strbuf_addf(sb, ", \"exit_status\": %d, \"duration_s\": %.3f}", s->exit_status,
-					    s->seconds);
-			else
-				strbuf_addstr(sb, ", \"exit_status\": null, \"duration_s\": null}");
+	json_t *configs = json_array();
+	for (size_t i = 0; configs && i < plan->nconfigs; i++) {
+		if (json_array_append_new(configs, config_json(plan, &plan->configs[i])) < 0) {
+			json_decref(configs);
+			configs = NULL;
 		}
-		strbuf_addstr(sb, "]}");
 	}
-	strbuf_addstr(sb, plan->nconfigs ? "\n  ]\n}\n" : "]\n}\n");
+	size_t passed = runall_report_count(plan, RUNALL_PASSED);
+	int exit_status = plan->status == RUN_PASSED ? 0 : plan->status == RUN_FAILED ? 1 : 130;
+	json_t *doc = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:b, s:s, s:o, s:I, s:I, s:o}",
+				"status", running ? "running" : report_run_status_name(plan->status),
+				"duration_s", jsondoc_seconds(plan->seconds),
+				"exit_status", running ? json_null() : json_integer(exit_status),
+				"project", jsondoc_string(plan->stage.project),
+				"root", jsondoc_string(plan->stage.root),
+				"stage", jsondoc_string(plan->stage.stage),
+				"engine", jsondoc_string(plan->stage.engine),
+				"jobs", (int)plan->jobs,
+				"fail_fast", (int)plan->fail_fast,
+				"started", started,
+				"run_folder", jsondoc_string(plan->stage.run_dir),
+				"passed", (json_int_t)passed,
+				"failed", (json_int_t)(plan->nconfigs - passed),
+				"configurations", configs);
+	if (doc)
+		jsondoc_dump(doc, sb);
+	else
+		sb->oom = true;
+	json_decref(doc);
 }
 
 /* The log runner.c writes for a step: the run folder's NAME.log for NAME.sh. */

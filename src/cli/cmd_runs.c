@@ -1,6 +1,7 @@
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <float.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,9 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ci/jsondoc.h"
 #include "ci/report.h"
 #include "ci/runall_report.h"
 #include "cli/cli.h"
+#include "util/error.h"
 #include "util/fs.h"
 
 static void usage(FILE *out)
@@ -26,7 +29,8 @@ static void usage(FILE *out)
 		     "is one entry, how many of its configurations passed, with their runs below.\n\n"
 		     "--prune KEEP removes the run folders but the KEEP newest, and says how much\n"
 		     "that freed; a run still going, or just started, is left alone.\n"
-		     "Exit status: 0; 1 when a folder could not be removed; 2 bad usage.\n");
+		     "Exit status: 0; 1 when a report could not be read (a line says why) or a\n"
+		     "folder could not be removed; 2 bad usage.\n");
 }
 
 struct run_entry {
@@ -42,42 +46,50 @@ static int newest_first(const void *a, const void *b)
 	return strcmp(y->name, x->name);
 }
 
-/* The value after "key": in summary.json, which report.c writes with these
- * keys first, one per line. */
-static void field(const char *json, const char *key, char *out, size_t size)
+static const char *const run_statuses[] = { "passed", "failed", "interrupted", NULL };
+static const char *const matrix_statuses[] = { "running", "passed", "failed", "interrupted", NULL };
+
+/* The report `name` in the folder `path`, with its status and duration; NULL
+ * when there is none yet, or when it is no report cibox wrote (a step can
+ * write its run folder): then one line says why and *bad is set. */
+static json_t *load_report(const char *path, const char *name, const char *const *statuses,
+			   const char **status, double *seconds, bool *bad)
 {
-	char pattern[64];
-	snprintf(pattern, sizeof pattern, "\"%s\": ", key);
-	const char *p = strstr(json, pattern);
-	snprintf(out, size, "?");
-	if (!p)
-		return;
-	p += strlen(pattern);
-	if (*p == '"')
-		p++;
-	size_t n = strcspn(p, "\",\n");
-	snprintf(out, size, "%.*s", (int)n, p);
+	cibox_error err = { 0 };
+	const char *said;
+	json_t *doc = jsondoc_read(path, name, &err);
+	if (doc && (jsondoc_string_member(doc, "status", statuses, &said, &err) < 0 ||
+		    jsondoc_number_member(doc, "duration_s", 0, DBL_MAX, seconds, &err) < 0)) {
+		error_prefix(&err, "%s/%s: ", path, name);
+		json_decref(doc);
+		doc = NULL;
+	}
+	if (doc)
+		*status = said;
+	else if (err.code != -ENOENT) {
+		cli_error("runs: %s", err.message);
+		*bad = true;
+	}
+	return doc;
 }
 
 /* A run's line: status, duration, what it changed in the tree, folder. */
-static void show_run(const char *path, const char *indent)
+static void show_run(const char *path, const char *indent, bool *bad)
 {
-	char file[4096 + 16], status[32] = "incomplete", seconds[32] = "-";
-	snprintf(file, sizeof file, "%s/summary.json", path);
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		struct strbuf json = STRBUF_INIT;
-		strbuf_read_fd(&json, fd);
-		close(fd);
-		field(json.buf, "status", status, sizeof status);
-		field(json.buf, "duration_s", seconds, sizeof seconds);
-		strbuf_release(&json);
-		strncat(seconds, " s", sizeof seconds - strlen(seconds) - 1);
-	}
-	char changes[64] = "-";
+	char seconds[32] = "-";
+	const char *status = "incomplete";
+	bool unreadable = false;
+	double duration = 0;
+	json_t *doc = load_report(path, "summary.json", run_statuses, &status, &duration, &unreadable);
+	if (doc)
+		snprintf(seconds, sizeof seconds, "%.3f s", duration);
+	else if (unreadable)
+		status = "unreadable";
+	char changes[64] = "-", file[4096 + 16];
 	struct stat st;
 	snprintf(file, sizeof file, "%s/tree", path);
-	if (stat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
+	/* A link a step left in its place names someone else's files. */
+	if (lstat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
 		struct fs_usage usage;
 		fs_tree_usage(file, &usage);
 		snprintf(changes, sizeof changes, "%llu file%s, %.1f MiB", (unsigned long long)usage.files,
@@ -85,6 +97,8 @@ static void show_run(const char *path, const char *indent)
 	}
 	printf("%s%-*s  %9s  %-20s  %s\n", indent, 11 - (int)strlen(indent), status, seconds, changes,
 	       path);
+	json_decref(doc);
+	*bad |= unreadable;
 }
 
 static int folders_only(const struct dirent *d)
@@ -95,39 +109,41 @@ static int folders_only(const struct dirent *d)
 /* A matrix folder (cibox run --all): one line for the matrix, how many of
  * its configurations passed, then a line for each configuration's run.
  * False when `path` is no matrix folder. */
-static bool show_matrix(const char *path)
+static bool show_matrix(const char *path, bool *bad)
 {
-	char file[4096 + 16];
-	snprintf(file, sizeof file, "%s/" RUNALL_REPORT_NAME, path);
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	char seconds[32] = "-", configs[64] = "-";
+	const char *status = "unreadable";
+	bool unreadable = false;
+	double duration = 0;
+	json_t *doc = load_report(path, RUNALL_REPORT_NAME, matrix_statuses, &status, &duration,
+				  &unreadable);
+	if (!doc && !unreadable)
 		return false;
-	struct strbuf json = STRBUF_INIT;
-	strbuf_read_fd(&json, fd);
-	close(fd);
-	char status[32], seconds[32], passed[32], failed[32], configs[64];
-	field(json.buf, "status", status, sizeof status);
-	field(json.buf, "duration_s", seconds, sizeof seconds);
-	field(json.buf, "passed", passed, sizeof passed);
-	field(json.buf, "failed", failed, sizeof failed);
-	strbuf_release(&json);
-	bool running = strcmp(status, "running") == 0;
-	/* Its cibox was killed outright before it could say how it ended. */
-	if (running && !report_run_dir_busy(path))
-		snprintf(status, sizeof status, "incomplete");
-	if (running)
-		snprintf(seconds, sizeof seconds, "-");
-	else
-		strncat(seconds, " s", sizeof seconds - strlen(seconds) - 1);
-	snprintf(configs, sizeof configs, "matrix: %ld/%ld passed", strtol(passed, NULL, 10),
-		 strtol(passed, NULL, 10) + strtol(failed, NULL, 10));
+	json_int_t passed, failed;
+	cibox_error err = { 0 };
+	if (doc && (jsondoc_integer_member(doc, "passed", 0, INT_MAX, &passed, &err) < 0 ||
+		    jsondoc_integer_member(doc, "failed", 0, INT_MAX, &failed, &err) < 0)) {
+		cli_error("runs: %s/%s: %s", path, RUNALL_REPORT_NAME, err.message);
+		unreadable = true;
+		status = "unreadable";
+	} else if (doc) {
+		snprintf(configs, sizeof configs, "matrix: %lld/%lld passed", (long long)passed,
+			 (long long)(passed + failed));
+		if (strcmp(status, "running") != 0)
+			snprintf(seconds, sizeof seconds, "%.3f s", duration);
+		/* Its cibox was killed outright before it could say how it ended. */
+		else if (!report_run_dir_busy(path))
+			status = "incomplete";
+	}
 	printf("%-11s  %9s  %-20s  %s\n", status, seconds, configs, path);
+	json_decref(doc);
+	*bad |= unreadable;
 	struct dirent **entries;
 	int count = scandir(path, &entries, folders_only, alphasort);
 	for (int i = 0; i < count; i++) {
 		char run[4096 + 256];
 		snprintf(run, sizeof run, "%s/%s", path, entries[i]->d_name);
-		show_run(run, "  ");
+		show_run(run, "  ", bad);
 		free(entries[i]);
 	}
 	if (count >= 0)
@@ -252,16 +268,17 @@ int cmd_runs(int argc, char **argv)
 		printf("no runs yet in %s\n", dir.buf);
 	else
 		printf("%-11s  %9s  %-20s  %s\n", "status", "duration", "changes in tree/", "run folder");
+	bool bad = false;
 	for (size_t i = 0; i < n; i++) {
 		if ((long)i < count) {
 			char path[4096];
 			snprintf(path, sizeof path, "%s/%s", dir.buf, runs[i].name);
-			if (!show_matrix(path))
-				show_run(path, "");
+			if (!show_matrix(path, &bad))
+				show_run(path, "", &bad);
 		}
 		free(runs[i].name);
 	}
 	free(runs);
 	strbuf_release(&dir);
-	return CLI_OK;
+	return bad ? CLI_FAILED : CLI_OK;
 }

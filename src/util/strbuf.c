@@ -173,20 +173,12 @@ static void add_escaped(struct strbuf *sb, const char *s, size_t len, escape_fn 
 	}
 }
 
-static bool escape_json(struct strbuf *sb, uint32_t cp)
+/* Valid UTF-8 is copied as it stands. */
+static bool escape_none(struct strbuf *sb, uint32_t cp)
 {
-	switch (cp) {
-	case '"': strbuf_addstr(sb, "\\\""); return true;
-	case '\\': strbuf_addstr(sb, "\\\\"); return true;
-	case '\n': strbuf_addstr(sb, "\\n"); return true;
-	case '\t': strbuf_addstr(sb, "\\t"); return true;
-	case '\r': strbuf_addstr(sb, "\\r"); return true;
-	default:
-		if (cp >= 0x20 && cp != 0x7f)
-			return false;
-		strbuf_addf(sb, "\\u%04x", (unsigned)cp);
-		return true;
-	}
+	(void)sb;
+	(void)cp;
+	return false;
 }
 
 static bool escape_xml(struct strbuf *sb, uint32_t cp)
@@ -209,19 +201,9 @@ static bool escape_xml(struct strbuf *sb, uint32_t cp)
 	}
 }
 
-void strbuf_add_json_or_null(struct strbuf *sb, const char *s)
+void strbuf_add_utf8(struct strbuf *sb, const char *s, size_t len)
 {
-	if (s)
-		strbuf_add_json(sb, s, strlen(s));
-	else
-		strbuf_addstr(sb, "null");
-}
-
-void strbuf_add_json(struct strbuf *sb, const char *s, size_t len)
-{
-	strbuf_addch(sb, '"');
-	add_escaped(sb, s, len, escape_json);
-	strbuf_addch(sb, '"');
+	add_escaped(sb, s, len, escape_none);
 }
 
 void strbuf_add_xml(struct strbuf *sb, const char *s, size_t len)

@@ -36,11 +36,9 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...);
  * read error. */
 int strbuf_read_fd(struct strbuf *sb, int fd);
 
-/* `s` as a JSON string, quotes included. Bytes that are not UTF-8 become
- * U+FFFD, so that any log or value yields valid JSON. */
-void strbuf_add_json(struct strbuf *sb, const char *s, size_t len);
-/* The string `s` as strbuf_add_json writes it, or null for NULL. */
-void strbuf_add_json_or_null(struct strbuf *sb, const char *s);
+/* `s` as valid UTF-8, each byte that is not part of a well-formed sequence
+ * as U+FFFD: file names and variables are any bytes, JSON text is UTF-8. */
+void strbuf_add_utf8(struct strbuf *sb, const char *s, size_t len);
 /* `s` as XML 1.0 character data or attribute value: markup characters as
  * entities, characters XML cannot carry at all (most C0 controls, invalid
  * UTF-8) as U+FFFD. */

@@ -477,6 +477,33 @@ value' ]
 	[ "$(grep -c basic-test <<<"$output")" -eq 1 ]
 }
 
+# A step can write its run folder: when cibox is killed before writing its
+# own summary.json, what the step left there is what `cibox runs` finds.
+@test "cibox runs says in one line why a summary.json is no report, and reads none of it" {
+	new_project
+	step test 01_a.sh <<<'true'
+	"$CIBOX" run -q --engine host >/dev/null
+	local dir
+	dir=$(run_dir)
+	printf '{"status": "passed", "duration_s": 1.5' >"$dir/summary.json"
+	run "$CIBOX" runs
+	assert_status 1
+	assert_line_matching "^cibox: runs: $dir/summary.json: not valid JSON: line 1, column 38: '}' expected near end of file$"
+	assert_line_matching "^unreadable +- +- +$dir\$"
+	refute_line_matching '^passed'
+	[ "$(grep -c '^cibox:' <<<"$output")" -eq 1 ]
+	printf '{"status": "\\u001b]0;owned\\u0007passed", "duration_s": 1}' >"$dir/summary.json"
+	run "$CIBOX" runs
+	assert_status 1
+	assert_line_matching "^cibox: runs: $dir/summary.json: \"status\" is none of passed, failed, interrupted\$"
+	refute_line_matching $'\033'
+	rm "$dir/summary.json"
+	mkfifo "$dir/summary.json"
+	run timeout 10 "$CIBOX" runs
+	assert_status 1
+	assert_line_matching "^cibox: runs: $dir/summary.json: not a plain file, refused\$"
+}
+
 @test "cibox runs --prune keeps the newest runs and passes by a run still going" {
 	new_project
 	step test 01_a.sh <<<'echo made >"$CIBOX_RUN_DIR/out"'
