@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -100,7 +101,9 @@ static void reset_signals(void)
 
 /* execvp's search, without its allocation: the child may not touch the
  * parent's heap. The first error that is not "not here" wins, then
- * EACCES, then ENOENT. */
+ * EACCES, then ENOENT. Unlike execvp's, EACCES is only for a file there
+ * that may not run: a folder of PATH the caller may not search, or a
+ * folder named like the command, is "not here", as a shell says. */
 static void exec_searching(const char *name, char *const *argv, char *const *env,
 			   const char *path)
 {
@@ -117,8 +120,9 @@ static void exec_searching(const char *name, char *const *argv, char *const *env
 				file[dlen++] = '/';
 			memcpy(file + dlen, name, nlen + 1);
 			execve(file, argv, env);
+			struct stat st;
 			if (errno == EACCES)
-				denied = true;
+				denied = denied || (stat(file, &st) == 0 && S_ISREG(st.st_mode));
 			else if (errno != ENOENT && errno != ENOTDIR && errno != ESTALE &&
 				 errno != ENODEV && errno != ETIMEDOUT)
 				return;

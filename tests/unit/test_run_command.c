@@ -52,6 +52,21 @@ static void a_missing_program_is_enoent_to_the_caller(void **state)
 	assert_non_null(strstr(err.message, "'cibox-no-such-program'"));
 	cmd.program = "/nonexistent/cibox";
 	assert_int_equal(runcmd_start(&cmd, &err), -ENOENT);
+	/* A folder named like the command is not it (execvp says EACCES). */
+	char dir[] = "/tmp/cibox-runcmd-XXXXXX", shadow[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(shadow, sizeof shadow, "%s/cibox-no-such-program", dir);
+	assert_int_equal(mkdir(shadow, 0755), 0);
+	char *path = getenv("PATH"), *saved = path ? strdup(path) : NULL;
+	setenv("PATH", dir, 1);
+	cmd.program = NULL;
+	int rc = runcmd_start(&cmd, &err);
+	if (saved)
+		setenv("PATH", saved, 1);
+	free(saved);
+	rmdir(shadow);
+	rmdir(dir);
+	assert_int_equal(rc, -ENOENT);
 	/* No child is left behind to reap. */
 	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
 	assert_int_equal(errno, ECHILD);
