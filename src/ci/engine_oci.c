@@ -22,6 +22,7 @@
 #include "ci/layout.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/run_command.h"
 #include "util/strbuf.h"
 
 extern char **environ;
@@ -287,33 +288,13 @@ static bool find_program(const char *name, const char *extra_dirs, char *buf, si
  * for signal N, or a negative errno. */
 static int capture(char *const argv[], struct strbuf *out)
 {
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return -errno;
-	pid_t pid = fork();
-	if (pid < 0) {
-		int rc = -errno;
-		close(fds[0]), close(fds[1]);
-		return rc;
-	}
-	if (pid == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		int null = open("/dev/null", O_RDONLY);
-		if (null < 0 || dup2(null, 0) < 0 || dup2(fds[1], 1) < 0 || dup2(fds[1], 2) < 0)
-			_exit(126);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	strbuf_read_fd(out, fds[0]);
-	close(fds[0]);
+	struct runcmd cmd = RUNCMD_INIT;
+	cmd.argv = argv;
+	cmd.in.how = RUNCMD_NULL;
+	cmd.err.how = RUNCMD_STDOUT;
 	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	int rc = runcmd_capture(&cmd, out, &status, NULL);
+	return rc < 0 ? rc : runcmd_exit_code(status);
 }
 
 /* The last line that says something, for a one-line error. */
@@ -639,17 +620,10 @@ static void oci_interrupt(ci_engine *engine, pid_t pid)
 	/* Not waited for: the runner goes on reading the step's output and, if
 	 * the step outlives its grace time, kills it whatever the engine does;
 	 * the process is reaped with the run's others. */
-	pid_t child = fork();
-	if (child == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0)
-			dup2(null, 0), dup2(null, 1), dup2(null, 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
+	struct runcmd cmd = RUNCMD_INIT;
+	cmd.argv = argv;
+	cmd.in.how = cmd.out.how = cmd.err.how = RUNCMD_NULL;
+	runcmd_start(&cmd, NULL);
 }
 
 const struct engine_ops engine_podman = { "podman", oci_spawn, false, true, oci_interrupt, NULL };

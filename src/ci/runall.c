@@ -8,12 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "ci/config.h"
 #include "util/error.h"
+#include "util/run_command.h"
 
 /* A configuration's line without a newline after this many bytes is handed
  * on as it is: the observer gets lines, and memory stays bounded. */
@@ -184,10 +184,9 @@ static bool interrupt_pending(void)
 	return pending;
 }
 
-/* Starts cibox on one configuration, its output into a pipe read here. fork
- * rather than posix_spawn: the child asks to be ended with this process
- * (SIGTERM, which ends its run as interrupted, with its report) and takes a
- * process group of its own before it runs cibox. */
+/* Starts cibox on one configuration, its output into a pipe read here, in a
+ * process group of its own, ended (SIGTERM, which ends its run as
+ * interrupted, with its report) with this process however it ends. */
 static int start(struct runall_plan *plan, struct runall_config *c, cibox_error *err)
 {
 	size_t n = 0;
@@ -203,48 +202,23 @@ static int start(struct runall_plan *plan, struct runall_config *c, cibox_error 
 	argv[n++] = c->run_dir;
 	for (size_t i = 0; i < plan->nchild_args; i++)
 		argv[n++] = plan->child_args[i];
-	int out[2] = { -1, -1 }, null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (null < 0 || pipe2(out, O_CLOEXEC) < 0) {
-		int rc = error_set(err, -errno, "cannot start configuration %s: %s", c->name,
-				   strerror(errno));
-		if (null >= 0)
-			close(null);
-		free(argv);
+	struct runcmd cmd = RUNCMD_INIT;
+	cmd.argv = argv;
+	cmd.program = "/proc/self/exe";
+	cmd.in.how = RUNCMD_NULL;
+	cmd.out.how = RUNCMD_PIPE;
+	cmd.err.how = RUNCMD_STDOUT;
+	cmd.new_pgroup = true;
+	cmd.pdeath_signal = SIGTERM;
+	int rc = runcmd_start(&cmd, err);
+	free(argv);
+	if (rc < 0) {
+		error_prefix(err, "cannot start configuration %s: ", c->name);
 		return rc;
 	}
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid == 0) {
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() != parent)
-			_exit(130);
-		for (size_t i = 0; i < NHANDLED; i++)
-			signal(handled[i], SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (dup2(null, 0) < 0 || dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0)
-			_exit(3);
-		execv("/proc/self/exe", argv);
-		static const char msg[] = "cibox: cannot start cibox again for this configuration\n";
-		ssize_t unused = write(2, msg, sizeof msg - 1);
-		(void)unused;
-		_exit(3);
-	}
-	int saved = errno;
-	free(argv);
-	close(null);
-	close(out[1]);
-	if (pid < 0) {
-		close(out[0]);
-		return error_set(err, -saved, "cannot start configuration %s: %s", c->name,
-				 strerror(saved));
-	}
-	fcntl(out[0], F_SETFL, O_NONBLOCK);
-	c->pid = pid;
-	c->output = out[0];
+	fcntl(cmd.out.fd, F_SETFL, O_NONBLOCK);
+	c->pid = cmd.pid;
+	c->output = cmd.out.fd;
 	c->status = RUNALL_RUNNING;
 	c->started = c->step_started = now();
 	return 0;

@@ -11,6 +11,10 @@
 
 #include "cli/cli.h"
 #include "sandbox/supervisor.h"
+#include "util/envlist.h"
+#include "util/run_command.h"
+
+extern char **environ;
 
 static void usage(FILE *out)
 {
@@ -117,35 +121,39 @@ static int parse(int argc, char **argv, struct retry_args *a)
 /* The exit status as a shell reports it. */
 static int run_once(char **argv, long attempt)
 {
-	pid_t pid = fork();
-	if (pid < 0) {
-		cli_error("retry: fork: %s", strerror(errno));
+	/* Looked up as the shells do, not by execvp: a PATH folder the caller
+	 * may not search (one under /root after runuser) makes execvp answer
+	 * EACCES for a command that is nowhere, which would be retried as a
+	 * failure instead of stopping as 127. */
+	char path[PATH_MAX], n[32];
+	cibox_error err;
+	if (supervisor_find_command("", NULL, argv[0], path, sizeof path, &err) < 0) {
+		cli_error("retry: %s", err.message);
+		return err.code == -ENOENT ? 127 : 126;
+	}
+	snprintf(n, sizeof n, "%ld", attempt);
+	envlist env = ENVLIST_INIT;
+	struct runcmd cmd = RUNCMD_INIT;
+	cmd.argv = argv;
+	cmd.program = path;
+	int rc = envlist_add_vector(&env, environ);
+	if (rc == 0)
+		rc = envlist_set(&env, "RETRY_ATTEMPT", n);
+	int status;
+	if (rc == 0) {
+		cmd.env = envlist_vector(&env);
+		rc = runcmd_run(&cmd, &status, &err);
+	}
+	envlist_free(&env);
+	if (rc == -ENOENT) {
+		cli_error("retry: %s: command not found", argv[0]);
+		return 127;
+	}
+	if (rc < 0) {
+		cli_error("retry: %s: %s", argv[0], strerror(-rc));
 		return 126;
 	}
-	if (pid == 0) {
-		char n[32];
-		snprintf(n, sizeof n, "%ld", attempt);
-		setenv("RETRY_ATTEMPT", n, 1);
-		/* Looked up as the shells do, not by execvp: a PATH folder the
-		 * caller may not search (one under /root after runuser) makes
-		 * execvp answer EACCES for a command that is nowhere, which
-		 * would be retried as a failure instead of stopping as 127. */
-		char path[PATH_MAX];
-		cibox_error err;
-		if (supervisor_find_command("", NULL, argv[0], path, sizeof path, &err) < 0) {
-			cli_error("retry: %s", err.message);
-			_exit(err.code == -ENOENT ? 127 : 126);
-		}
-		execv(path, argv);
-		int code = errno == ENOENT ? 127 : 126;
-		cli_error("retry: %s: %s", argv[0], code == 127 ? "command not found" : strerror(errno));
-		_exit(code);
-	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return 126;
-	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	return runcmd_exit_code(status);
 }
 
 static void pause_for(double seconds)
@@ -186,15 +194,12 @@ int cmd_retry(int argc, char **argv)
 			delay = delay * 2 > a.max ? a.max : delay * 2;
 	}
 	if (a.fail && status != 128 + SIGINT) {
-		pid_t pid = fork();
-		if (pid == 0) {
-			execl("/bin/sh", "sh", "-c", a.fail, (char *)NULL);
-			_exit(127);
-		}
+		char *fail[] = { "sh", "-c", (char *)a.fail, NULL };
+		struct runcmd cmd = RUNCMD_INIT;
+		cmd.argv = fail;
+		cmd.program = "/bin/sh";
 		int ignored;
-		if (pid > 0)
-			while (waitpid(pid, &ignored, 0) < 0 && errno == EINTR)
-				;
+		runcmd_run(&cmd, &ignored, NULL);
 	}
 	return status;
 }

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +14,7 @@
 
 #include "util/error.h"
 #include "util/fs.h"
-
-extern char **environ;
+#include "util/run_command.h"
 
 /* The first range `file` gives the user (by name or by number). */
 static bool find_range(const char *file, const char *name, uid_t uid, uint32_t *start,
@@ -181,24 +179,16 @@ static int run_helper(const char *name, pid_t pid, const struct idmap_range *r, 
 		argv[k++] = args[3 + 3 * i];
 	}
 	argv[k] = NULL;
-	int out[2];
-	if (pipe2(out, O_CLOEXEC) < 0)
-		return -errno;
-	posix_spawn_file_actions_t actions;
-	posix_spawn_file_actions_init(&actions);
-	posix_spawn_file_actions_adddup2(&actions, out[1], 2);
-	posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-	pid_t child;
-	int rc = posix_spawn(&child, path, &actions, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&actions);
-	close(out[1]);
-	if (rc != 0) {
-		close(out[0]);
-		return -rc;
-	}
+	struct runcmd cmd = RUNCMD_INIT;
+	cmd.argv = argv;
+	cmd.out.how = RUNCMD_NULL;
+	cmd.err.how = RUNCMD_PIPE;
+	int rc = runcmd_start(&cmd, NULL);
+	if (rc < 0)
+		return rc;
 	size_t got = 0;
 	ssize_t r2;
-	while (got + 1 < size && (r2 = read(out[0], said + got, size - 1 - got)) != 0) {
+	while (got + 1 < size && (r2 = read(cmd.err.fd, said + got, size - 1 - got)) != 0) {
 		if (r2 < 0 && errno == EINTR)
 			continue;
 		if (r2 < 0)
@@ -209,11 +199,10 @@ static int run_helper(const char *name, pid_t pid, const struct idmap_range *r, 
 	char *nl = strchr(said, '\n');
 	if (nl)
 		*nl = '\0';
-	close(out[0]);
+	close(cmd.err.fd);
 	int status;
-	while (waitpid(child, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
+	if ((rc = runcmd_finish(&cmd, &status, NULL)) < 0)
+		return rc;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EPERM;
 }
 

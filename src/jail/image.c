@@ -16,6 +16,7 @@
 #include "jail/idmap.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/run_command.h"
 #include "util/xdg.h"
 
 #define DEFAULT_MIRROR "http://deb.debian.org/debian"
@@ -112,19 +113,17 @@ struct unpack {
 static int unpack(void *arg)
 {
 	const struct unpack *u = arg;
-	pid_t pid = fork();
-	if (pid == 0) {
-		if (dup2(u->in, 0) < 0)
-			_exit(127);
-		execl("/bin/tar", "tar", "-x", "--numeric-owner", "-p", "-C", u->dir,
-		      "--exclude=./dev/*", (char *)NULL);
-		_exit(127);
-	}
+	char *argv[] = { "tar", "-x", "--numeric-owner", "-p", "-C", (char *)u->dir,
+			 "--exclude=./dev/*", NULL };
+	struct runcmd tar = RUNCMD_INIT;
+	tar.argv = argv;
+	tar.program = "/bin/tar";
+	tar.in = RUNCMD_TO_FD(u->in);
 	int status;
-	while (pid > 0 && waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+	int rc = runcmd_run(&tar, &status, NULL);
+	if (rc < 0)
+		return rc;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
 /* A normal user's image: mmdebstrap's unshare mode, which builds in a user
@@ -160,16 +159,15 @@ static int build_unshared(const struct image_build_options *o, const struct idma
 			 include, (char *)o->suite, "-", (char *)mirror, NULL };
 	if (!o->include)
 		memmove(&argv[4], &argv[5], 4 * sizeof argv[0]);
-	pid_t builder = fork();
-	if (builder == 0) {
-		if (dup2(stream[1], 1) < 0 || dup2(talk[1], 2) < 0)
-			_exit(127);
-		execv("/usr/bin/mmdebstrap", argv);
-		_exit(127);
-	}
+	struct runcmd builder = RUNCMD_INIT;
+	builder.argv = argv;
+	builder.program = "/usr/bin/mmdebstrap";
+	builder.out = RUNCMD_TO_FD(stream[1]);
+	builder.err = RUNCMD_TO_FD(talk[1]);
+	int started = runcmd_start(&builder, err);
 	close(stream[1]);
 	close(talk[1]);
-	pid_t unpacker = builder < 0 ? -1 : fork();
+	pid_t unpacker = started < 0 ? -1 : fork();
 	if (unpacker == 0) {
 		close(talk[0]);
 		struct unpack u = { stream[0], tmp };
@@ -194,14 +192,14 @@ static int build_unshared(const struct image_build_options *o, const struct idma
 	if (logfd >= 0)
 		close(logfd);
 	int built = 1, unpacked = 1;
-	if (builder > 0)
-		while (waitpid(builder, &built, 0) < 0 && errno == EINTR)
-			;
+	int waited = started < 0 ? started : runcmd_finish(&builder, &built, err);
 	if (unpacker > 0)
 		while (waitpid(unpacker, &unpacked, 0) < 0 && errno == EINTR)
 			;
-	if (builder < 0 || unpacker < 0)
-		return error_set(err, -EAGAIN, "cannot start mmdebstrap: %s", strerror(errno));
+	if (waited < 0)
+		return waited;
+	if (unpacker < 0)
+		return error_set(err, -EAGAIN, "cannot start mmdebstrap's unpacker: %s", strerror(errno));
 	if (!WIFEXITED(built) || WEXITSTATUS(built) || !WIFEXITED(unpacked) || WEXITSTATUS(unpacked))
 		return error_set(err, -EIO, "mmdebstrap failed to build '%s' (%s from %s); its log: %s",
 				 o->name, o->suite, mirror, log);
@@ -261,13 +259,11 @@ int image_build(const struct image_build_options *o, cibox_error *err)
 			 NULL };
 	if (!o->include)
 		memmove(&argv[2], &argv[3], 4 * sizeof argv[0]);
-	pid_t pid = fork();
-	if (pid == 0) {
-		execv("/usr/sbin/debootstrap", argv);
-		_exit(127);
-	}
+	struct runcmd debootstrap = RUNCMD_INIT;
+	debootstrap.argv = argv;
+	debootstrap.program = "/usr/sbin/debootstrap";
 	int status = 0;
-	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+	if (runcmd_run(&debootstrap, &status, NULL) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
 		fs_remove_tree(tmp);
 		return error_set(err, -EIO, "debootstrap failed to build '%s' (%s from %s)", o->name,
 				 o->suite, mirror);
