@@ -28,18 +28,26 @@ static void print_cache(const char *name, uint64_t bytes, time_t used, void *con
 	printf("%-60s %9.1f MiB  %s\n", name, (double)bytes / (1024.0 * 1024.0), when);
 }
 
+enum { ALL = 256 };
+
+static const struct option longopts[] = { CLI_OPTION_HELP, { "all", no_argument, NULL, ALL }, { 0 } };
+
 int cmd_cache(int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
-		return CLI_OK;
-	}
+	struct cli_options o = { .command = "cache", .shortopts = "h", .longopts = longopts, .usage = usage };
+	bool all = false;
+	int c;
+	while ((c = cli_next_option(&o, argc, argv)) == ALL)
+		all = true;
+	if (c == CLI_OPTIONS_STOP)
+		return o.status;
+	const char *verb = o.next + 1 == argc ? argv[o.next] : "";
 	cibox_error err;
-	if (argc == 2 && strcmp(argv[1], "ls") == 0) {
+	if (strcmp(verb, "ls") == 0 && !all) {
 		unsigned count = 0;
 		if (cache_list(print_cache, &count, &err) < 0) {
 			cli_error("cache: %s", err.message);
-			return cli_status_for(&err);
+			return cli_status_for(&err, CLI_CHECKING);
 		}
 		/* An empty listing would leave the user wondering whether it worked. */
 		char dir[PATH_MAX];
@@ -49,14 +57,13 @@ int cmd_cache(int argc, char **argv)
 			       xdg_path(XDG_CACHE, "caches", dir, sizeof dir) < 0 ? "$XDG_CACHE_HOME/cibox/caches" : dir);
 		return CLI_OK;
 	}
-	bool all = argc == 3 && strcmp(argv[2], "--all") == 0;
-	if ((argc == 2 || all) && strcmp(argv[1], "clear") == 0) {
+	if (strcmp(verb, "clear") == 0) {
 		char project[256];
 		if (!all) {
 			struct ci_plan plan = { 0 };
 			if (config_find_project(&plan, &err) < 0) {
 				cli_error("cache: %s (or clear --all)", err.message);
-				return CLI_USAGE;
+				return cli_status_for(&err, CLI_CHECKING);
 			}
 			cache_project_name(plan.root, project, sizeof project);
 			plan_free(&plan);
@@ -64,7 +71,7 @@ int cmd_cache(int argc, char **argv)
 		int removed = cache_clear(all ? NULL : project, &err);
 		if (removed < 0) {
 			cli_error("cache: %s", err.message);
-			return CLI_FAILED;
+			return cli_status_for(&err, CLI_WORKING);
 		}
 		printf("removed the caches of %d project%s\n", removed, removed == 1 ? "" : "s");
 		return CLI_OK;

@@ -43,7 +43,7 @@ static void print_value(const char *v)
 	putchar('\'');
 }
 
-/* Prints one configuration; returns 0 or CLI_USAGE after reporting. */
+/* Prints one configuration; returns 0 or the exit status after reporting. */
 static int show(const struct ci_plan *plan, const char *name, const char *file, const envlist *base,
 		char **unboxed)
 {
@@ -54,7 +54,7 @@ static int show(const struct ci_plan *plan, const char *name, const char *file, 
 		fflush(stdout);
 		cli_error("%s", err.message);
 		envlist_free(&out);
-		return CLI_USAGE;
+		return cli_status_for(&err, CLI_CHECKING);
 	}
 	for (size_t i = 0; i < out.len; i++) {
 		const char *entry = out.vars[i];
@@ -73,16 +73,21 @@ static int show(const struct ci_plan *plan, const char *name, const char *file, 
 	return 0;
 }
 
+static const struct option longopts[] = { CLI_OPTION_HELP, { 0 } };
+
 int cmd_configs(int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
-		return CLI_OK;
-	}
-	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+	struct cli_options o = { .command = "configs", .shortopts = "h", .longopts = longopts, .usage = usage };
+	int c;
+	while ((c = cli_next_option(&o, argc, argv)) >= 0)
+		;
+	if (c == CLI_OPTIONS_STOP)
+		return o.status;
+	if (o.next + 1 < argc) {
 		cli_error("configs: expected at most a stage name (see cibox configs --help)");
 		return CLI_USAGE;
 	}
+	const char *stage = o.next < argc ? argv[o.next] : "test";
 	struct ci_plan plan = { 0 };
 	cibox_error err = { 0 };
 	envlist base = ENVLIST_INIT;
@@ -93,15 +98,15 @@ int cmd_configs(int argc, char **argv)
 		if (getenv(*keep))
 			envlist_set(&base, *keep, getenv(*keep));
 	if (config_find_project(&plan, &err) < 0 ||
-	    config_find_stage(&plan, argc == 2 ? argv[1] : "test", &err) < 0 ||
+	    config_find_stage(&plan, stage, &err) < 0 ||
 	    config_pick(&plan, NULL, &err) < 0 || config_list(plan.stage_dir, &names, &n, &err) < 0) {
 		cli_error("%s", err.message);
-		status = CLI_USAGE;
+		status = cli_status_for(&err, CLI_CHECKING);
 		goto out;
 	}
-	if (plan.defaults_file && show(&plan, "default", plan.defaults_file, &base, &unboxed))
-		status = CLI_USAGE;
-	else if (!plan.defaults_file)
+	if (plan.defaults_file)
+		status = show(&plan, "default", plan.defaults_file, &base, &unboxed);
+	else
 		printf("%-12s (no %s/00_setup_env.sh)\n", "default", config_display_path(&plan, plan.stage_dir));
 	for (size_t i = 0; i < n; i++) {
 		char *file;
@@ -109,8 +114,9 @@ int cmd_configs(int argc, char **argv)
 			status = CLI_FAILED;
 			break;
 		}
-		if (show(&plan, names[i], file, &base, &unboxed))
-			status = CLI_USAGE;
+		int shown = show(&plan, names[i], file, &base, &unboxed);
+		if (shown)
+			status = shown;
 		free(file);
 	}
 	if (unboxed)

@@ -1,4 +1,3 @@
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,34 +23,23 @@ static void print_image(const char *name, uint64_t bytes, void *context)
 	printf("%-24s %8.1f MiB\n", name, (double)bytes / (1024.0 * 1024.0));
 }
 
-static int build(int argc, char **argv)
+/* `names`: the operands after the verb "build". */
+static int build(const struct image_build_options *given, int count, char **names)
 {
-	struct image_build_options o = { .suite = "bookworm" };
-	for (int i = 2; i < argc; i++) {
-		const char **slot = strcmp(argv[i], "--suite") == 0	? &o.suite
-				    : strcmp(argv[i], "--mirror") == 0	? &o.mirror
-				    : strcmp(argv[i], "--include") == 0 ? &o.include
-									: NULL;
-		if (slot && i + 1 < argc) {
-			*slot = argv[++i];
-		} else if (slot || argv[i][0] == '-') {
-			cli_error("image: %s %s", argv[i], slot ? "needs a value" : "is not an option");
-			return CLI_USAGE;
-		} else if (!o.name) {
-			o.name = argv[i];
-		} else {
-			cli_error("image: one image name, not '%s' too", argv[i]);
-			return CLI_USAGE;
-		}
+	struct image_build_options o = *given;
+	if (count > 1) {
+		cli_error("image: one image name, not '%s' too", names[1]);
+		return CLI_USAGE;
 	}
-	if (!o.name) {
+	if (count < 1) {
 		cli_error("image: build needs a NAME");
 		return CLI_USAGE;
 	}
+	o.name = names[0];
 	cibox_error err;
 	if (image_build(&o, &err) < 0) {
 		cli_error("image: %s", err.message);
-		return err.code == -EIO ? CLI_FAILED : cli_status_for(&err);
+		return cli_status_for(&err, CLI_CHECKING);
 	}
 	char path[4096];
 	image_path(o.name, path, sizeof path, &err);
@@ -59,21 +47,46 @@ static int build(int argc, char **argv)
 	return CLI_OK;
 }
 
+enum { SUITE = 256, MIRROR, INCLUDE };
+
+static const struct option longopts[] = {
+	CLI_OPTION_HELP,
+	{ "suite", required_argument, NULL, SUITE },
+	{ "mirror", required_argument, NULL, MIRROR },
+	{ "include", required_argument, NULL, INCLUDE },
+	{ 0 },
+};
+
 int cmd_image(int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
-		return CLI_OK;
+	struct image_build_options build_options = { .suite = "bookworm" };
+	bool build_only = false;
+	struct cli_options o = { .command = "image", .shortopts = "h", .longopts = longopts, .usage = usage };
+	int c;
+	while ((c = cli_next_option(&o, argc, argv)) >= 0) {
+		build_only = true;
+		switch (c) {
+		case SUITE: build_options.suite = o.value; break;
+		case MIRROR: build_options.mirror = o.value; break;
+		default: build_options.include = o.value;
+		}
 	}
+	if (c == CLI_OPTIONS_STOP)
+		return o.status;
 	cibox_error err;
-	const char *verb = argc > 1 ? argv[1] : "";
+	int operands = argc - o.next;
+	const char *verb = operands > 0 ? argv[o.next] : "";
 	if (strcmp(verb, "build") == 0)
-		return build(argc, argv);
-	if (strcmp(verb, "ls") == 0 && argc == 2) {
+		return build(&build_options, operands - 1, argv + o.next + 1);
+	if (build_only) {
+		cli_error("image: --suite, --mirror and --include are for build");
+		return CLI_USAGE;
+	}
+	if (strcmp(verb, "ls") == 0 && operands == 1) {
 		unsigned count = 0;
 		if (image_list(print_image, &count, &err) < 0) {
 			cli_error("image: %s", err.message);
-			return cli_status_for(&err);
+			return cli_status_for(&err, CLI_CHECKING);
 		}
 		/* An empty listing would leave the user wondering whether it worked. */
 		char dir[PATH_MAX];
@@ -82,10 +95,10 @@ int cmd_image(int argc, char **argv)
 			       xdg_path(XDG_DATA, "images", dir, sizeof dir) < 0 ? "$XDG_DATA_HOME/cibox/images" : dir);
 		return CLI_OK;
 	}
-	if (strcmp(verb, "rm") == 0 && argc == 3) {
-		if (image_remove(argv[2], &err) < 0) {
+	if (strcmp(verb, "rm") == 0 && operands == 2) {
+		if (image_remove(argv[o.next + 1], &err) < 0) {
 			cli_error("image: %s", err.message);
-			return cli_status_for(&err);
+			return cli_status_for(&err, CLI_CHECKING);
 		}
 		return CLI_OK;
 	}

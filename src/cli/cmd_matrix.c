@@ -40,6 +40,21 @@ struct matrix_args {
 	const char **labels;
 };
 
+enum { FORMAT = 256, IMAGE, RUNS_ON, ENGINE, CIBOX_GIT, CIBOX_REF };
+
+static const struct option longopts[] = {
+	CLI_OPTION_HELP,
+	{ "format", required_argument, NULL, FORMAT },
+	{ "output", required_argument, NULL, 'o' },
+	{ "image", required_argument, NULL, IMAGE },
+	{ "runs-on", required_argument, NULL, RUNS_ON },
+	{ "engine", required_argument, NULL, ENGINE },
+	{ "cibox-git", required_argument, NULL, CIBOX_GIT },
+	{ "cibox-ref", required_argument, NULL, CIBOX_REF },
+	{ 0 },
+};
+
+/* CLI_CONTINUE, or the exit status after the usage or what was wrong. */
 static int parse(int argc, char **argv, struct matrix_args *a)
 {
 	a->labels = calloc((size_t)argc, sizeof *a->labels);
@@ -48,35 +63,26 @@ static int parse(int argc, char **argv, struct matrix_args *a)
 		return CLI_FAILED;
 	}
 	a->plan.labels = a->labels;
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if ((v = cli_option_value(argc, argv, &i, "--format", "matrix")))
-			a->format = v;
-		else if ((v = cli_option_value(argc, argv, &i, "--output", "matrix")) ||
-			 (v = cli_option_value(argc, argv, &i, "-o", "matrix")))
-			a->output = v;
-		else if ((v = cli_option_value(argc, argv, &i, "--image", "matrix")))
-			a->plan.image = v;
-		else if ((v = cli_option_value(argc, argv, &i, "--runs-on", "matrix")))
-			a->labels[a->plan.nlabels++] = v;
-		else if ((v = cli_option_value(argc, argv, &i, "--engine", "matrix")))
-			a->plan.engine = v;
-		else if ((v = cli_option_value(argc, argv, &i, "--cibox-git", "matrix")))
-			a->plan.cibox_git = v;
-		else if ((v = cli_option_value(argc, argv, &i, "--cibox-ref", "matrix")))
-			a->plan.cibox_ref = v;
-		else if (argv[i][0] == '-') {
-			cli_error("matrix: unknown option '%s' (see cibox matrix --help)", argv[i]);
-			return CLI_USAGE;
-		} else if (a->stage) {
-			cli_error("matrix: expected one stage, got '%s' and '%s'", a->stage, argv[i]);
-			return CLI_USAGE;
-		} else {
-			a->stage = argv[i];
+	struct cli_options o = { .command = "matrix", .shortopts = "ho:", .longopts = longopts, .usage = usage };
+	int c;
+	while ((c = cli_next_option(&o, argc, argv)) >= 0) {
+		switch (c) {
+		case FORMAT: a->format = o.value; break;
+		case 'o': a->output = o.value; break;
+		case IMAGE: a->plan.image = o.value; break;
+		case RUNS_ON: a->labels[a->plan.nlabels++] = o.value; break;
+		case ENGINE: a->plan.engine = o.value; break;
+		case CIBOX_GIT: a->plan.cibox_git = o.value; break;
+		default: a->plan.cibox_ref = o.value;
 		}
-		if (v && !*v)
-			return CLI_USAGE;
 	}
+	if (c == CLI_OPTIONS_STOP)
+		return o.status;
+	if (o.next + 1 < argc) {
+		cli_error("matrix: expected one stage, got '%s' and '%s'", argv[o.next], argv[o.next + 1]);
+		return CLI_USAGE;
+	}
+	a->stage = o.next < argc ? argv[o.next] : NULL;
 	if (!a->format) {
 		cli_error("matrix: --format github or --format gitlab is needed");
 		return CLI_USAGE;
@@ -85,7 +91,7 @@ static int parse(int argc, char **argv, struct matrix_args *a)
 		cli_error("matrix: --cibox-ref needs --cibox-git");
 		return CLI_USAGE;
 	}
-	return CLI_OK;
+	return CLI_CONTINUE;
 }
 
 static int write_out(const char *output, const struct strbuf *text)
@@ -107,10 +113,6 @@ static int write_out(const char *output, const struct strbuf *text)
 
 int cmd_matrix(int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
-		return CLI_OK;
-	}
 	struct matrix_args a = { 0 };
 	struct ci_plan plan = { 0 };
 	struct strbuf text = STRBUF_INIT;
@@ -118,21 +120,21 @@ int cmd_matrix(int argc, char **argv)
 	char **names = NULL;
 	size_t n = 0;
 	int status = parse(argc, argv, &a);
-	if (status != CLI_OK)
+	if (status != CLI_CONTINUE)
 		goto out;
 	a.plan.stage = a.stage ? a.stage : "test";
 	if (matrix_format_parse(a.format, &a.plan.format, &err) < 0 ||
 	    config_find_project(&plan, &err) < 0 || config_find_stage(&plan, a.plan.stage, &err) < 0 ||
 	    config_list(plan.stage_dir, &names, &n, &err) < 0) {
 		cli_error("matrix: %s", err.message);
-		status = cli_status_for(&err);
+		status = cli_status_for(&err, CLI_CHECKING);
 		goto out;
 	}
 	a.plan.configs = names;
 	a.plan.nconfigs = n;
 	if (matrix_write(&a.plan, &text, &err) < 0) {
 		cli_error("matrix: %s", err.message);
-		status = cli_status_for(&err);
+		status = cli_status_for(&err, CLI_CHECKING);
 		goto out;
 	}
 	status = write_out(a.output, &text);

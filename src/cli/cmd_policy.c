@@ -25,7 +25,7 @@ static int check(const char *path)
 	cibox_error err;
 	if (policy_read_file(path, POLICY_FILE_MAX, &text, &err) < 0) {
 		cli_error("policy: %s", err.message);
-		return CLI_USAGE;
+		return cli_status_for(&err, CLI_CHECKING);
 	}
 	int findings = policy_lint(text, path, stdout);
 	/* What the lint does not look for but loading refuses (a second section
@@ -47,7 +47,7 @@ static int diff(const char *old_path, const char *new_path)
 	if (policy_set_load(old_path, &a, &err) < 0 || policy_set_load(new_path, &b, &err) < 0) {
 		policy_set_free(a);
 		cli_error("policy: %s", err.message);
-		return CLI_USAGE;
+		return cli_status_for(&err, CLI_CHECKING);
 	}
 	int differences = policy_diff(a, b, stdout);
 	policy_set_free(a);
@@ -55,16 +55,22 @@ static int diff(const char *old_path, const char *new_path)
 	return differences ? CLI_FAILED : CLI_OK;
 }
 
+static const struct option longopts[] = { CLI_OPTION_HELP, { 0 } };
+
 int cmd_policy(int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
-		return CLI_OK;
-	}
-	if (argc == 3 && strcmp(argv[1], "check") == 0)
-		return check(argv[2]);
-	if (argc == 4 && strcmp(argv[1], "diff") == 0)
-		return diff(argv[2], argv[3]);
+	struct cli_options o = { .command = "policy", .shortopts = "h", .longopts = longopts, .usage = usage };
+	int c;
+	while ((c = cli_next_option(&o, argc, argv)) >= 0)
+		;
+	if (c == CLI_OPTIONS_STOP)
+		return o.status;
+	int operands = argc - o.next;
+	char **args = argv + o.next;
+	if (operands == 2 && strcmp(args[0], "check") == 0)
+		return check(args[1]);
+	if (operands == 3 && strcmp(args[0], "diff") == 0)
+		return diff(args[1], args[2]);
 	cli_error("policy: expected check FILE or diff OLD NEW (see cibox policy --help)");
 	return CLI_USAGE;
 }

@@ -50,58 +50,55 @@ static int parse_seconds(const char *name, const char *v, double *out)
 	return 0;
 }
 
+enum { TRIES = 256, SLEEP, MIN, MAX, FAIL };
+
+static const struct option longopts[] = {
+	CLI_OPTION_HELP,
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "tries", required_argument, NULL, TRIES },
+	{ "sleep", required_argument, NULL, SLEEP },
+	{ "min", required_argument, NULL, MIN },
+	{ "max", required_argument, NULL, MAX },
+	{ "fail", required_argument, NULL, FAIL },
+	{ 0 },
+};
+
+/* CLI_CONTINUE, or the exit status after the usage or what was wrong. */
 static int parse(int argc, char **argv, struct retry_args *a)
 {
-	int i = 1;
-	for (; i < argc; i++) {
-		const char *opt = argv[i];
-		if (strcmp(opt, "--") == 0) {
-			i++;
-			break;
-		}
-		if (strcmp(opt, "-v") == 0 || strcmp(opt, "--verbose") == 0) {
-			a->verbose = true;
-			continue;
-		}
-		if (opt[0] != '-')
-			break;
-		const char *names[] = { "--tries", "--sleep", "--min", "--max", "--fail" };
-		size_t k = 0;
-		for (; k < 5 && strcmp(opt, names[k]) != 0; k++)
-			;
-		if (k == 5) {
-			cli_error("retry: unknown option '%s' (see cibox retry --help)", opt);
-			return CLI_USAGE;
-		}
-		if (i + 1 >= argc) {
-			cli_error("retry: %s needs a value", opt);
-			return CLI_USAGE;
-		}
-		const char *v = argv[++i];
+	struct cli_options o = { .command = "retry", .shortopts = "+hv", .longopts = longopts, .usage = usage };
+	int c;
+	while ((c = cli_next_option(&o, argc, argv)) >= 0) {
+		const char *v = o.value;
 		char *end;
-		switch (k) {
-		case 0:
+		switch (c) {
+		case 'v':
+			a->verbose = true;
+			break;
+		case TRIES:
 			a->tries = strtol(v, &end, 10);
-			if (!*v || *end || a->tries < 1) {
+			if (*end || a->tries < 1) {
 				cli_error("retry: --tries needs a number of at least 1, not '%s'", v);
 				return CLI_USAGE;
 			}
 			break;
-		case 1:
+		case SLEEP:
 			a->constant = true;
-			if (parse_seconds(opt, v, &a->sleep) < 0)
+			if (parse_seconds("--sleep", v, &a->sleep) < 0)
 				return CLI_USAGE;
 			break;
-		case 2:
-		case 3:
+		case MIN:
+		case MAX:
 			a->ranged = true;
-			if (parse_seconds(opt, v, k == 2 ? &a->min : &a->max) < 0)
+			if (parse_seconds(c == MIN ? "--min" : "--max", v, c == MIN ? &a->min : &a->max) < 0)
 				return CLI_USAGE;
 			break;
 		default:
 			a->fail = v;
 		}
 	}
+	if (c == CLI_OPTIONS_STOP)
+		return o.status;
 	if (a->constant && a->ranged) {
 		cli_error("retry: give either --sleep or --min/--max, not both");
 		return CLI_USAGE;
@@ -110,12 +107,12 @@ static int parse(int argc, char **argv, struct retry_args *a)
 		cli_error("retry: --min %g is more than --max %g", a->min, a->max);
 		return CLI_USAGE;
 	}
-	if (i >= argc) {
+	if (o.next >= argc) {
 		cli_error("retry: no command to run (cibox retry [OPTIONS] -- COMMAND)");
 		return CLI_USAGE;
 	}
-	a->command = argv + i;
-	return 0;
+	a->command = argv + o.next;
+	return CLI_CONTINUE;
 }
 
 /* The exit status as a shell reports it. */
@@ -165,13 +162,9 @@ static void pause_for(double seconds)
 
 int cmd_retry(int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
-		return CLI_OK;
-	}
 	struct retry_args a = { .tries = 10, .min = 0.3, .max = 60 };
 	int status = parse(argc, argv, &a);
-	if (status)
+	if (status != CLI_CONTINUE)
 		return status;
 	double delay = a.constant ? a.sleep : a.min;
 	for (long attempt = 1;; attempt++) {

@@ -138,62 +138,66 @@ static int start_all(struct run_args *a)
 	return status;
 }
 
+enum { ALL = 256, FAIL_FAST, IN_PLACE, KEEP_UID, TRACE, WRITE, ARGS, ENV, OUT, ENGINE, EXPORT, SET };
+
+static const struct option longopts[] = {
+	CLI_OPTION_HELP,
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "all", no_argument, NULL, ALL },
+	{ "fail-fast", no_argument, NULL, FAIL_FAST },
+	{ "in-place", no_argument, NULL, IN_PLACE },
+	{ "keep-uid", no_argument, NULL, KEEP_UID },
+	{ "trace", no_argument, NULL, TRACE },
+	{ "write", no_argument, NULL, WRITE },
+	{ "args", no_argument, NULL, ARGS },
+	{ "env", required_argument, NULL, ENV },
+	{ "out", required_argument, NULL, OUT },
+	{ "engine", required_argument, NULL, ENGINE },
+	{ "export", required_argument, NULL, EXPORT },
+	{ "set", required_argument, NULL, SET },
+	{ 0 },
+};
+
+/* CLI_CONTINUE, or the exit status after the usage or what was wrong. */
 static int parse(int argc, char **argv, struct run_args *a)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
-			a->quiet = true;
-			continue;
-		}
-		if (strncmp(argv[i], "-j", 2) == 0 && argv[i][2]) {
-			a->jobs = argv[i] + 2;
-			continue;
-		}
-		bool *flag = strcmp(argv[i], "--all") == 0 ? &a->all
-			     : strcmp(argv[i], "--fail-fast") == 0 ? &a->fail_fast
-			     : strcmp(argv[i], "--in-place") == 0 ? &a->in_place
-			     : strcmp(argv[i], "--keep-uid") == 0 ? &a->keep_uid
-			     : strcmp(argv[i], "--trace") == 0	  ? &a->trace
-			     : strcmp(argv[i], "--write") == 0	  ? &a->write
-			     : strcmp(argv[i], "--args") == 0	  ? &a->record_args
-								  : NULL;
-		if (flag) {
-			*flag = true;
-			continue;
-		}
-		if ((v = cli_option_value(argc, argv, &i, "--env", "run")))
-			a->env = v;
-		else if ((v = cli_option_value(argc, argv, &i, "--out", "run")))
-			a->out = v;
-		else if ((v = cli_option_value(argc, argv, &i, "--engine", "run")))
-			a->engine = v;
-		else if ((v = cli_option_value(argc, argv, &i, "--export", "run")))
-			a->export_dir = v;
-		else if ((v = cli_option_value(argc, argv, &i, "--jobs", "run")) ||
-			 (v = cli_option_value(argc, argv, &i, "-j", "run")))
-			a->jobs = v;
-		else if ((v = cli_option_value(argc, argv, &i, "--set", "run"))) {
-			const char *eq = strchr(v, '=');
-			if (*v && (!eq || !env_name_valid(v, (size_t)(eq - v)))) {
+	struct cli_options o = { .command = "run", .shortopts = "hqj:", .longopts = longopts, .usage = usage };
+	int c;
+	while ((c = cli_next_option(&o, argc, argv)) >= 0) {
+		const char *v = o.value, *eq;
+		switch (c) {
+		case 'q': a->quiet = true; break;
+		case 'j': a->jobs = v; break;
+		case ALL: a->all = true; break;
+		case FAIL_FAST: a->fail_fast = true; break;
+		case IN_PLACE: a->in_place = true; break;
+		case KEEP_UID: a->keep_uid = true; break;
+		case TRACE: a->trace = true; break;
+		case WRITE: a->write = true; break;
+		case ARGS: a->record_args = true; break;
+		case ENV: a->env = v; break;
+		case OUT: a->out = v; break;
+		case ENGINE: a->engine = v; break;
+		case EXPORT: a->export_dir = v; break;
+		default:
+			eq = strchr(v, '=');
+			if (!eq || !env_name_valid(v, (size_t)(eq - v))) {
 				cli_error("run: --set '%s': expected VAR=VALUE with VAR a variable name", v);
 				return CLI_USAGE;
 			}
 			a->sets[a->nsets++] = (char *)v;
-		} else if (argv[i][0] == '-') {
-			cli_error("run: unknown option '%s' (see cibox run --help)", argv[i]);
-			return CLI_USAGE;
-		} else if (!a->stage) {
-			a->stage = argv[i];
-			continue;
-		} else {
-			cli_error("run: one stage at a time: '%s' after '%s'", argv[i], a->stage);
-			return CLI_USAGE;
 		}
-		if (!*v)
-			return CLI_USAGE;
 	}
-	return 0;
+	if (c == CLI_OPTIONS_STOP)
+		return o.status;
+	if (o.next < argc)
+		a->stage = argv[o.next];
+	if (o.next + 1 < argc) {
+		cli_error("run: one stage at a time: '%s' after '%s'", argv[o.next + 1], a->stage);
+		return CLI_USAGE;
+	}
+	return CLI_CONTINUE;
 }
 
 /* Everything before the first step: any error here is the user's to fix. */
@@ -377,7 +381,7 @@ static int lock_caches(const struct ci_plan *plan, cibox_error *err)
 	       -EWOULDBLOCK) {
 		free(folder);
 		if (sigtimedwait(&interrupts, NULL, &pause) > 0) {
-			rc = -EINTR;
+			rc = error_set(err, -EINTR, "interrupted while waiting for the caches");
 			break;
 		}
 	}
@@ -427,9 +431,7 @@ static int prepare_engine(struct ci_plan *plan, const struct run_args *args, ci_
 			/* Nothing ran: no run folder to show for it. */
 			if (!args->out)
 				fs_remove_tree(plan->run_dir);
-			return err->code == -EOPNOTSUPP ? CLI_ENVIRONMENT
-			       : err->code == -ENOMEM	? CLI_FAILED
-							: CLI_USAGE;
+			return cli_status_for(err, CLI_CHECKING);
 		}
 	}
 	if (jail) {
@@ -439,7 +441,7 @@ static int prepare_engine(struct ci_plan *plan, const struct run_args *args, ci_
 					 args->write ? plan->stage_dir : NULL, &root, &box };
 		if (ns_plan_root(plan, args->keep_uid, &root, err) < 0) {
 			cli_error("run: %s", err->message);
-			return CLI_FAILED;
+			return cli_status_for(err, CLI_WORKING);
 		}
 		if (*root.why)
 			cli_error("run: %s", root.why);
@@ -448,7 +450,7 @@ static int prepare_engine(struct ci_plan *plan, const struct run_args *args, ci_
 			warn_unmapped(plan);
 		if (ns_enter(plan, &ns, err) < 0) {
 			cli_error("run: %s", err->message);
-			return err->code == -EOPNOTSUPP ? CLI_ENVIRONMENT : CLI_USAGE;
+			return cli_status_for(err, CLI_CHECKING);
 		}
 		if (box)
 			engine_ns_use_box(engine, box);
@@ -474,29 +476,25 @@ static void keep_layer(void *context, const struct ci_plan *plan, size_t index)
 
 int cmd_run(int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
-		return CLI_OK;
-	}
 	struct run_args args = { .sets = calloc((size_t)argc, sizeof(char *)) };
 	if (!args.sets) {
 		cli_error("run: out of memory");
 		return CLI_FAILED;
 	}
 	int status = parse(argc, argv, &args);
-	if (!status && !args.all && (args.jobs || args.fail_fast)) {
+	if (status == CLI_CONTINUE && !args.all && (args.jobs || args.fail_fast)) {
 		cli_error("run: %s is for --all", args.jobs ? "-j" : "--fail-fast");
 		status = CLI_USAGE;
 	}
-	if (!status && args.in_place && args.export_dir) {
+	if (status == CLI_CONTINUE && args.in_place && args.export_dir) {
 		/* --in-place leaves no changes in the run folder to export. */
 		cli_error("run: --export copies the changes the overlay kept, and --in-place keeps none: "
 			  "give one of them");
 		status = CLI_USAGE;
 	}
-	if (!status && args.all)
+	if (status == CLI_CONTINUE && args.all)
 		status = start_all(&args);
-	if (status || args.all) {
+	if (status != CLI_CONTINUE) {
 		free(args.sets);
 		return status;
 	}
@@ -509,7 +507,7 @@ int cmd_run(int argc, char **argv)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (prepare(&plan, &args, &engine, &err) < 0) {
 		cli_error("%s", err.message[0] ? err.message : "out of memory");
-		status = err.code == -ENOMEM ? CLI_FAILED : CLI_USAGE;
+		status = cli_status_for(&err, CLI_CHECKING);
 		goto out;
 	}
 
@@ -528,7 +526,7 @@ int cmd_run(int argc, char **argv)
 	if (args.trace ? engine_set_trace(engine, learned, title, args.record_args, &err) < 0
 		       : prepare_sandbox(&plan, engine, &err) < 0) {
 		cli_error("run: %s", err.message);
-		status = CLI_USAGE;
+		status = cli_status_for(&err, CLI_CHECKING);
 		goto out;
 	}
 	bool jail = engine_whole_run_in_jail(engine), container = engine_in_container(engine);
@@ -539,13 +537,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if ((jail || container) && (rc = lock_caches(&plan, &err)) < 0) {
-		if (rc == -EINTR) {
-			cli_error("run: interrupted while waiting for the caches");
-			status = 130;
-		} else {
-			cli_error("run: %s", err.message);
-			status = CLI_FAILED;
-		}
+		cli_error("run: %s", err.message);
+		status = cli_status_for(&err, CLI_WORKING);
 		if (!args.out)
 			fs_remove_tree(plan.run_dir);
 		goto out;
@@ -570,14 +563,14 @@ int cmd_run(int argc, char **argv)
 	}
 	if (runner_run(&plan, engine, &options, &err) < 0) {
 		cli_error("run: %s", err.message);
-		status = err.code == -EOPNOTSUPP ? CLI_ENVIRONMENT : CLI_FAILED;
+		status = cli_status_for(&err, CLI_WORKING);
 		goto out;
 	}
 	if (report_write(&plan, &err) < 0)
 		cli_error("run: %s", err.message);
 	if (args.export_dir && ns_export(&plan, args.export_dir, &err) < 0) {
 		cli_error("run: %s", err.message);
-		status = CLI_FAILED;
+		status = cli_status_for(&err, CLI_WORKING);
 	}
 	if (args.trace && plan.status == RUN_PASSED && show_learned(&plan, learned, args.write) < 0)
 		status = CLI_FAILED;
@@ -590,8 +583,8 @@ int cmd_run(int argc, char **argv)
 	report_table(&plan, stdout, options.color);
 	printf("cibox: %s in %.2f s; report: %s/summary.json\n", report_run_status_name(plan.status),
 	       plan.seconds, plan.run_dir);
-	if (status != CLI_FAILED)
-		status = plan.status == RUN_PASSED ? CLI_OK : plan.status == RUN_FAILED ? CLI_FAILED : 130;
+	if (status == CLI_OK)
+		status = cli_status_of_run(plan.status);
 out:
 	if (engine)
 		engine_close(engine);

@@ -193,30 +193,33 @@ static int prune(const char *dir, const struct run_entry *runs, size_t n, size_t
 
 int cmd_runs(int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
-		return CLI_OK;
-	}
+	static const struct option longopts[] = { CLI_OPTION_HELP, { "prune", required_argument, NULL, 'p' },
+						  { 0 } };
+	struct cli_options o = { .command = "runs", .shortopts = "hn:", .longopts = longopts, .usage = usage };
 	long count = 10, keep = -1;
-	for (int i = 1; i < argc; i++) {
+	int c;
+	while ((c = cli_next_option(&o, argc, argv)) >= 0) {
 		char *end;
-		if (strcmp(argv[i], "-n") == 0 && i + 1 < argc) {
-			count = strtol(argv[++i], &end, 10);
+		if (c == 'n') {
+			count = strtol(o.value, &end, 10);
 			if (*end || count <= 0) {
-				cli_error("runs: -n needs a positive number, not '%s'", argv[i]);
-				return CLI_USAGE;
-			}
-		} else if (strcmp(argv[i], "--prune") == 0 && i + 1 < argc) {
-			keep = strtol(argv[++i], &end, 10);
-			if (*end || !*argv[i] || keep < 0) {
-				cli_error("runs: --prune needs how many runs to keep (0 or more), not '%s'",
-					  argv[i]);
+				cli_error("runs: -n needs a positive number, not '%s'", o.value);
 				return CLI_USAGE;
 			}
 		} else {
-			cli_error("runs: unknown argument '%s' (see cibox runs --help)", argv[i]);
-			return CLI_USAGE;
+			keep = strtol(o.value, &end, 10);
+			if (*end || keep < 0) {
+				cli_error("runs: --prune needs how many runs to keep (0 or more), not '%s'",
+					  o.value);
+				return CLI_USAGE;
+			}
 		}
+	}
+	if (c == CLI_OPTIONS_STOP)
+		return o.status;
+	if (o.next < argc) {
+		cli_error("runs: unknown argument '%s' (see cibox runs --help)", argv[o.next]);
+		return CLI_USAGE;
 	}
 	struct strbuf dir = STRBUF_INIT;
 	cibox_error err = { 0 };

@@ -60,53 +60,58 @@ struct sandbox_args {
 	char **command;
 };
 
-/* Returns 0, or the exit status of a usage error already reported. */
+enum { MODE = 256, POLICY, ALLOW, ISOLATE, NETWORK, KEEP_UID, ROOTFS, BIND, RO_BIND };
+
+static const struct option longopts[] = {
+	CLI_OPTION_HELP,
+	{ "mode", required_argument, NULL, MODE },
+	{ "policy", required_argument, NULL, POLICY },
+	{ "allow", required_argument, NULL, ALLOW },
+	{ "isolate", no_argument, NULL, ISOLATE },
+	{ "network", no_argument, NULL, NETWORK },
+	{ "keep-uid", no_argument, NULL, KEEP_UID },
+	{ "rootfs", required_argument, NULL, ROOTFS },
+	{ "bind", required_argument, NULL, BIND },
+	{ "ro-bind", required_argument, NULL, RO_BIND },
+	{ 0 },
+};
+
+/* CLI_CONTINUE, or the exit status after the usage or what was wrong. */
 static int parse(int argc, char **argv, struct sandbox_args *a)
 {
-	int i = 1;
+	struct cli_options o = { .command = "sandbox", .shortopts = "+h", .longopts = longopts, .usage = usage };
 	cibox_error err;
-	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
-		const char *value = NULL;
-		enum jail_op_kind bind = JAIL_BIND;
-		if (strcmp(argv[i], "--isolate") == 0) {
-			a->isolate = true;
-			continue;
-		}
-		if (strcmp(argv[i], "--network") == 0 || strcmp(argv[i], "--keep-uid") == 0) {
-			*(argv[i][2] == 'n' ? &a->network : &a->keep_uid) = true;
+	int c;
+	while ((c = cli_next_option(&o, argc, argv)) >= 0) {
+		switch (c) {
+		case MODE: a->mode = o.value; break;
+		case POLICY: a->policy_file = o.value; break;
+		case ALLOW: a->allow = o.value; break;
+		case ISOLATE: a->isolate = true; break;
+		case NETWORK: a->network = a->jail_options = true; break;
+		case KEEP_UID: a->keep_uid = a->jail_options = true; break;
+		case ROOTFS:
+			a->rootfs = o.value;
 			a->jail_options = true;
-			continue;
-		}
-		if ((value = cli_option_value(argc, argv, &i, "--mode", "sandbox")))
-			a->mode = value;
-		else if ((value = cli_option_value(argc, argv, &i, "--policy", "sandbox")))
-			a->policy_file = value;
-		else if ((value = cli_option_value(argc, argv, &i, "--allow", "sandbox")))
-			a->allow = value;
-		else if ((value = cli_option_value(argc, argv, &i, "--rootfs", "sandbox")))
-			a->rootfs = value, a->jail_options = true;
-		else if ((value = cli_option_value(argc, argv, &i, "--bind", "sandbox")) ||
-			 (bind = JAIL_RO_BIND, value = cli_option_value(argc, argv, &i, "--ro-bind", "sandbox"))) {
+			break;
+		default:
 			a->jail_options = true;
-			if (*value && jail_plan_add_spec(a->jail, bind, value, &err) < 0) {
+			if (jail_plan_add_spec(a->jail, c == BIND ? JAIL_BIND : JAIL_RO_BIND, o.value, &err) < 0) {
 				cli_error("sandbox: %s", err.message);
-				return CLI_USAGE;
+				return cli_status_for(&err, CLI_CHECKING);
 			}
-		} else if (argv[i][0] == '-') {
-			cli_error("sandbox: unknown option '%s' (see cibox sandbox --help)", argv[i]);
-			return CLI_USAGE;
-		} else {
-			cli_error("sandbox: missing '--' before the command '%s'", argv[i]);
-			return CLI_USAGE;
 		}
-		if (!*value)
-			return CLI_USAGE;
 	}
-	if (i >= argc) {
-		cli_error("sandbox: missing '--' and the command to run");
+	if (c == CLI_OPTIONS_STOP)
+		return o.status;
+	if (!o.dashdash) {
+		if (o.next < argc)
+			cli_error("sandbox: missing '--' before the command '%s'", argv[o.next]);
+		else
+			cli_error("sandbox: missing '--' and the command to run");
 		return CLI_USAGE;
 	}
-	if (i + 1 >= argc) {
+	if (o.next >= argc) {
 		cli_error("sandbox: no command after '--'");
 		return CLI_USAGE;
 	}
@@ -118,8 +123,8 @@ static int parse(int argc, char **argv, struct sandbox_args *a)
 		cli_error("sandbox: --network, --keep-uid, --rootfs, --bind and --ro-bind need --isolate");
 		return CLI_USAGE;
 	}
-	a->command = argv + i + 1;
-	return 0;
+	a->command = argv + o.next;
+	return CLI_CONTINUE;
 }
 
 struct jail_context {
@@ -191,13 +196,13 @@ static int run(struct sandbox_args *a)
 	struct supervisor_options options = { .report_fd = STDERR_FILENO };
 	if (cibox_mode_parse(a->mode, &options.mode, &err) < 0) {
 		cli_error("sandbox: %s", err.message);
-		return CLI_USAGE;
+		return cli_status_for(&err, CLI_CHECKING);
 	}
 	char root[PATH_MAX] = "";
 	if (a->rootfs && (image_resolve(a->rootfs, root, sizeof root, &err) < 0 ||
 			  jail_plan_set_rootfs(a->jail, root, &err) < 0)) {
 		cli_error("sandbox: %s", err.message);
-		return CLI_USAGE;
+		return cli_status_for(&err, CLI_CHECKING);
 	}
 	options.confine_signals = !a->isolate;
 	struct jail_context jail = { a->jail, false };
@@ -207,7 +212,7 @@ static int run(struct sandbox_args *a)
 		if (jail_plan_share_network(a->jail, a->network, &err) < 0 ||
 		    (home && *home == '/' && jail_plan_set_home(a->jail, home, &err) < 0)) {
 			cli_error("sandbox: %s", err.message);
-			return CLI_USAGE;
+			return cli_status_for(&err, CLI_CHECKING);
 		}
 		jail_plan_keep_uid(a->jail, a->keep_uid);
 		jail_plan_show_cwd(a->jail, true);
@@ -224,7 +229,7 @@ static int run(struct sandbox_args *a)
 				: policy_set_from_list(list, &policies, &err);
 	if (rc < 0) {
 		cli_error("sandbox: %s", err.message);
-		return rc == -ENOMEM ? CLI_FAILED : CLI_USAGE;
+		return cli_status_for(&err, CLI_CHECKING);
 	}
 	options.policies = policies;
 	jail.lock_mounts = may_call(policies, mount_calls);
@@ -238,13 +243,13 @@ static int run(struct sandbox_args *a)
 	if (rc < 0) {
 		policy_set_free(policies);
 		cli_error("sandbox: %s", err.message);
-		return rc == -ENOENT ? 127 : 126;
+		return cli_status_for(&err, CLI_STARTING);
 	}
 	rc = supervisor_run(&options, path, a->command, &result, &err);
 	policy_set_free(policies);
 	if (rc < 0) {
 		cli_error("sandbox: %s", err.message);
-		return cli_status_for(&err);
+		return cli_status_for(&err, CLI_CHECKING);
 	}
 	int status = result.wait_status;
 	if (result.violation || (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)) {
@@ -252,24 +257,18 @@ static int run(struct sandbox_args *a)
 			  cibox_mode_name(options.mode));
 		return CLI_VIOLATION;
 	}
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	return cli_status_of_wait(status);
 }
 
 int cmd_sandbox(int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
-		return CLI_OK;
-	}
 	struct sandbox_args args = { .mode = "log-and-abort", .jail = jail_plan_new() };
 	if (!args.jail) {
 		cli_error("sandbox: out of memory");
 		return CLI_FAILED;
 	}
 	int status = parse(argc, argv, &args);
-	if (status == 0)
+	if (status == CLI_CONTINUE)
 		status = run(&args);
 	jail_plan_free(args.jail);
 	return status;

@@ -82,19 +82,26 @@ static void print_syscall(const char *entry, bool show_groups, bool detail)
 	print_values(name);
 }
 
+enum { ALL = 256 };
+
+static const struct option longopts[] = { CLI_OPTION_HELP, { "all", no_argument, NULL, ALL }, { 0 } };
+
 int cmd_syscalls(int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
-		return CLI_OK;
-	}
-	if (argc > 2) {
+	struct cli_options o = { .command = "syscalls", .shortopts = "h", .longopts = longopts, .usage = usage };
+	bool all = false;
+	int c;
+	while ((c = cli_next_option(&o, argc, argv)) == ALL)
+		all = true;
+	if (c == CLI_OPTIONS_STOP)
+		return o.status;
+	if (argc - o.next + all > 1) {
 		cli_error("syscalls: one argument at most (see cibox syscalls --help)");
 		return CLI_USAGE;
 	}
 	size_t count;
 	const struct sctab_group *groups = sctab_groups(&count);
-	if (argc == 1) {
+	if (!all && o.next == argc) {
 		for (size_t g = 0; g < count; g++) {
 			cibox_policy *p = cibox_policy_new();
 			cibox_policy_add(p, groups[g].name, NULL);
@@ -106,13 +113,13 @@ int cmd_syscalls(int argc, char **argv)
 		       "named one by one; `cibox syscalls --all` lists them all.\n");
 		return CLI_OK;
 	}
-	const char *what = argv[1];
-	if (strcmp(what, "--all") == 0) {
+	if (all) {
 		for (int nr = 0; nr < SCTAB_NR_LIMIT; nr++)
 			if (sctab_name(nr))
 				print_syscall(sctab_name(nr), true, false);
 		return CLI_OK;
 	}
+	const char *what = argv[o.next];
 	if (what[0] == '@') {
 		const struct sctab_group *group = sctab_group_find(what);
 		if (!group) {

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -57,44 +56,49 @@ static int write_policy(const trace *t, const char *command, bool per_thread, co
 	return rc;
 }
 
+enum { ARGS = 256, PER_THREAD, TITLE };
+
+static const struct option longopts[] = {
+	CLI_OPTION_HELP,
+	{ "args", no_argument, NULL, ARGS },
+	{ "per-thread", no_argument, NULL, PER_THREAD },
+	{ "title", required_argument, NULL, TITLE },
+	{ 0 },
+};
+
 int cmd_trace(int argc, char **argv)
 {
-	if (cli_wants_help(argc, argv)) {
-		usage(stdout);
-		return CLI_OK;
-	}
 	const char *output = NULL;
 	bool per_thread = false, record_args = false;
 	const char *title = NULL;
-	int i = 1;
-	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
-		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc && strcmp(argv[i + 1], "--") != 0) {
-			output = argv[++i];
-		} else if (strcmp(argv[i], "--per-thread") == 0) {
-			per_thread = true;
-		} else if (strcmp(argv[i], "--args") == 0) {
-			record_args = true;
-		} else if (strcmp(argv[i], "--title") == 0 && i + 1 < argc) {
-			title = argv[++i];
-		} else {
-			cli_error(argv[i][0] == '-' ? "trace: unknown option '%s' (see cibox trace --help)"
-						    : "trace: missing '--' before the command '%s'",
-				  argv[i]);
-			return CLI_USAGE;
+	struct cli_options o = { .command = "trace", .shortopts = "+ho:", .longopts = longopts, .usage = usage };
+	int c;
+	while ((c = cli_next_option(&o, argc, argv)) >= 0) {
+		switch (c) {
+		case 'o': output = o.value; break;
+		case ARGS: record_args = true; break;
+		case PER_THREAD: per_thread = true; break;
+		default: title = o.value;
 		}
 	}
-	if (i + 1 >= argc) {
+	if (c == CLI_OPTIONS_STOP)
+		return o.status;
+	if (!o.dashdash && o.next < argc) {
+		cli_error("trace: missing '--' before the command '%s'", argv[o.next]);
+		return CLI_USAGE;
+	}
+	if (o.next >= argc) {
 		cli_error("trace: missing '--' and the command to run");
 		return CLI_USAGE;
 	}
-	char **command = argv + i + 1;
+	char **command = argv + o.next;
 
 	cibox_error err = { 0 };
 	char path[PATH_MAX];
 	int rc = supervisor_find_command("", NULL, command[0], path, sizeof path, &err);
 	if (rc < 0) {
 		cli_error("trace: %s", err.message);
-		return rc == -ENOENT ? 127 : 126;
+		return cli_status_for(&err, CLI_STARTING);
 	}
 	policy_set *policies = NULL;
 	trace *t = trace_new(base_policy, record_args);
@@ -116,7 +120,7 @@ int cmd_trace(int argc, char **argv)
 	if (rc < 0) {
 		trace_free(t);
 		cli_error("trace: %s", err.message);
-		return cli_status_for(&err);
+		return cli_status_for(&err, CLI_CHECKING);
 	}
 	char line[1024] = "";
 	for (char **a = command; *a; a++)
@@ -127,6 +131,5 @@ int cmd_trace(int argc, char **argv)
 		cli_error("trace: cannot write %s: %s", output ? output : "the policy", strerror(-rc));
 		return CLI_FAILED;
 	}
-	int status = result.wait_status;
-	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	return cli_status_of_wait(result.wait_status);
 }

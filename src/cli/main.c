@@ -1,5 +1,3 @@
-#include <stdarg.h>
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,54 +24,6 @@ static const struct command commands[] = {
 	{ "cache", cmd_cache, "list or clear the caches stages keep between runs" },
 };
 
-void cli_error(const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "cibox: %s\n", line);
-}
-
-int cli_status_for(const cibox_error *err)
-{
-	switch (-err->code) {
-	case ENOSYS:
-	case EOPNOTSUPP:
-	case EPERM:
-		return CLI_ENVIRONMENT;
-	case ENOMEM:
-	case EIO:
-		return CLI_FAILED;
-	default:
-		return CLI_USAGE;
-	}
-}
-
-const char *cli_option_value(int argc, char **argv, int *i, const char *name, const char *command)
-{
-	size_t len = strlen(name);
-	const char *value = "";
-	if (strncmp(argv[*i], name, len) == 0 && argv[*i][len] == '=')
-		value = argv[*i] + len + 1;
-	else if (strcmp(argv[*i], name) != 0)
-		return NULL;
-	else if (*i + 1 < argc && strcmp(argv[*i + 1], "--") != 0)
-		value = argv[++*i];
-	if (!*value)
-		cli_error("%s: %s needs a value", command, name);
-	return value;
-}
-
-int cli_wants_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
-			return 1;
-	return 0;
-}
-
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: cibox <command> [options]\n\n"
@@ -82,28 +32,39 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n`cibox <command> --help` describes one command; the manual is cibox(1).\n"
-		     "exit status: 0 ok, 1 failed, 2 usage or configuration error,\n"
-		     "3 this machine cannot host the sandbox, 159 stopped by the syscall sandbox.\n");
+		     "exit status: 0 ok, 1 failed, 2 usage or configuration error, 3 this machine\n"
+		     "cannot host the jail, the sandbox or the engine, 130 interrupted, 159 stopped\n"
+		     "by the syscall sandbox; a command cibox runs for you ends with its own.\n");
 }
+
+enum { VERSION = 256 };
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return CLI_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		usage(stdout);
-		return CLI_OK;
-	}
-	if (strcmp(argv[1], "--version") == 0) {
+	static const struct option longopts[] = { CLI_OPTION_HELP, { "version", no_argument, NULL, VERSION }, { 0 } };
+	struct cli_options o = { .shortopts = "+h", .longopts = longopts, .usage = usage };
+	bool version = false;
+	int c;
+	while ((c = cli_next_option(&o, argc, argv)) == VERSION)
+		version = true;
+	if (c == CLI_OPTIONS_STOP)
+		return o.status;
+	if (version) {
 		printf("cibox %s\n", CIBOX_VERSION);
 		return CLI_OK;
 	}
+	if (o.next >= argc) {
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	const char *name = argv[o.next];
+	if (strcmp(name, "help") == 0) {
+		usage(stdout);
+		return CLI_OK;
+	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
-	cli_error("unknown command '%s' (see cibox --help)", argv[1]);
+		if (strcmp(name, commands[i].name) == 0)
+			return commands[i].run(argc - o.next, argv + o.next);
+	cli_error("unknown command '%s' (see cibox --help)", name);
 	return CLI_USAGE;
 }

@@ -180,12 +180,12 @@ int run_all(const struct run_all_options *o)
 	int status;
 	if (prepare(&plan, o, &err) < 0) {
 		cli_error("%s", err.message[0] ? err.message : "out of memory");
-		status = err.code == -ENOMEM ? CLI_FAILED : CLI_USAGE;
+		status = cli_status_for(&err, CLI_CHECKING);
 		goto out;
 	}
 	if (runall_report_write(&plan, true, &err) < 0) {
 		cli_error("run: %s", err.message);
-		status = CLI_FAILED;
+		status = cli_status_for(&err, CLI_WORKING);
 		goto out;
 	}
 	const char *no_color = getenv("NO_COLOR");
@@ -201,12 +201,12 @@ int run_all(const struct run_all_options *o)
 	status = CLI_OK;
 	if (runall_run(&plan, &observer, &err) < 0) {
 		cli_error("run: %s", err.message);
-		status = CLI_FAILED;
+		status = cli_status_for(&err, CLI_WORKING);
 	}
 	runall_report_load(&plan);
 	if (runall_report_write(&plan, false, &err) < 0) {
 		cli_error("run: %s", err.message);
-		status = CLI_FAILED;
+		status = cli_status_for(&err, CLI_WORKING);
 	}
 	if (v.tty || o->quiet)
 		show_notes(&plan);
@@ -219,7 +219,7 @@ int run_all(const struct run_all_options *o)
 	       report_run_status_name(plan.status), plan.seconds, runall_report_count(&plan, RUNALL_PASSED),
 	       plan.nconfigs, plan.stage.run_dir, RUNALL_REPORT_NAME);
 	if (status == CLI_OK)
-		status = plan.status == RUN_PASSED ? CLI_OK : plan.status == RUN_FAILED ? CLI_FAILED : 130;
+		status = cli_status_of_run(plan.status);
 out:
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	runall_plan_free(&plan);
