@@ -3,6 +3,7 @@
 # run folder, N at a time; the matrix folder and its reports, the views on and
 # off a terminal, Ctrl-C, --fail-fast, `cibox runs`, and caches two runs of one
 # configuration share.
+# shellcheck disable=SC2016 # single-quoted scripts are for the step's or child's shell to expand
 load runner_helpers
 bats_require_minimum_version 1.5.0
 
@@ -277,6 +278,7 @@ finish_all() {
 	three_configs
 	step test 01_ok.sh <<<'true'
 	for args in "-j 0" "-j x" "-j -3" "--jobs 99999" "--env a" "--engine host" "--in-place" "--export $BATS_TEST_TMPDIR/e"; do
+		# shellcheck disable=SC2086 # each case is one or two words
 		run "$CIBOX" run --all $args
 		assert_status 2
 		assert_one_line
