@@ -27,8 +27,9 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # libcibox.so exports its API alone (CIBOX_API in <cibox/sandbox.h>).
 $(LIB_OBJ): ALL_CFLAGS += -fvisibility=hidden
 $(LIB_OBJ): Makefile
-# The built-in policy's filter programs, compiled at build time.
-CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/builtin_filters.o
+# The built-in policy's filter programs, compiled at build time, and the
+# steps' shell script.
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/builtin_filters.o $(BUILD)/gen/step_driver.o
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
@@ -67,6 +68,17 @@ $(BUILD)/gen/builtin_filters.c: $(BUILD)/tools/builtin_filters
 	$< >$@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/builtin_filters.o: $(BUILD)/gen/builtin_filters.c
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# The script as one C string: its comment lines left out, each other line
+# with its backslashes and double quotes escaped.
+$(BUILD)/gen/step_driver.c: src/ci/step_driver.bash
+	@mkdir -p $(dir $@)
+	{ printf '#include "ci/step_driver.h"\n\nconst char step_driver_script[] =\n'; \
+	  sed -e '/^[[:space:]]*#/d' -e 's/[\\"]/\\&/g' -e 's/^/\t"/' -e 's/$$/\\n"/' $<; \
+	  printf '\t"";\n'; } >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/step_driver.o: $(BUILD)/gen/step_driver.c src/ci/step_driver.h
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libcibox.a: $(LIB_OBJ)
