@@ -193,10 +193,10 @@ static size_t remove_listed(const struct oci_run *run)
 	char filter[96];
 	snprintf(filter, sizeof filter, "name=%s", run->prefix);
 	char *list[] = { (char *)run->program, "ps", "-aq", "--filter", filter, NULL };
-	char *found[64];
 	size_t count = 0;
 	if (capture(list, &ids) == 0 && !ids.oom) {
-		for (char *id = strtok(ids.buf, "\n"); id && count < 64; id = strtok(NULL, "\n"))
+		char *found[64], *rest;
+		for (char *id = strtok_r(ids.buf, "\n", &rest); id && count < 64; id = strtok_r(NULL, "\n", &rest))
 			found[count++] = id;
 		remove_containers(run, found, count);
 	}
@@ -634,13 +634,13 @@ static void oci_interrupt(ci_engine *engine, pid_t pid)
 		kill(-pid, SIGINT);
 		return;
 	}
-	char *argv[] = { run->program, "exec", run->names.v[run->names.n - 1], "bash", "-c",
-			 "kill -INT -1", NULL };
 	/* Not waited for: the runner goes on reading the step's output and, if
 	 * the step outlives its grace time, kills it whatever the engine does;
 	 * the process is reaped with the run's others. */
 	pid_t child = fork();
 	if (child == 0) {
+		char *argv[] = { run->program, "exec", run->names.v[run->names.n - 1], "bash", "-c",
+				 "kill -INT -1", NULL };
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
