@@ -27,8 +27,9 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 # libcibox.so exports its API alone (CIBOX_API in <cibox/sandbox.h>).
 $(LIB_OBJ): ALL_CFLAGS += -fvisibility=hidden
 $(LIB_OBJ): Makefile
-# The built-in policy's filter programs, compiled at build time.
-CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/builtin_filters.o
+# The built-in policy's filter programs, compiled at build time, and the
+# steps' shell script.
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/builtin_filters.o $(BUILD)/gen/step_driver.o
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
@@ -36,22 +37,22 @@ HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/helpers/%)
 EXAMPLE_BIN := $(BUILD)/examples/daemon
 BENCH_BIN := $(BUILD)/bench/syscall_cost
 
-.PHONY: all deps deps-demo deps-check deps-bench demo lint check check-asan bench install uninstall clean help tests
+.PHONY: all deps deps-demo deps-check deps-bench deps-lint demo lint check check-asan bench install uninstall clean help tests
 all: $(BUILD)/cibox $(BUILD)/libcibox.a $(BUILD)/$(SONAME) $(EXAMPLE_BIN)
 
 help:
 	@echo "make            build cibox, libcibox (static and shared) and the example"
 	@echo "make demo       install build dependencies if missing, build, run the demo"
 	@echo "make check      install build dependencies if missing, build, run every test"
-	@echo "make lint       the tests' own checks: no bats line that cannot fail its test"
+	@echo "make lint       shellcheck, cppcheck, clang-format and the bats tests' own check"
 	@echo "make check-asan the test suite under AddressSanitizer and UBSan"
 	@echo "make bench      benchmarks, printed as side-by-side ratios"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 
 # Each target installs only what it needs: the demo the build's packages,
-# check the tests' too, bench bubblewrap and clang.
+# check the tests' too, bench bubblewrap and clang, lint the checkers.
 deps: deps-check
-deps-demo deps-check deps-bench:
+deps-demo deps-check deps-bench deps-lint:
 	@scripts/install-deps $(@:deps-%=%)
 
 $(BUILD)/%.o: %.c
@@ -67,6 +68,17 @@ $(BUILD)/gen/builtin_filters.c: $(BUILD)/tools/builtin_filters
 	$< >$@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/builtin_filters.o: $(BUILD)/gen/builtin_filters.c
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# The script as one C string: its comment lines left out, each other line
+# with its backslashes and double quotes escaped.
+$(BUILD)/gen/step_driver.c: src/ci/step_driver.bash
+	@mkdir -p $(dir $@)
+	{ printf '#include "ci/step_driver.h"\n\nconst char step_driver_script[] =\n'; \
+	  sed -e '/^[[:space:]]*#/d' -e 's/[\\"]/\\&/g' -e 's/^/\t"/' -e 's/$$/\\n"/' $<; \
+	  printf '\t"";\n'; } >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/step_driver.o: $(BUILD)/gen/step_driver.c src/ci/step_driver.h
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libcibox.a: $(LIB_OBJ)
@@ -116,9 +128,14 @@ demo: deps-demo
 	@$(MAKE) --no-print-directory all
 	@scripts/demo $(BUILD)
 
-# Lines of the bats tests that cannot fail them (a leading !, an && chain).
-lint:
+# Lines of the bats tests that cannot fail them (a leading !, an && chain),
+# shellcheck over every shell file, cppcheck over src/ and include/, and the
+# C files as .clang-format lays them out.
+lint: deps-lint
 	@scripts/lint-bats
+	@scripts/lint-shell
+	@scripts/lint-c
+	@scripts/lint-format
 
 check: deps-check
 	@$(MAKE) --no-print-directory tests

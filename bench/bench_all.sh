@@ -18,6 +18,7 @@ cibox=$build/cibox
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export XDG_STATE_HOME=$work/state XDG_CACHE_HOME=$work/cache
+# shellcheck source=bench/clock.sh
 . "$here/clock.sh"
 
 calc() { awk "BEGIN { print $1 }"; }

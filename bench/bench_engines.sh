@@ -10,6 +10,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export XDG_STATE_HOME=$work/state XDG_CACHE_HOME=$work/cache
 
+# shellcheck source=bench/clock.sh
 . "$(dirname "$0")/clock.sh"
 
 mkdir -p "$work/small/ci/test"
@@ -31,6 +32,7 @@ awk -v n="$n" -v h="$h" 'BEGIN {
 
 mkdir -p "$work/big/ci/test" "$work/big/src"
 (cd "$work/big/src" && for d in $(seq 1 200); do mkdir "d$d"; for f in $(seq 1 100); do echo "$d $f" >"d$d/f$f.c"; done; done)
+# shellcheck disable=SC2016 # the step's text: its shell expands it
 printf 'find src -type f | wc -l >/dev/null\ntar cf "$CIBOX_RUN_DIR/src.tar" src\n' >"$work/big/ci/test/01_walk.sh"
 cd "$work/big"
 declare -a bns bhost

@@ -10,6 +10,7 @@ cibox=$build/cibox
 rounds=${ROUNDS:-200}
 
 command -v bwrap >/dev/null || { echo "bwrap is not installed (apt-get install bubblewrap)"; exit 1; }
+# shellcheck source=bench/clock.sh
 . "$(dirname "$0")/clock.sh"
 cd /
 

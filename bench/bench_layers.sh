@@ -19,6 +19,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export XDG_STATE_HOME=$work/state XDG_CACHE_HOME=$work/cache
 
+# shellcheck source=bench/clock.sh
 . "$(dirname "$0")/clock.sh"
 
 mkdir -p "$work/proj/ci/test"
@@ -36,6 +37,7 @@ cd "$work/proj"
 # The install step's seconds in the newest run's report.
 install_seconds() {
 	local summary
+		# shellcheck disable=SC2012 # the newest by time, which find cannot sort by; cibox names them
 	summary=$(ls -td "$XDG_STATE_HOME"/cibox/runs/*/ | head -1)summary.json
 	jq -r '.steps[] | select(.name == "04_install.sh") | .duration_s' "$summary"
 }
@@ -58,14 +60,14 @@ awk -v f="$f" -v s="$s" 'BEGIN {
 mkdir -p "$work/trivial/ci/test"
 echo 'true' >"$work/trivial/ci/test/01_step.sh"
 cd "$work/trivial"
-declare -a writable readonly host
+declare -a writable read_only host
 for ((i = 0; i < 15; i++)); do
 	time_into writable "$build/cibox" run -q >/dev/null
-	time_into readonly "$build/cibox" run -q --keep-uid >/dev/null
+	time_into read_only "$build/cibox" run -q --keep-uid >/dev/null
 	time_into host "$build/cibox" run -q --engine host >/dev/null
 done
 w=$(printf '%s\n' "${writable[@]}" | median)
-r=$(printf '%s\n' "${readonly[@]}" | median)
+r=$(printf '%s\n' "${read_only[@]}" | median)
 h=$(printf '%s\n' "${host[@]}" | median)
 echo "a trivial run, 15 alternating runs each, medians compared"
 awk -v w="$w" -v r="$r" -v h="$h" 'BEGIN {

@@ -15,6 +15,7 @@ cibox=$build/cibox
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export XDG_STATE_HOME=$work/state
+# shellcheck source=bench/clock.sh
 . "$(dirname "$0")/clock.sh"
 
 make_stage() { # dir, with-state (0|1)

@@ -14,6 +14,7 @@ trap 'rm -rf "$work"' EXIT
 cp -a "$here/examples/demo" "$work/demo"
 export XDG_CACHE_HOME=$work/cache
 
+# shellcheck source=bench/clock.sh
 . "$(dirname "$0")/clock.sh"
 build_demo() { rm -rf "$work/out" && "$@" make -s -j2 -C "$work/demo" O="$work/out" >/dev/null; }
 
@@ -29,6 +30,7 @@ b=$(printf '%s\n' "${boxed[@]}" | median)
 echo "$rounds alternating runs each, medians compared"
 awk -v p="$p" -v b="$b" 'BEGIN { printf "clean build of examples/demo, sandboxed / plain   %5.2f\n", b / p }'
 
+# shellcheck disable=SC2016 # the loop a shell started by the benchmark runs
 execs='for i in $(seq 300); do /bin/true; done'
 declare -a plain_x boxed_x
 for ((i = 0; i < rounds; i++)); do

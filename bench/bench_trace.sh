@@ -11,6 +11,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp -a "$here/examples/demo" "$work/demo"
 
+# shellcheck source=bench/clock.sh
 . "$(dirname "$0")/clock.sh"
 build_demo() { rm -rf "$work/out" && "$@" make -s -j2 -C "$work/demo" O="$work/out" >/dev/null; }
 

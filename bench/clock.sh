@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the benchmark scripts. The time is read from bash itself: a timer
 # that starts a process (date, or a $(...) subshell) would add that process's
 # own start-up to every measurement and pull every ratio towards 1.

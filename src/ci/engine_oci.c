@@ -194,10 +194,10 @@ static size_t remove_listed(const struct oci_run *run)
 	char filter[96];
 	snprintf(filter, sizeof filter, "name=%s", run->prefix);
 	char *list[] = { (char *)run->program, "ps", "-aq", "--filter", filter, NULL };
-	char *found[64];
 	size_t count = 0;
 	if (capture(list, &ids) == 0 && !ids.oom) {
-		for (char *id = strtok(ids.buf, "\n"); id && count < 64; id = strtok(NULL, "\n"))
+		char *found[64], *rest;
+		for (char *id = strtok_r(ids.buf, "\n", &rest); id && count < 64; id = strtok_r(NULL, "\n", &rest))
 			found[count++] = id;
 		remove_containers(run, found, count);
 	}

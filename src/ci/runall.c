@@ -282,9 +282,8 @@ static void hand_on(const struct runall_observer *o, struct runall_config *c, bo
 static void pump(const struct runall_observer *o, struct runall_config *c, bool *changed)
 {
 	char buf[16384];
-	ssize_t n;
 	while (c->output >= 0) {
-		n = read(c->output, buf, sizeof buf);
+		ssize_t n = read(c->output, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)

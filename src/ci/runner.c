@@ -12,73 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ci/step_driver.h"
 #include "util/beneath.h"
 #include "util/error.h"
 #include "util/proctree.h"
 #include "util/strbuf.h"
-
-/*
- * The shell of a run. It gets every step's path as arguments after its named
- * pipes. A step's number comes on the named pipe $3, one a line (bash reads a
- * pipe a byte at a time, so a number costs less than a path); the step is
- * sourced with errexit and pipefail, and when it returns "0" goes out on the
- * named pipe $4. The steps' output goes to the named pipe $5, which is also
- * the shell's standard output and error as the engine started it: a container
- * engine relays those through its own processes, later than "0" arrives,
- * while the shell's own writes to $5 are there before it. Named pipes in the
- * run folder, not inherited descriptors, because a container engine's daemon
- * cannot hand descriptors into its container while every engine can reach
- * the run folder. A failing command ends the shell, and with it the stage. A
- * step that calls `exit` ends the shell too: the EXIT trap then leaves the
- * state in $1 for a new shell (which gets it as $2). bash prints each
- * variable of `declare -p` on one line, writing newlines and other control
- * characters as $'...', so the lines of readonly variables and bash's own
- * arrays can be dropped by a line filter whatever the values hold.
- *
- * A step that turns on xtrace (`set -x`, as most CI steps do) must trace its
- * own commands and the next steps', not the driver's: the driver's lines run
- * with xtrace off, what a step left is kept in __cibox_x (carried over an
- * `exit 0` with the other variables) and turned back on just before the next
- * step is sourced. Turning it off is itself traced, so it runs in a group
- * whose standard error, where the trace goes, is /dev/null. The one line
- * left is the `source` that starts the next step, as in a script that
- * sources the steps one after the other.
- */
-static const char driver_script[] =
-	"__cibox_leave() {\n"
-	"  exec 4>\"$__cibox_state\" || return\n"
-	"  builtin printf 'builtin cd -- %q || exit 125\\n' \"$PWD\" >&4\n"
-	"  builtin unset __cibox_state __cibox_in __cibox_out __cibox_step __cibox_steps __cibox_rc BASH"
-	" BASHPID BASH_ALIASES"
-	" BASH_ARGV0 BASH_CMDS BASH_COMMAND BASH_EXECUTION_STRING BASH_LOADABLES_PATH BASH_SUBSHELL"
-	" BASH_VERSION COMP_WORDBREAKS DIRSTACK EPOCHREALTIME EPOCHSECONDS FUNCNAME GROUPS HISTCMD"
-	" HOSTTYPE IFS LINENO MACHTYPE OLDPWD OPTARG OPTERR OPTIND OSTYPE PIPESTATUS PWD RANDOM"
-	" SECONDS SHLVL SRANDOM 2>/dev/null\n"
-	"  builtin declare -p | LC_ALL=C grep -avE"
-	" '^declare -[a-zA-Z]*r[a-zA-Z]* |^declare -a BASH_(ARGC|ARGV|LINENO|SOURCE)=' >&4\n"
-	"  builtin unset -f __cibox_leave\n"
-	"  { builtin declare -f; builtin declare -Fx; } >&4\n"
-	"}\n"
-	"__cibox_state=$1\n"
-	"exec {__cibox_in}<\"$3\" {__cibox_out}>\"$4\" >\"$5\" 2>&1 || exit 125\n"
-	"builtin printf 'r\\n' >&\"$__cibox_out\"\n"
-	"if [ -n \"$2\" ]; then builtin source \"$2\" || exit 125; fi\n"
-	"builtin shift 5\n"
-	"__cibox_steps=(\"$@\")\n"
-	"set --\n"
-	"trap '{ __cibox_rc=$? __cibox_x=${-//[!x]/}; set +x; } 2>/dev/null;"
-	" [ $__cibox_rc -eq 0 ] && __cibox_leave' EXIT\n"
-	"while IFS= builtin read -r -u \"$__cibox_in\" __cibox_step; do\n"
-	"  __cibox_step=${__cibox_steps[__cibox_step]}\n"
-	"  BASH_ARGV0=$__cibox_step\n"
-	"  set -eo pipefail\n"
-	"  if [ -n \"$__cibox_x\" ]; then set -x; fi\n"
-	"  builtin source \"$__cibox_step\"\n"
-	"  { __cibox_x=${-//[!x]/}; set +x; } 2>/dev/null\n"
-	"  set +eo pipefail\n"
-	"  builtin printf '0\\n' >&\"$__cibox_out\"\n"
-	"done\n"
-	"trap - EXIT\n";
 
 static int signal_pipe[2] = { -1, -1 };
 
@@ -299,7 +237,7 @@ static int shell_start(struct ci_plan *plan, ci_engine *engine, char **envp, con
 	enum { FIXED_ARGS = 11 };
 	char **argv = calloc(FIXED_ARGS + plan->nsteps + 1, sizeof *argv);
 	if (argv) {
-		char *fixed[FIXED_ARGS] = { "bash", "--noprofile", "--norc", "-c", (char *)driver_script,
+		char *fixed[FIXED_ARGS] = { "bash", "--noprofile", "--norc", "-c", (char *)step_driver_script,
 					    "cibox", (char *)state_out, (char *)state_in, steps, done,
 					    output_path };
 		memcpy(argv, fixed, sizeof fixed);

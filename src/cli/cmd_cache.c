@@ -50,11 +50,12 @@ int cmd_cache(int argc, char **argv)
 			return cli_status_for(&err, CLI_CHECKING);
 		}
 		/* An empty listing would leave the user wondering whether it worked. */
-		char dir[PATH_MAX];
-		if (!count)
+		if (!count) {
+			char dir[PATH_MAX];
 			printf("no caches in %s: cibox run makes one for each CI_CACHE_DIRS variable a "
 			       "configuration sets\n",
 			       xdg_path(XDG_CACHE, "caches", dir, sizeof dir) < 0 ? "$XDG_CACHE_HOME/cibox/caches" : dir);
+		}
 		return CLI_OK;
 	}
 	if (strcmp(verb, "clear") == 0) {

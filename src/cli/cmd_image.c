@@ -89,10 +89,11 @@ int cmd_image(int argc, char **argv)
 			return cli_status_for(&err, CLI_CHECKING);
 		}
 		/* An empty listing would leave the user wondering whether it worked. */
-		char dir[PATH_MAX];
-		if (!count)
+		if (!count) {
+			char dir[PATH_MAX];
 			printf("no images in %s: cibox image build NAME makes one\n",
 			       xdg_path(XDG_DATA, "images", dir, sizeof dir) < 0 ? "$XDG_DATA_HOME/cibox/images" : dir);
+		}
 		return CLI_OK;
 	}
 	if (strcmp(verb, "rm") == 0 && operands == 2) {

@@ -380,6 +380,7 @@ static int lock_caches(const struct ci_plan *plan, cibox_error *err)
 	while ((rc = cache_lock(plan->root, plan->config, &plan->env, false, &fd, &folder, err)) ==
 	       -EWOULDBLOCK) {
 		free(folder);
+		folder = NULL;
 		if (sigtimedwait(&interrupts, NULL, &pause) > 0) {
 			rc = error_set(err, -EINTR, "interrupted while waiting for the caches");
 			break;

@@ -90,10 +90,10 @@ static void show_run(const char *path, const char *indent, bool *bad)
 	snprintf(file, sizeof file, "%s/tree", path);
 	/* A link a step left in its place names someone else's files. */
 	if (lstat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
-		struct fs_usage usage;
-		fs_tree_usage(file, &usage);
-		snprintf(changes, sizeof changes, "%llu file%s, %.1f MiB", (unsigned long long)usage.files,
-			 usage.files == 1 ? "" : "s", (double)usage.bytes / (1024.0 * 1024.0));
+		struct fs_usage size;
+		fs_tree_usage(file, &size);
+		snprintf(changes, sizeof changes, "%llu file%s, %.1f MiB", (unsigned long long)size.files,
+			 size.files == 1 ? "" : "s", (double)size.bytes / (1024.0 * 1024.0));
 	}
 	printf("%s%-*s  %9s  %-20s  %s\n", indent, 11 - (int)strlen(indent), status, seconds, changes,
 	       path);
@@ -172,8 +172,8 @@ static int prune(const char *dir, const struct run_entry *runs, size_t n, size_t
 			kept_busy++;
 			continue;
 		}
-		struct fs_usage usage;
-		fs_tree_usage(path, &usage);
+		struct fs_usage size;
+		fs_tree_usage(path, &size);
 		int rc = fs_remove_tree(path);
 		if (rc < 0) {
 			cli_error("runs: cannot remove %s: %s", path, strerror(-rc));
@@ -181,7 +181,7 @@ static int prune(const char *dir, const struct run_entry *runs, size_t n, size_t
 			continue;
 		}
 		removed++;
-		freed += usage.bytes;
+		freed += size.bytes;
 	}
 	printf("removed %zu run folder%s, %.1f MiB freed", removed, removed == 1 ? "" : "s",
 	       (double)freed / (1024.0 * 1024.0));

@@ -148,6 +148,7 @@ static int open_ns(pid_t pid, const char *name, cibox_error *err)
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, name);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* cppcheck-suppress resourceLeak ; fd is returned */
 	return fd < 0 ? error_set(err, -errno, "%s: %s", path, strerror(errno)) : fd;
 }
 

@@ -346,6 +346,7 @@ static int mount_or_fail(const char *src, const char *dst, const char *type,
 			 unsigned long flags, const char *data, cibox_error *err)
 {
 	bool in_new_root = strncmp(dst, NEWROOT, strlen(NEWROOT)) == 0;
+	/* cppcheck-suppress pointerOutOfBounds ; only a dst that starts with NEWROOT is cut */
 	return mount_or_fail_as(src, dst, in_new_root ? dst + strlen(NEWROOT) : dst, type, flags,
 				data, err);
 }
@@ -522,6 +523,7 @@ static int overlay_path(char *out, size_t size, const char *prefix, const char *
 
 static int carry_out(const struct jail_op *op, cibox_error *err)
 {
+	/* cppcheck-suppress variableScope ; the cases share the buffers */
 	char src[PATH_MAX], dst[PATH_MAX], opts[3 * PATH_MAX + 64];
 	bool directory = op_target(op, src, dst);
 	struct target t;

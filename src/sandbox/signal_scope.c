@@ -164,7 +164,7 @@ static enum scope_verdict judge_pidfd(const struct signal_scope *scope, const ui
 		return SCOPE_ANSWERED;
 	}
 	pid_t process = proctree_thread_group(pid);
-	enum scope_verdict v = flags & PIDFD_SIGNAL_PROCESS_GROUP
+	enum scope_verdict v = (flags & PIDFD_SIGNAL_PROCESS_GROUP)
 				       ? judge_group(scope, proctree_group(process), sig, error)
 				       : judge_held(scope, process, pidfd, error);
 	if (v == SCOPE_CONTINUE) {

@@ -25,6 +25,8 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
+/* The tables are laid out by hand, their rows grouped by meaning. */
+/* clang-format off */
 #define ARG(n, cmp, a, b) { .arg = (n), .op = (cmp), .datum_a = (a), .datum_b = (b) }
 #define ONE(n, cmp, a, b) { .count = 1, .cond = { ARG(n, cmp, a, b) } }
 #define IS(n, v) ONE(n, SCMP_CMP_EQ, (v), 0)
@@ -372,6 +374,7 @@ static const struct sctab_argument arguments[] = {
 	{ "prctl", 0, "option", false, 0, SYMBOLS(prctl_options) },
 	{ "ptrace", 0, "request", false, 0, SYMBOLS(ptrace_requests) },
 };
+/* clang-format on */
 _Static_assert(sizeof arguments / sizeof arguments[0] <= SCTAB_ARGUMENT_MAX,
 	       "a policy keeps room for SCTAB_ARGUMENT_MAX syscalls with values");
 

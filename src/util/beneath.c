@@ -45,7 +45,7 @@ int beneath_open(int dirfd, const char *path, int flags, mode_t mode)
 {
 	struct open_how how = {
 		.flags = (unsigned long long)(flags | O_NOFOLLOW | O_CLOEXEC),
-		.mode = flags & (O_CREAT | O_TMPFILE) ? mode : 0,
+		.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
@@ -101,6 +101,7 @@ static int open_folder(int dirfd, const char *name)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0 || errno != EACCES)
+		/* cppcheck-suppress resourceLeak ; fd is returned */
 		return fd < 0 ? -errno : fd;
 	int path = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (path < 0)
@@ -109,6 +110,7 @@ static int open_folder(int dirfd, const char *name)
 	fd = openat(path, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc = fd < 0 ? -errno : fd;
 	close(path);
+	/* cppcheck-suppress resourceLeak ; fd is returned, as rc */
 	return rc;
 }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # `cibox configs`: a stage's configurations, each with what it sets.
+# shellcheck disable=SC2016 # single-quoted scripts are for the step's or child's shell to expand
 load runner_helpers
 bats_require_minimum_version 1.5.0
 

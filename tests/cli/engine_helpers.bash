@@ -9,6 +9,7 @@
 # folder of its own, removed after the test file, so the tests change nothing
 # outside it. A short path: rootless podman's container monitor waits 20
 # seconds for each container's end under a long one (bats' folders).
+# shellcheck disable=SC2016 # single-quoted scripts are for the step's or child's shell to expand
 load runner_helpers
 
 IMAGE=localhost/cibox-test:1
@@ -125,6 +126,7 @@ stop_docker_daemon() {
 	local pid
 	pid=$(cat "$DOCKER_DIR/dockerd.pid" 2>/dev/null) || pid=
 	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
+	# shellcheck disable=SC2015 # stop waiting when there is no pid or it is gone
 	for _ in $(seq 100); do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	rm -rf "$DOCKER_DIR"
 }
@@ -262,7 +264,7 @@ test_git_worktree() {
 	git -C "$main" add .
 	git -C "$main" commit -q -m first
 	git -C "$main" worktree add -q "$BATS_TEST_TMPDIR/wt"
-	cd "$BATS_TEST_TMPDIR/wt"
+	cd "$BATS_TEST_TMPDIR/wt" || return
 	step test 01_git.sh <<-'EOF'
 	read -r _ gitdir <.git
 	read -r head <"$gitdir/HEAD"

@@ -3,6 +3,8 @@
 # program twice. Unsandboxed, the attempt must reach the kernel (so the case
 # cannot pass because the attempt was broken); sandboxed, it must be stopped
 # before it runs, in both modes, each in a fresh sandbox.
+# shellcheck disable=SC2016 # single-quoted scripts are for the step's or child's shell to expand
+# shellcheck disable=SC2030,SC2031 # each test runs in a subshell of its own: what it sets is its own
 load helpers
 
 # Everything the helper needs to start, print and exit, and more: the groups a
@@ -296,6 +298,7 @@ NO_SIGNAL=@default,@file-read,@process,@thread,@time,@ipc,@system-info
 	sed -n 's/^left //p' <<<"$output" >"$left"
 	assert_status 0
 	assert_line_matching "^refused$"
+	# shellcheck disable=SC2314 # the test's last line: its status is the test's
 	! alive "$(cat "$left")"
 }
 

@@ -2,10 +2,13 @@
 # by tests/run (they point at copies when the suite runs unprivileged).
 : "${CIBOX_BUILD:=$BATS_TEST_DIRNAME/../../build}"
 : "${CIBOX_TOP:=$BATS_TEST_DIRNAME/../..}"
+# shellcheck disable=SC2034 # CIBOX and HELPERS are for the .bats files that load this one
 CIBOX="$CIBOX_BUILD/cibox"
+# shellcheck disable=SC2034
 HELPERS="$CIBOX_BUILD/helpers"
 
 # `run` then check: the status and that the output has a line matching a pattern.
+# shellcheck disable=SC2154 # bats's run sets status and output
 assert_status() {
 	if [ "$status" -ne "$1" ]; then
 		echo "expected status $1, got $status; output:" >&2

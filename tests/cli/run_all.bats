@@ -3,6 +3,7 @@
 # run folder, N at a time; the matrix folder and its reports, the views on and
 # off a terminal, Ctrl-C, --fail-fast, `cibox runs`, and caches two runs of one
 # configuration share.
+# shellcheck disable=SC2016 # single-quoted scripts are for the step's or child's shell to expand
 load runner_helpers
 bats_require_minimum_version 1.5.0
 
@@ -273,10 +274,38 @@ finish_all() {
 	grep -q 'count 2' "$BATS_TEST_TMPDIR/r2.out"
 }
 
+@test "a run waiting for its configuration's caches ends at Ctrl-C, before its first step" {
+	new_project
+	echo 'export DEPENDS_DIR=/tmp/depends' >ci/test/00_setup_env_a.sh
+	step test 01_wait.sh <<-'EOF'
+	touch "$CIBOX_RUN_DIR/started"
+	for _ in $(seq 300); do [ -e "$CIBOX_RUN_DIR/go" ] && break; sleep 0.05; done
+	EOF
+	"$CIBOX" run --env a --out "$BATS_TEST_TMPDIR/r1" >"$BATS_TEST_TMPDIR/r1.out" 2>&1 &
+	local first=$!
+	M=$BATS_TEST_TMPDIR
+	wait_started r1
+	"$CIBOX" run --env a --out "$BATS_TEST_TMPDIR/r2" >"$BATS_TEST_TMPDIR/r2.out" 2>&1 &
+	local second=$!
+	for _ in $(seq 300); do grep -q 'waiting for the caches' "$BATS_TEST_TMPDIR/r2.out" && break; sleep 0.05; done
+	# Past its first look at the lock, into the wait between looks.
+	sleep 0.3
+	kill -INT "$second"
+	status=0
+	wait "$second" || status=$?
+	output=$(cat "$BATS_TEST_TMPDIR/r2.out")
+	release r1
+	wait "$first"
+	assert_status 130
+	assert_line_matching '^cibox: run: interrupted while waiting for the caches$'
+	[ ! -e "$BATS_TEST_TMPDIR/r2/started" ]
+}
+
 @test "bad --all usage: one line and exit status 2" {
 	three_configs
 	step test 01_ok.sh <<<'true'
 	for args in "-j 0" "-j x" "-j -3" "--jobs 99999" "--env a" "--engine host" "--in-place" "--export $BATS_TEST_TMPDIR/e"; do
+		# shellcheck disable=SC2086 # each case is one or two words
 		run "$CIBOX" run --all $args
 		assert_status 2
 		assert_one_line

@@ -2,6 +2,7 @@
 # The docker engine: the same run as podman's, through the docker command line
 # (tests/cli/engine_helpers.bash); skipped, with the reason, where no docker
 # daemon answers.
+# shellcheck disable=SC2034 # read by engine_helpers.bash
 ENGINE=docker
 load engine_helpers
 

@@ -3,6 +3,7 @@
 # names cibox opens, writes or removes in the run folder, tree/, a cache and
 # the export folder. The victims sit outside the run, where cibox could write
 # but a jailed step cannot.
+# shellcheck disable=SC2016 # single-quoted scripts are for the step's or child's shell to expand
 load runner_helpers
 
 setup() {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # The ns engine: the whole run in a rootless jail that never changes the tree.
+# shellcheck disable=SC2016 # single-quoted scripts are for the step's or child's shell to expand
 load runner_helpers
 
 setup() {

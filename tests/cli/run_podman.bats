@@ -2,6 +2,7 @@
 # The podman engine: the run's shell in one container of CI_IMAGE_NAME_TAG,
 # with the ns engine's semantics (tests/cli/engine_helpers.bash). Rootful as
 # root; rootless in the unprivileged pass, without /etc/subuid ranges.
+# shellcheck disable=SC2034 # read by engine_helpers.bash
 ENGINE=podman
 load engine_helpers
 

@@ -13,14 +13,14 @@ setup_runner() {
 # Copies tests/fixtures/NAME to $BATS_TEST_TMPDIR/NAME and enters it.
 use_fixture() {
 	cp -r "$CIBOX_TOP/tests/fixtures/$1" "$BATS_TEST_TMPDIR/$1"
-	cd "$BATS_TEST_TMPDIR/$1"
+	cd "$BATS_TEST_TMPDIR/$1" || return
 }
 
 # A fresh project at $BATS_TEST_TMPDIR/proj; `step STAGE FILE` writes a step
 # from standard input.
 new_project() {
 	mkdir -p "$BATS_TEST_TMPDIR/proj/ci/test"
-	cd "$BATS_TEST_TMPDIR/proj"
+	cd "$BATS_TEST_TMPDIR/proj" || return
 }
 
 step() {
@@ -58,6 +58,7 @@ kill_cibox_mid_step() {
 # Starts `cibox run ARGS...`, sends it SIGINT once a step has printed
 # "waiting", and leaves its exit status in $status and what it printed in
 # $output.
+# shellcheck disable=SC2034 # status and output, as bats's run sets them, for the test
 interrupt_run() {
 	"$CIBOX" run "$@" >"$BATS_TEST_TMPDIR/out" 2>&1 &
 	local pid=$!

@@ -1,11 +1,12 @@
 #!/usr/bin/env bats
 # `cibox sandbox` as a user meets it: real programs under sensible policies,
 # the modes, exit statuses, policy files, bad input; and libcibox's example.
+# shellcheck disable=SC2016 # single-quoted scripts are for the step's or child's shell to expand
 load helpers
 bats_require_minimum_version 1.5.0
 
 setup() {
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || return
 	# An aborting test program must not leave a core file behind.
 	ulimit -c 0
 }

@@ -95,6 +95,7 @@ check_runtime() {
 	[ -e /usr/include/cmocka.h ] || skip "cmocka is not installed"
 	ran=0
 	for build in "cc address,undefined" "cc leak" "cc thread" "clang memory"; do
+		# shellcheck disable=SC2086 # the compiler, then the sanitizers
 		set -- $build
 		command -v "$1" >/dev/null || continue
 		"$1" -fsanitize="$2" -o "$BATS_TEST_TMPDIR/probe" -x c - <<<'int main(void){return 0;}' 2>/dev/null || continue

@@ -4,6 +4,7 @@
 # and all. The ranges are given in a mount namespace of the test's own
 # (/etc/subuid and /etc/subgid bound over), so the machine's files never
 # change; the user is nobody, from copies it can reach.
+# shellcheck disable=SC2016 # single-quoted scripts are for the step's or child's shell to expand
 load helpers
 
 setup() {

@@ -9,8 +9,7 @@ bats_require_minimum_version 1.5.0
 # shells here then say "Cannot fork", and the trace is taken again, at most
 # three times. Any other failure stands.
 trace_run() {
-	local try
-	for try in 1 2 3; do
+	for _ in 1 2 3; do
 		run "$CIBOX" trace "$@"
 		[ "$status" -ne 0 ] && grep -q 'Cannot fork' <<<"$output" || return 0
 	done

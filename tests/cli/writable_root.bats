@@ -3,6 +3,8 @@
 # needs: root's jail maps every id; a normal user's maps its subuid ranges
 # (subids_root.bats) and writes an image of those ids. The writes stay in the
 # jail's memory: the host's root and the image on disk never change.
+# shellcheck disable=SC2016 # single-quoted scripts are for the step's or child's shell to expand
+# shellcheck disable=SC2030,SC2031 # each test runs in a subshell of its own: what it sets is its own
 load runner_helpers
 
 setup() {
@@ -176,7 +178,9 @@ layers() {
 	wait "$b"
 	local dir
 	dir=$(echo "$XDG_CACHE_HOME/cibox/layers/"*)
+	# shellcheck disable=SC2012 # counting names cibox and seq made: no newline in them
 	[ "$(ls -A "$dir" | wc -l)" -eq 1 ]
+	# shellcheck disable=SC2012
 	[ "$(ls "$dir"/*/root/opt/tool | wc -l)" -eq 2000 ]
 	run "$CIBOX" run
 	assert_line_matching '^cibox: root layer '
