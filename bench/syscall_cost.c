@@ -61,8 +61,16 @@ struct config {
 };
 
 enum {
-	C_NONE, C_ALLOW, C_CIBOX, C_LINEAR, C_LINEAR_NOCACHE,
-	A_NONE, A_ALLOW, A_CIBOX, A_LIBSECCOMP, A_LINEAR,
+	C_NONE,
+	C_ALLOW,
+	C_CIBOX,
+	C_LINEAR,
+	C_LINEAR_NOCACHE,
+	A_NONE,
+	A_ALLOW,
+	A_CIBOX,
+	A_LIBSECCOMP,
+	A_LINEAR,
 	N_CONFIGS
 };
 
@@ -137,10 +145,8 @@ static unsigned cond_len(const struct scmp_arg_cmp *c)
 {
 	switch (c->op) {
 	case SCMP_CMP_EQ:
-	case SCMP_CMP_NE:
-		return 4;
-	case SCMP_CMP_MASKED_EQ:
-		return 6;
+	case SCMP_CMP_NE: return 4;
+	case SCMP_CMP_MASKED_EQ: return 6;
 	default:
 		die("building the linear chain", "a restriction uses a comparison it does not know");
 	}
@@ -218,8 +224,7 @@ static void emit_entry(struct prog *p, const cibox_policy *policy, int nr)
  * chain starts by loading an argument it never uses, which makes the kernel
  * run the chain for every call as kernels before 5.11 did.
  */
-static struct filter_program build_linear(const cibox_policy *policy, int target,
-					  int defeat_cache)
+static struct filter_program build_linear(const cibox_policy *policy, int target, int defeat_cache)
 {
 	struct prog p = { 0 };
 	if (defeat_cache)
@@ -430,9 +435,10 @@ static struct walk walk(const struct filter_program *prog, const struct seccomp_
 		} else if (i->code == (BPF_JMP | BPF_JA)) {
 			pc += i->k;
 		} else if (BPF_CLASS(i->code) == BPF_JMP && BPF_SRC(i->code) == BPF_K) {
-			int taken = BPF_OP(i->code) == BPF_JEQ ? a == i->k :
-				    BPF_OP(i->code) == BPF_JGT ? a > i->k :
-				    BPF_OP(i->code) == BPF_JGE ? a >= i->k : (a & i->k) != 0;
+			int taken = BPF_OP(i->code) == BPF_JEQ   ? a == i->k
+				    : BPF_OP(i->code) == BPF_JGT ? a > i->k
+				    : BPF_OP(i->code) == BPF_JGE ? a >= i->k
+								 : (a & i->k) != 0;
 			pc += taken ? i->jt : i->jf;
 		} else {
 			w.cacheable = w.cacheable && i->code == (BPF_RET | BPF_K) &&
@@ -557,21 +563,29 @@ int main(void)
 	struct config cfg[N_CONFIGS] = {
 		[C_NONE] = { .label = "no filter", .target = GETPPID },
 		[C_ALLOW] = { .label = "allow-all: arch check, ret ALLOW (the floor)",
-			      .target = GETPPID, .prog = build_allow_all() },
-		[C_CIBOX] = { .label = "cibox @default", .target = GETPPID,
+			      .target = GETPPID,
+			      .prog = build_allow_all() },
+		[C_CIBOX] = { .label = "cibox @default",
+			      .target = GETPPID,
 			      .prog = build_cibox(policy) },
-		[C_LINEAR] = { .label = "linear chain of @default, getppid last", .target = GETPPID,
+		[C_LINEAR] = { .label = "linear chain of @default, getppid last",
+			       .target = GETPPID,
 			       .prog = build_linear(policy, nr_getppid, 0) },
-		[C_LINEAR_NOCACHE] = { .label = "the same chain, uncached", .target = GETPPID,
+		[C_LINEAR_NOCACHE] = { .label = "the same chain, uncached",
+				       .target = GETPPID,
 				       .prog = build_linear(policy, nr_getppid, 1) },
 		[A_NONE] = { .label = "no filter", .target = PRCTL },
-		[A_ALLOW] = { .label = "allow-all: arch check, ret ALLOW", .target = PRCTL,
+		[A_ALLOW] = { .label = "allow-all: arch check, ret ALLOW",
+			      .target = PRCTL,
 			      .prog = build_allow_all() },
-		[A_CIBOX] = { .label = "cibox @default (binary tree)", .target = PRCTL,
+		[A_CIBOX] = { .label = "cibox @default (binary tree)",
+			      .target = PRCTL,
 			      .prog = build_cibox(policy) },
 		[A_LIBSECCOMP] = { .label = "libseccomp default build of the same rules",
-				   .target = PRCTL, .prog = build_libseccomp_default(policy) },
-		[A_LINEAR] = { .label = "linear chain of @default, prctl last", .target = PRCTL,
+				   .target = PRCTL,
+				   .prog = build_libseccomp_default(policy) },
+		[A_LINEAR] = { .label = "linear chain of @default, prctl last",
+			       .target = PRCTL,
 			       .prog = build_linear(policy, nr_prctl, 0) },
 	};
 
@@ -618,15 +632,16 @@ int main(void)
 	row(cfg, C_LINEAR, C_NONE, C_ALLOW, &d);
 	row(cfg, C_LINEAR_NOCACHE, C_NONE, C_ALLOW, &d);
 	char missed[256];
-	int total, cached = count_cacheable(&cfg[C_CIBOX].prog, policy, &total, missed,
-					    sizeof missed);
+	int total,
+		cached = count_cacheable(&cfg[C_CIBOX].prog, policy, &total, missed, sizeof missed);
 	printf("  insns run: what the filter would run for the call; a cached call runs none.\n"
 	       "  uncached: an unused argument load on top keeps it out of the cache, as before 5.11.\n"
 	       "  cached: cibox's filter leaves %d of the %d syscalls @default allows with any\n"
 	       "  arguments to the cache%s%s%s.\n",
 	       cached, total, missed[0] ? " (not: " : "", missed, missed[0] ? ")" : "");
 
-	d = (struct seccomp_data){ .nr = nr_prctl, .arch = seccomp_arch_native(),
+	d = (struct seccomp_data){ .nr = nr_prctl,
+				   .arch = seccomp_arch_native(),
 				   .args = { PR_GET_DUMPABLE } };
 	header("prctl(PR_GET_DUMPABLE): decided by argument, so allowlists run on every call",
 	       "libsecc.");

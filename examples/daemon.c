@@ -119,7 +119,8 @@ int main(int argc, char **argv)
 				return 2;
 			}
 		} else {
-			fprintf(stderr, "usage: daemon [--mode log-and-abort|abort] [--violate] [--leak]\n");
+			fprintf(stderr,
+				"usage: daemon [--mode log-and-abort|abort] [--violate] [--leak]\n");
 			return 2;
 		}
 	}

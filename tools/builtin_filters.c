@@ -20,7 +20,8 @@ int main(void)
 	policy_set *policies = NULL;
 	int rc = policy_set_from_list(BUILTIN_POLICY, &policies, &err);
 	for (unsigned i = 0; rc == 0 && i < 2 * sizeof modes / sizeof modes[0]; i++) {
-		struct supervisor_options options = { .policies = policies, .mode = modes[i / 2],
+		struct supervisor_options options = { .policies = policies,
+						      .mode = modes[i / 2],
 						      .confine_signals = i % 2 };
 		rc = supervisor_compile(&options, &programs[i], &err);
 		count = rc == 0 ? i + 1 : 0;
@@ -41,7 +42,8 @@ int main(void)
 	for (unsigned i = 0; i < count; i++)
 		printf("\t{ %d, %s, { program%u, %u } },\n", (int)modes[i / 2],
 		       i % 2 ? "true" : "false", i, programs[i].len);
-	printf("\t{ 0, false, { NULL, 0 } },\n};\nconst unsigned builtin_filter_count = %u;\n", count);
+	printf("\t{ 0, false, { NULL, 0 } },\n};\nconst unsigned builtin_filter_count = %u;\n",
+	       count);
 	for (unsigned i = 0; i < count; i++)
 		filter_program_free(&programs[i]);
 	policy_set_free(policies);

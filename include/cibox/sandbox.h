@@ -84,7 +84,7 @@ CIBOX_API int cibox_policy_add_list(cibox_policy *policy, const char *list, cibo
 /* The text of a *.policy file: one entry per line, '#' starts a comment.
  * Errors name origin (a file name), line and entry. */
 CIBOX_API int cibox_policy_parse(cibox_policy *policy, const char *text, const char *origin,
-		       cibox_error *err);
+				 cibox_error *err);
 CIBOX_API int cibox_policy_load_file(cibox_policy *policy, const char *path, cibox_error *err);
 /* Whether the policy allows the native syscall nr in some form. */
 CIBOX_API bool cibox_policy_allows(const cibox_policy *policy, int nr);

@@ -97,8 +97,8 @@ static int config_folder(const char *root, const char *config, const envlist *en
 	if ((rc = base_dir("caches", base, sizeof base, err)) < 0)
 		return rc;
 	cache_project_name(root, project, sizeof project);
-	if (snprintf(buf, size, "%s/%s/%s-%016llx", base, project, config, (unsigned long long)key) >=
-	    (int)size)
+	if (snprintf(buf, size, "%s/%s/%s-%016llx", base, project, config,
+		     (unsigned long long)key) >= (int)size)
 		return error_set(err, -ENAMETOOLONG, "the cache folder's path is too long");
 	return 0;
 }
@@ -178,8 +178,9 @@ int cache_prepare(const char *root, const char *config, const envlist *env,
 		if (!target || !*target)
 			continue;
 		if (target[0] != '/') {
-			rc = error_set(err, -EINVAL, "CI_CACHE_DIRS: %s must be an absolute path, not '%s'",
-				       var, target);
+			rc = error_set(err, -EINVAL,
+				       "CI_CACHE_DIRS: %s must be an absolute path, not '%s'", var,
+				       target);
 			break;
 		}
 		char folder[PATH_MAX];
@@ -188,7 +189,8 @@ int cache_prepare(const char *root, const char *config, const envlist *env,
 			break;
 		}
 		if ((rc = fs_make_folders(folder, 0755)) < 0) {
-			rc = error_set(err, rc, "cannot make the cache %s: %s", folder, strerror(-rc));
+			rc = error_set(err, rc, "cannot make the cache %s: %s", folder,
+				       strerror(-rc));
 			break;
 		}
 		struct cache_mount *grown = realloc(*mounts, (*count + 1) * sizeof *grown);
@@ -245,7 +247,8 @@ static int list_base(const char *which, cache_visit_fn visit, void *context, cib
 			/* A layer's key is long; its first 16 digits tell it apart. */
 			snprintf(name, sizeof name, layers ? "%s/%.*s (root layer)" : "%s/%.*s",
 				 projects[i]->d_name,
-				 layers ? (int)(strlen(configs[j]->d_name) - 16) : (int)strlen(configs[j]->d_name),
+				 layers ? (int)(strlen(configs[j]->d_name) - 16)
+					: (int)strlen(configs[j]->d_name),
 				 configs[j]->d_name);
 			struct fs_usage usage;
 			fs_tree_usage(path, &usage);
@@ -283,7 +286,8 @@ static int clear_base(const char *which, const char *project, cibox_error *err)
 			snprintf(path, sizeof path, "%s/%s", base, projects[i]->d_name);
 			int gone = idmap_remove_tree(path);
 			if (gone < 0 && rc == 0)
-				rc = error_set(err, gone, "cannot remove %s: %s", path, strerror(-gone));
+				rc = error_set(err, gone, "cannot remove %s: %s", path,
+					       strerror(-gone));
 			else if (gone == 0)
 				removed++;
 		}

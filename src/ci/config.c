@@ -23,7 +23,8 @@ int config_find_project(struct ci_plan *plan, cibox_error *err)
 {
 	char dir[PATH_MAX];
 	if (!getcwd(dir, sizeof dir))
-		return error_set(err, -errno, "cannot tell the current directory: %s", strerror(errno));
+		return error_set(err, -errno, "cannot tell the current directory: %s",
+				 strerror(errno));
 	char start[PATH_MAX];
 	memcpy(start, dir, sizeof start);
 	for (;;) {
@@ -37,7 +38,8 @@ int config_find_project(struct ci_plan *plan, cibox_error *err)
 		}
 		char *slash = strrchr(dir, '/');
 		if (!slash || strcmp(dir, "/") == 0)
-			return error_set(err, -EINVAL, "no ci/ folder in %s or any folder above it", start);
+			return error_set(err, -EINVAL, "no ci/ folder in %s or any folder above it",
+					 start);
 		slash[slash == dir] = '\0';
 	}
 	plan->root = strdup(dir);
@@ -139,7 +141,8 @@ int config_find_stage(struct ci_plan *plan, const char *stage, cibox_error *err)
 		return rc;
 	}
 	if (access(path, R_OK | X_OK) != 0)
-		return error_set(err, -EINVAL, "%s: %s", config_display_path(plan, path), strerror(errno));
+		return error_set(err, -EINVAL, "%s: %s", config_display_path(plan, path),
+				 strerror(errno));
 	plan->stage = strdup(stage);
 	plan->stage_dir = strdup(path);
 	if (!plan->stage || !plan->stage_dir)
@@ -184,19 +187,22 @@ int config_pick(struct ci_plan *plan, const char *name_or_path, cibox_error *err
 		/* A path, as CI scripts give FILE_ENV: relative to where cibox runs. */
 		char *abs = realpath(name_or_path, NULL);
 		if (!abs)
-			return error_set(err, -EINVAL, "%s: no such configuration (%s)", name_or_path,
-					 strerror(errno));
+			return error_set(err, -EINVAL, "%s: no such configuration (%s)",
+					 name_or_path, strerror(errno));
 		plan->config_file = abs;
 		const char *base = strrchr(abs, '/') + 1;
 		size_t p = strlen(SETUP_PREFIX "_"), n = strlen(base);
 		if (is_config_file(NULL, base))
 			plan->config = strndup(base + p, n - p - 3);
 		else
-			plan->config = strndup(base, n > 3 && strcmp(base + n - 3, ".sh") == 0 ? n - 3 : n);
+			plan->config =
+				strndup(base, n > 3 && strcmp(base + n - 3, ".sh") == 0 ? n - 3 : n);
 	} else {
-		snprintf(path, sizeof path, "%s/" SETUP_PREFIX "_%s.sh", plan->stage_dir, name_or_path);
+		snprintf(path, sizeof path, "%s/" SETUP_PREFIX "_%s.sh", plan->stage_dir,
+			 name_or_path);
 		if (access(path, F_OK) != 0)
-			return error_set(err, -EINVAL, "%s: no such configuration '%s' (see cibox configs %s)",
+			return error_set(err, -EINVAL,
+					 "%s: no such configuration '%s' (see cibox configs %s)",
 					 config_display_path(plan, path), name_or_path, plan->stage);
 		plan->config_file = strdup(path);
 		plan->config = strdup(name_or_path);
@@ -204,8 +210,8 @@ int config_pick(struct ci_plan *plan, const char *name_or_path, cibox_error *err
 	if (!plan->config || !plan->config_file)
 		return error_set(err, -ENOMEM, "out of memory");
 	if (access(plan->config_file, R_OK) != 0)
-		return error_set(err, -EINVAL, "%s: %s", config_display_path(plan, plan->config_file),
-				 strerror(errno));
+		return error_set(err, -EINVAL, "%s: %s",
+				 config_display_path(plan, plan->config_file), strerror(errno));
 	return 0;
 }
 
@@ -270,15 +276,16 @@ static int explain_failure(const struct ci_plan *plan, int status, const struct 
 	/* bash's own diagnostics read "FILE: line N: MESSAGE". */
 	if (current) {
 		size_t flen = strlen(current);
-		for (const char *p = stderr_text->buf; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
+		for (const char *p = stderr_text->buf; *p;
+		     p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
 			unsigned n;
 			int used = 0;
-			if (strncmp(p, current, flen) == 0 && sscanf(p + flen, ": line %u: %n", &n, &used) == 1 &&
-			    used > 0) {
+			if (strncmp(p, current, flen) == 0 &&
+			    sscanf(p + flen, ": line %u: %n", &n, &used) == 1 && used > 0) {
 				const char *msg = p + flen + used;
 				int mlen = (int)strcspn(msg, "\n");
-				return error_set(err, -EINVAL, "%s:%u: %.*s", config_display_path(plan, current), n,
-						 mlen, msg);
+				return error_set(err, -EINVAL, "%s:%u: %.*s",
+						 config_display_path(plan, current), n, mlen, msg);
 			}
 		}
 	}
@@ -405,8 +412,8 @@ static int evaluate(const struct ci_plan *plan, const envlist *base, const char 
 	}
 	const char *const programs[2] = { bash, env };
 	/* bash and its options, env, then at most two files: configuration, defaults. */
-	const char *argv[7 + 2 + 1] = { "bash", "--noprofile", "--norc", "-c", eval_script,
-					"cibox-config", env };
+	const char *argv[7 + 2 + 1] = { "bash",      "--noprofile",  "--norc", "-c",
+					eval_script, "cibox-config", env };
 	size_t argc = 7;
 	for (size_t i = 0; i < nfiles; i++)
 		argv[argc++] = files[i];
@@ -440,7 +447,8 @@ again:;
 		int code = atoi(failure.buf + 1);
 		const char *message = failure.buf + strlen(failure.buf) + 1;
 		if (code != -EOPNOTSUPP || !unboxed) {
-			rc = error_set(err, code, "cannot read the configuration in a jail: %s", message);
+			rc = error_set(err, code, "cannot read the configuration in a jail: %s",
+				       message);
 		} else if (!(*unboxed = strdup(message))) {
 			rc = error_set(err, -ENOMEM, "out of memory");
 		} else {
@@ -452,7 +460,8 @@ again:;
 			strbuf_reset(&failure);
 			for (int i = 0; i < 4; i++)
 				if (ftruncate(fds[i], 0) < 0 || lseek(fds[i], 0, SEEK_SET) < 0)
-					rc = error_set(err, -errno, "cannot reuse a temporary file: %s",
+					rc = error_set(err, -errno,
+						       "cannot reuse a temporary file: %s",
 						       strerror(errno));
 			if (rc == 0)
 				goto again;
@@ -483,8 +492,8 @@ out:
 	return rc;
 }
 
-int config_evaluate(const struct ci_plan *plan, const envlist *base, const char *file,
-		    envlist *out, char **unboxed, cibox_error *err)
+int config_evaluate(const struct ci_plan *plan, const envlist *base, const char *file, envlist *out,
+		    char **unboxed, cibox_error *err)
 {
 	return evaluate(plan, base, &file, 1, out, unboxed, err);
 }

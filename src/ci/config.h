@@ -40,8 +40,8 @@ int config_list(const char *stage_dir, char ***names, size_t *count, cibox_error
  * in a jail (no network, nothing of the host writable); on a machine that
  * cannot make one, *unboxed gets why (the caller frees it) and the file is
  * read without. */
-int config_evaluate(const struct ci_plan *plan, const envlist *base, const char *file,
-		    envlist *out, char **unboxed, cibox_error *err);
+int config_evaluate(const struct ci_plan *plan, const envlist *base, const char *file, envlist *out,
+		    char **unboxed, cibox_error *err);
 
 /* path relative to the project root when it lies inside it. */
 const char *config_display_path(const struct ci_plan *plan, const char *path);

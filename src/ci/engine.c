@@ -29,7 +29,8 @@ int engine_open(const char *name, ci_engine **engine, cibox_error *err)
 		(*engine)->ops = engines[i];
 		return 0;
 	}
-	return error_set(err, -EINVAL, "unknown engine '%s' (engines: ns, podman, docker, host)", name);
+	return error_set(err, -EINVAL, "unknown engine '%s' (engines: ns, podman, docker, host)",
+			 name);
 }
 
 const char *engine_name(const ci_engine *engine)
@@ -86,14 +87,15 @@ int engine_set_sandbox(ci_engine *engine, const char *mode, const char *policy, 
 	return set_wrapper(engine, words, sizeof words / sizeof words[0], err);
 }
 
-int engine_set_trace(ci_engine *engine, const char *policy_out, const char *title,
-		     bool record_args, cibox_error *err)
+int engine_set_trace(ci_engine *engine, const char *policy_out, const char *title, bool record_args,
+		     cibox_error *err)
 {
 	const char *words[] = { self(engine), "trace", "-o", policy_out, "--title", title, "--" };
-	const char *with_args[] = { self(engine), "trace", "--args", "-o", policy_out, "--title",
-				    title, "--" };
-	return record_args ? set_wrapper(engine, with_args, sizeof with_args / sizeof with_args[0], err)
-			   : set_wrapper(engine, words, sizeof words / sizeof words[0], err);
+	const char *with_args[] = { self(engine), "trace",   "--args", "-o",
+				    policy_out,   "--title", title,    "--" };
+	return record_args
+		       ? set_wrapper(engine, with_args, sizeof with_args / sizeof with_args[0], err)
+		       : set_wrapper(engine, words, sizeof words / sizeof words[0], err);
 }
 
 int engine_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid, cibox_error *err)

@@ -15,10 +15,10 @@
 #include <cibox/sandbox.h>
 
 struct engine_command {
-	char *const *argv;  /* argv[0] looked up in the environment's PATH */
+	char *const *argv; /* argv[0] looked up in the environment's PATH */
 	char *const *envp;
 	const char *cwd;
-	int output_fd;      /* standard output and error; standard input is /dev/null */
+	int output_fd; /* standard output and error; standard input is /dev/null */
 };
 
 typedef struct ci_engine ci_engine;

@@ -10,8 +10,7 @@ static void close_box(void *box)
 	jail_box_close(box);
 }
 
-static int ns_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid,
-		    cibox_error *err)
+static int ns_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid, cibox_error *err)
 {
 	jail_box *box = engine_state(engine);
 	if (!box) {

@@ -51,17 +51,30 @@ struct oci_flavour {
 };
 
 static const struct oci_flavour podman = {
-	"podman", "podman runc", "image not known", "-v", "%1$s:%1$s:O,upperdir=%2$s,workdir=%3$s",
-	true, true, true, true,
+	"podman",
+	"podman runc",
+	"image not known",
+	"-v",
+	"%1$s:%1$s:O,upperdir=%2$s,workdir=%3$s",
+	true,
+	true,
+	true,
+	true,
 };
 
 /* docker's daemon mounts a local volume of type overlay, the tree its lower
  * layer. */
 static const struct oci_flavour docker = {
-	"docker", "docker.io", "No such image", "--mount",
+	"docker",
+	"docker.io",
+	"No such image",
+	"--mount",
 	"type=volume,dst=%1$s,volume-driver=local,volume-opt=type=overlay,volume-opt=device=overlay,"
 	"\"volume-opt=o=lowerdir=%1$s,upperdir=%2$s,workdir=%3$s\"",
-	false, false, false, false,
+	false,
+	false,
+	false,
+	false,
 };
 
 /* A growing argument vector, NULL-terminated; an allocation failure is kept
@@ -93,8 +106,7 @@ static void words_add(struct words *w, const char *word)
 	w->v[++w->n] = NULL;
 }
 
-__attribute__((format(printf, 2, 3)))
-static void words_addf(struct words *w, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void words_addf(struct words *w, const char *fmt, ...)
 {
 	char *word;
 	va_list ap;
@@ -127,7 +139,7 @@ struct oci_run {
 	struct words names; /* of the containers started, each "<prefix><n>" */
 	char prefix[64];
 	struct words work_dirs; /* overlayfs's work folders */
-	int guard; /* to the guard (see start_guard), or -1 */
+	int guard;              /* to the guard (see start_guard), or -1 */
 };
 
 static int capture(char *const argv[], struct strbuf *out);
@@ -197,7 +209,8 @@ static size_t remove_listed(const struct oci_run *run)
 	size_t count = 0;
 	if (capture(list, &ids) == 0 && !ids.oom) {
 		char *found[64], *rest;
-		for (char *id = strtok_r(ids.buf, "\n", &rest); id && count < 64; id = strtok_r(NULL, "\n", &rest))
+		for (char *id = strtok_r(ids.buf, "\n", &rest); id && count < 64;
+		     id = strtok_r(NULL, "\n", &rest))
 			found[count++] = id;
 		remove_containers(run, found, count);
 	}
@@ -310,7 +323,8 @@ static const char *last_line(struct strbuf *text)
 static int check_path(const char *what, const char *path, cibox_error *err)
 {
 	if (strpbrk(path, ",:\""))
-		return error_set(err, -EINVAL, "%s %s holds ',', ':' or '\"', which a container mount cannot",
+		return error_set(err, -EINVAL,
+				 "%s %s holds ',', ':' or '\"', which a container mount cannot",
 				 what, path);
 	return 0;
 }
@@ -341,11 +355,12 @@ static int add_cibox(struct words *w, cibox_error *err)
 		return error_set(err, -errno, "cannot find cibox's own program: %s", strerror(errno));
 	self[n] = '\0';
 	if (!linked_statically())
-		return error_set(err, -EOPNOTSUPP,
-				 "--trace and CI_SANDBOX run cibox inside the container, and %s is linked "
-				 "dynamically (as make check-asan builds it), which an image cannot run; "
-				 "use the statically linked build",
-				 self);
+		return error_set(
+			err, -EOPNOTSUPP,
+			"--trace and CI_SANDBOX run cibox inside the container, and %s is linked "
+			"dynamically (as make check-asan builds it), which an image cannot run; "
+			"use the statically linked build",
+			self);
 	int rc = check_path("cibox's program", self, err);
 	if (rc < 0)
 		return rc;
@@ -397,16 +412,15 @@ static int add_mounts(struct oci_run *run, const struct run_layout *layout,
 			if ((rc = check_path(m->what, m->upper, err)) < 0)
 				break;
 			words_add(&run->flags, run->flavour->overlay_option);
-			words_addf(&run->flags, run->flavour->overlay_format, m->source, m->upper, m->work);
+			words_addf(&run->flags, run->flavour->overlay_format, m->source, m->upper,
+				   m->work);
 			words_add(&run->work_dirs, m->work);
 			break;
-		case LAYOUT_BIND:
-			add_bind(&run->flags, m->source, m->target);
-			break;
+		case LAYOUT_BIND: add_bind(&run->flags, m->source, m->target); break;
 		case LAYOUT_RO_BIND:
 			words_add(&run->flags, "--mount");
-			words_addf(&run->flags, "type=bind,source=%s,destination=%s,readonly", m->source,
-				   m->target);
+			words_addf(&run->flags, "type=bind,source=%s,destination=%s,readonly",
+				   m->source, m->target);
 			break;
 		}
 	}
@@ -426,7 +440,8 @@ static int add_flags(struct oci_run *run, const struct ci_plan *plan,
 		return rc;
 	bool host_network = layout.host_network;
 	/* The image is never pulled: only what the engine already has runs. */
-	const char *always[] = { "--rm", "--pull", "never", "--network", host_network ? "host" : "none" };
+	const char *always[] = { "--rm", "--pull", "never", "--network",
+				 host_network ? "host" : "none" };
 	for (size_t i = 0; i < sizeof always / sizeof always[0]; i++)
 		words_add(&run->flags, always[i]);
 	if (!host_network || f->hostname_in_host_network) {
@@ -434,7 +449,8 @@ static int add_flags(struct oci_run *run, const struct ci_plan *plan,
 		words_add(&run->flags, layout.hostname);
 	}
 	char runc[PATH_MAX];
-	if (f->prefer_runc && find_program("runc", "/usr/sbin:/sbin:/usr/local/sbin", runc, sizeof runc)) {
+	if (f->prefer_runc &&
+	    find_program("runc", "/usr/sbin:/sbin:/usr/local/sbin", runc, sizeof runc)) {
 		words_add(&run->flags, "--runtime");
 		words_add(&run->flags, runc);
 	}
@@ -453,7 +469,7 @@ static int check_engine(const struct oci_run *run, const char *image, cibox_erro
 	const char *name = run->flavour->program;
 	struct strbuf out = STRBUF_INIT;
 	char *inspect[] = { (char *)run->program, "image", "inspect", "--format", "{{.Id}}",
-			    (char *)image, NULL };
+			    (char *)image,        NULL };
 	int rc = capture(inspect, &out);
 	if (rc != 0) {
 		const char *line = last_line(&out);
@@ -462,7 +478,8 @@ static int check_engine(const struct oci_run *run, const char *image, cibox_erro
 					 "CI_IMAGE_NAME_TAG: %s has no image '%s' (see %s images; the README's "
 					 "Engines section tells how to import one)",
 					 name, image, name)
-			     : error_set(err, -EOPNOTSUPP, "engine %s does not work here: %s", name, line);
+			     : error_set(err, -EOPNOTSUPP, "engine %s does not work here: %s", name,
+					 line);
 		strbuf_release(&out);
 		return rc;
 	}
@@ -478,13 +495,14 @@ static int check_engine(const struct oci_run *run, const char *image, cibox_erro
 	rc = argv.oom ? -ENOMEM : capture(argv.v, &out);
 	words_free(&argv);
 	if (rc == 127 && strstr(out.buf, "bash"))
-		rc = error_set(err, -EINVAL, "CI_IMAGE_NAME_TAG: image '%s' has no bash, which runs the steps",
+		rc = error_set(err, -EINVAL,
+			       "CI_IMAGE_NAME_TAG: image '%s' has no bash, which runs the steps",
 			       image);
 	else if (rc != 0 && rc != -ENOMEM) {
 		bool ids = strstr(out.buf, "subuid") || strstr(out.buf, "newuidmap") ||
 			   strstr(out.buf, "insufficient UIDs");
-		rc = error_set(err, -EOPNOTSUPP, "engine %s cannot start a container here: %s%s", name,
-			       last_line(&out),
+		rc = error_set(err, -EOPNOTSUPP, "engine %s cannot start a container here: %s%s",
+			       name, last_line(&out),
 			       ids ? " (rootless: the user needs ranges in /etc/subuid and /etc/subgid)"
 				   : " (try the ns engine)");
 	}
@@ -509,13 +527,15 @@ int engine_oci_prepare(ci_engine *engine, const struct ci_plan *plan,
 	const char *image = envlist_get(&plan->env, "CI_IMAGE_NAME_TAG");
 	int rc = 0;
 	if (!image || !*image)
-		rc = error_set(err, -EINVAL,
-			       "engine %s: the configuration sets no CI_IMAGE_NAME_TAG, the image to run in",
-			       name);
+		rc = error_set(
+			err, -EINVAL,
+			"engine %s: the configuration sets no CI_IMAGE_NAME_TAG, the image to run in",
+			name);
 	else if (!find_program(name, "", run->program, sizeof run->program))
-		rc = error_set(err, -EOPNOTSUPP,
-			       "engine %s: no %s in PATH; install it (apt-get install %s) or use --engine ns",
-			       name, name, run->flavour->install);
+		rc = error_set(
+			err, -EOPNOTSUPP,
+			"engine %s: no %s in PATH; install it (apt-get install %s) or use --engine ns",
+			name, name, run->flavour->install);
 	else if (!(run->image = strdup(image)))
 		rc = error_set(err, -ENOMEM, "out of memory");
 	if (rc == 0)
@@ -543,9 +563,9 @@ int engine_oci_prepare(ci_engine *engine, const struct ci_plan *plan,
 static bool steers_engine(const char *name, size_t len)
 {
 	static const char *const exact[] = { "PATH", "HOME", "TMPDIR", "USER", "LOGNAME" };
-	static const char *const prefixes[] = { "XDG_", "CONTAINERS_", "CONTAINER_", "DOCKER_",
-						"PODMAN_", "REGISTRY_AUTH_FILE", "BUILDAH_",
-						"STORAGE_" };
+	static const char *const prefixes[] = { "XDG_",     "CONTAINERS_", "CONTAINER_",
+						"DOCKER_",  "PODMAN_",     "REGISTRY_AUTH_FILE",
+						"BUILDAH_", "STORAGE_" };
 	for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
 		if (strlen(exact[i]) == len && strncmp(name, exact[i], len) == 0)
 			return true;
@@ -555,8 +575,7 @@ static bool steers_engine(const char *name, size_t len)
 	return false;
 }
 
-static int oci_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid,
-		     cibox_error *err)
+static int oci_spawn(ci_engine *engine, const struct engine_command *cmd, pid_t *pid, cibox_error *err)
 {
 	struct oci_run *run = engine_state(engine);
 	if (!run)
@@ -615,7 +634,7 @@ static void oci_interrupt(ci_engine *engine, pid_t pid)
 		kill(-pid, SIGINT);
 		return;
 	}
-	char *argv[] = { run->program, "exec", run->names.v[run->names.n - 1], "bash", "-c",
+	char *argv[] = { run->program,   "exec", run->names.v[run->names.n - 1], "bash", "-c",
 			 "kill -INT -1", NULL };
 	/* Not waited for: the runner goes on reading the step's output and, if
 	 * the step outlives its grace time, kills it whatever the engine does;

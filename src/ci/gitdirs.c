@@ -69,9 +69,9 @@ int gitdirs_outside(const char *tree, char ***dirs, size_t *count, cibox_error *
 	char dotgit[PATH_MAX + 8], line[PATH_MAX + 16], gitdir[PATH_MAX], common[PATH_MAX];
 	struct stat st;
 	snprintf(dotgit, sizeof dotgit, "%s/.git", tree);
-	if (lstat(dotgit, &st) < 0 || !S_ISREG(st.st_mode) || !first_line(dotgit, line, sizeof line) ||
-	    strncmp(line, "gitdir: ", 8) != 0 || !resolve(tree, line + 8, gitdir) ||
-	    !git_folder(gitdir, dotgit))
+	if (lstat(dotgit, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    !first_line(dotgit, line, sizeof line) || strncmp(line, "gitdir: ", 8) != 0 ||
+	    !resolve(tree, line + 8, gitdir) || !git_folder(gitdir, dotgit))
 		return 0;
 	char commondir[PATH_MAX + 16];
 	snprintf(commondir, sizeof commondir, "%s/commondir", gitdir);

@@ -84,8 +84,8 @@ static json_t *parse(const char *path, const struct strbuf *text, cibox_error *e
 	json_t *doc = json_loadb(text->buf, text->len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc) {
 		printable(jerr.text);
-		error_set(err, -EINVAL, "%s: not valid JSON: line %d, column %d: %s", path, jerr.line,
-			  jerr.column, jerr.text);
+		error_set(err, -EINVAL, "%s: not valid JSON: line %d, column %d: %s", path,
+			  jerr.line, jerr.column, jerr.text);
 		return NULL;
 	}
 	if (!json_is_object(doc)) {
@@ -120,8 +120,8 @@ json_t *jsondoc_read(const char *dir, const char *name, cibox_error *err)
 	else if ((rc = read_bounded(fd, &text, JSONDOC_MAX)) < 0)
 		error_set(err, rc, "%s: %s", path, strerror(-rc));
 	else if (text.len > JSONDOC_MAX)
-		error_set(err, -EFBIG, "%s: larger than %d MiB, more than any report, refused", path,
-			  JSONDOC_MAX >> 20);
+		error_set(err, -EFBIG, "%s: larger than %d MiB, more than any report, refused",
+			  path, JSONDOC_MAX >> 20);
 	else
 		doc = parse(path, &text, err);
 	close(fd);
@@ -177,8 +177,8 @@ int jsondoc_string_member(const json_t *obj, const char *key, const char *const 
 	return -EINVAL;
 }
 
-int jsondoc_number_member(const json_t *obj, const char *key, double min, double max,
-			  double *value, cibox_error *err)
+int jsondoc_number_member(const json_t *obj, const char *key, double min, double max, double *value,
+			  cibox_error *err)
 {
 	const json_t *member = json_object_get(obj, key);
 	if (!member)
@@ -199,7 +199,9 @@ int jsondoc_integer_member(const json_t *obj, const char *key, json_int_t min, j
 		return -EINVAL;
 	*value = json_integer_value(member);
 	if (*value < min || *value > max)
-		return error_set(err, -EINVAL, "\"%s\" is out of range (%" JSON_INTEGER_FORMAT
-				 " to %" JSON_INTEGER_FORMAT ")", key, min, max);
+		return error_set(err, -EINVAL,
+				 "\"%s\" is out of range (%" JSON_INTEGER_FORMAT
+				 " to %" JSON_INTEGER_FORMAT ")",
+				 key, min, max);
 	return 0;
 }

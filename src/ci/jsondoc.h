@@ -41,8 +41,8 @@ json_t *jsondoc_member(const json_t *obj, const char *key, json_type type, cibox
 int jsondoc_string_member(const json_t *obj, const char *key, const char *const *allowed,
 			  const char **value, cibox_error *err);
 /* The number member `key`, from `min` to `max`. 0, or -EINVAL with err. */
-int jsondoc_number_member(const json_t *obj, const char *key, double min, double max,
-			  double *value, cibox_error *err);
+int jsondoc_number_member(const json_t *obj, const char *key, double min, double max, double *value,
+			  cibox_error *err);
 /* The whole-number member `key`, from `min` to `max`. 0, or -EINVAL with err. */
 int jsondoc_integer_member(const json_t *obj, const char *key, json_int_t min, json_int_t max,
 			   json_int_t *value, cibox_error *err);

@@ -206,7 +206,9 @@ static int copy_data(int from_dir, int to_dir, const char *name, const struct st
 			break;
 		}
 		for (at = data; at < hole;) {
-			ssize_t n = read(in, buf, hole - at < (off_t)sizeof buf ? (size_t)(hole - at) : sizeof buf);
+			ssize_t n = read(in, buf,
+					 hole - at < (off_t)sizeof buf ? (size_t)(hole - at)
+								       : sizeof buf);
 			if (n <= 0) {
 				at = hole;
 				break;
@@ -364,10 +366,14 @@ long long layer_keep(int changes, int project_fd, const char *name, cibox_error 
 		if (mkdirat(project_fd, tmp, 0700) == 0)
 			break;
 		if (errno != EEXIST || attempt > 16)
-			return error_set(err, -errno, "cannot keep the root layer: %s", strerror(errno));
+			return error_set(err, -errno, "cannot keep the root layer: %s",
+					 strerror(errno));
 	}
 	int dir = beneath_open(project_fd, tmp, O_RDONLY | O_DIRECTORY, 0);
-	int root = dir < 0 ? dir : (mkdirat(dir, "root", 0755) == 0 ? beneath_open(dir, "root", O_RDONLY | O_DIRECTORY, 0) : -errno);
+	int root = dir < 0 ? dir
+			   : (mkdirat(dir, "root", 0755) == 0
+				      ? beneath_open(dir, "root", O_RDONLY | O_DIRECTORY, 0)
+				      : -errno);
 	struct keep k = { 0, 0 };
 	rc = root < 0 ? root : copy_changes(changes, root, &k);
 	if (root >= 0)

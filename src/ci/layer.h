@@ -27,12 +27,12 @@
 #include "ci/plan.h"
 
 struct layer_plan {
-	bool wanted;         /* the stage has install steps */
-	size_t after;        /* index of the last install step */
-	char *folder;        /* the layer: <layers>/<project>/<config>-<key> */
-	char *name;          /* "<config>-<key>", its name in the project's folder */
-	char *project_dir;   /* <layers>/<project>, where it is renamed into */
-	bool exists;         /* a whole layer is there: the run starts from it */
+	bool wanted;       /* the stage has install steps */
+	size_t after;      /* index of the last install step */
+	char *folder;      /* the layer: <layers>/<project>/<config>-<key> */
+	char *name;        /* "<config>-<key>", its name in the project's folder */
+	char *project_dir; /* <layers>/<project>, where it is renamed into */
+	bool exists;       /* a whole layer is there: the run starts from it */
 };
 
 /* Works out the run's layer. `root_id` names the root (an image's path, or

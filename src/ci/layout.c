@@ -40,8 +40,12 @@ static int add(struct run_layout *l, enum layout_kind kind, const char *source, 
 		return error_set(err, -ENOMEM, "out of memory");
 	l->mounts = grown;
 	struct layout_mount *m = &grown[l->count];
-	*m = (struct layout_mount){ kind, strdup(source), strdup(target), upper ? strdup(upper) : NULL,
-				    work ? strdup(work) : NULL, strdup(what) };
+	*m = (struct layout_mount){ kind,
+				    strdup(source),
+				    strdup(target),
+				    upper ? strdup(upper) : NULL,
+				    work ? strdup(work) : NULL,
+				    strdup(what) };
 	l->count++;
 	if (!m->source || !m->target || !m->what || (upper && !m->upper) || (work && !m->work))
 		return error_set(err, -ENOMEM, "out of memory");
@@ -103,10 +107,12 @@ static int add_caches(struct run_layout *l, const struct ci_plan *plan, cibox_er
 		snprintf(what, sizeof what, "cache %s", mounts[i].var);
 		if (strncmp(plan->run_dir, mounts[i].target, n) == 0 &&
 		    (n == 1 || plan->run_dir[n] == '/' || plan->run_dir[n] == '\0'))
-			rc = error_set(err, -EINVAL, "CI_CACHE_DIRS: %s=%s would hide the run folder %s",
+			rc = error_set(err, -EINVAL,
+				       "CI_CACHE_DIRS: %s=%s would hide the run folder %s",
 				       mounts[i].var, mounts[i].target, plan->run_dir);
 		else
-			rc = add(l, LAYOUT_BIND, mounts[i].folder, mounts[i].target, NULL, NULL, what, err);
+			rc = add(l, LAYOUT_BIND, mounts[i].folder, mounts[i].target, NULL, NULL,
+				 what, err);
 	}
 	cache_mounts_free(mounts, count);
 	return rc;
@@ -131,7 +137,8 @@ int layout_plan(const struct ci_plan *plan, const struct layout_options *o, stru
 		rc = add(out, LAYOUT_BIND, o->write_through, o->write_through, NULL, NULL,
 			 "the stage folder", err);
 	if (rc == 0)
-		rc = add(out, LAYOUT_BIND, plan->run_dir, plan->run_dir, NULL, NULL, "the run folder", err);
+		rc = add(out, LAYOUT_BIND, plan->run_dir, plan->run_dir, NULL, NULL,
+			 "the run folder", err);
 	/* The record of the policy the run is held to (its shells read a
 	 * sealed copy in memory): no step may change it. */
 	char policy[PATH_MAX];

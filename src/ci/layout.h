@@ -32,7 +32,7 @@ struct layout_mount {
 struct run_layout {
 	struct layout_mount *mounts; /* in the order they are made */
 	size_t count;
-	bool host_network;           /* CI_NETWORK=host; loopback only otherwise */
+	bool host_network; /* CI_NETWORK=host; loopback only otherwise */
 	const char *hostname;
 };
 

@@ -60,7 +60,8 @@ static int check_utf8(const char *what, const char *s, cibox_error *err)
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p)
 		if (next_code_point(&p) < 0)
-			return error_set(err, -EINVAL, "%s is not UTF-8, which YAML cannot carry", what);
+			return error_set(err, -EINVAL, "%s is not UTF-8, which YAML cannot carry",
+					 what);
 	return 0;
 }
 
@@ -194,11 +195,10 @@ static const char gitlab_run[] =
 	"rmdir \"${run%%/*}\"\n"
 	"exit \"$status\"\n";
 
-static const char github_keep[] =
-	"run=$RUNNER_TEMP/cibox-run\n"
-	"if [ -d \"$run\" ]; then\n"
-	"  %s"
-	"fi\n";
+static const char github_keep[] = "run=$RUNNER_TEMP/cibox-run\n"
+				  "if [ -d \"$run\" ]; then\n"
+				  "  %s"
+				  "fi\n";
 
 /* A GitHub artifact name may not hold " : < > | * ? \ / or line breaks; those
  * and '%' become %XX, so that two configurations never share a name. */
@@ -221,7 +221,8 @@ static void add_script(struct strbuf *sb, int indent, const char *template, cons
 
 static void add_variables(struct strbuf *sb, const struct matrix_plan *plan, int indent)
 {
-	const char *names[] = { "CIBOX_JOB_STAGE", "CIBOX_JOB_ENGINE", "CIBOX_GIT_URL", "CIBOX_GIT_REF" };
+	const char *names[] = { "CIBOX_JOB_STAGE", "CIBOX_JOB_ENGINE", "CIBOX_GIT_URL",
+				"CIBOX_GIT_REF" };
 	const char *values[] = { plan->stage, plan->engine, plan->cibox_git, plan->cibox_ref };
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		if (!values[i])
@@ -299,8 +300,9 @@ static void write_github(const struct matrix_plan *plan, struct strbuf *sb)
 	add_block(sb, 10, "echo \"CIBOX_JOB_ENGINE=$CIBOX_JOB_ENGINE\" >>\"$GITHUB_ENV\"\n");
 	strbuf_addstr(sb, "      - name: cibox run\n"
 			  "        run: |\n");
-	add_block(sb, 10, "cibox run \"$CIBOX_JOB_STAGE\" --env \"$CIBOX_JOB_CONFIG\" \\\n"
-			  "  --engine \"$CIBOX_JOB_ENGINE\" --out \"$RUNNER_TEMP/cibox-run\"\n");
+	add_block(sb, 10,
+		  "cibox run \"$CIBOX_JOB_STAGE\" --env \"$CIBOX_JOB_CONFIG\" \\\n"
+		  "  --engine \"$CIBOX_JOB_ENGINE\" --out \"$RUNNER_TEMP/cibox-run\"\n");
 	strbuf_addstr(sb, "      - name: Keep the run folder\n"
 			  "        if: always()\n"
 			  "        run: |\n");
@@ -372,15 +374,18 @@ int matrix_write(const struct matrix_plan *plan, struct strbuf *out, cibox_error
 				 plan->stage);
 	size_t most = plan->format == MATRIX_GITHUB ? GITHUB_MAX_JOBS : GITLAB_MAX_JOBS;
 	if (plan->nconfigs > most)
-		return error_set(err, -EINVAL, "stage '%s' has %zu configurations; %s runs at most %zu jobs of one matrix",
-				 plan->stage, plan->nconfigs,
-				 plan->format == MATRIX_GITHUB ? "GitHub" : "GitLab", most);
+		return error_set(
+			err, -EINVAL,
+			"stage '%s' has %zu configurations; %s runs at most %zu jobs of one matrix",
+			plan->stage, plan->nconfigs,
+			plan->format == MATRIX_GITHUB ? "GitHub" : "GitLab", most);
 	if (plan->engine) {
 		size_t i = 0;
 		while (i < sizeof engines / sizeof engines[0] && strcmp(plan->engine, engines[i]) != 0)
 			i++;
 		if (i == sizeof engines / sizeof engines[0])
-			return error_set(err, -EINVAL, "unknown engine '%s' (ns, host, podman or docker)",
+			return error_set(err, -EINVAL,
+					 "unknown engine '%s' (ns, host, podman or docker)",
 					 plan->engine);
 	}
 	int rc = check_utf8("the stage's name", plan->stage, err);
@@ -397,9 +402,10 @@ int matrix_write(const struct matrix_plan *plan, struct strbuf *out, cibox_error
 	if (rc < 0)
 		return rc;
 
-	strbuf_addf(out, "# Written by `cibox matrix --format %s` (cibox %s): one job for each\n"
-			 "# configuration of the stage, running `cibox run STAGE --env NAME` exactly\n"
-			 "# as it runs on a workstation. Generate it again rather than edit it.\n",
+	strbuf_addf(out,
+		    "# Written by `cibox matrix --format %s` (cibox %s): one job for each\n"
+		    "# configuration of the stage, running `cibox run STAGE --env NAME` exactly\n"
+		    "# as it runs on a workstation. Generate it again rather than edit it.\n",
 		    plan->format == MATRIX_GITHUB ? "github" : "gitlab", CIBOX_VERSION);
 	if (plan->format == MATRIX_GITHUB)
 		write_github(plan, out);

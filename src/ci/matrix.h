@@ -26,14 +26,14 @@ enum matrix_format {
 struct matrix_plan {
 	enum matrix_format format;
 	const char *stage;
-	char *const *configs;        /* the configurations' names, in order */
+	char *const *configs; /* the configurations' names, in order */
 	size_t nconfigs;
-	const char *image;           /* the jobs' image, or NULL for the runner's own */
-	const char *const *labels;   /* GitHub runs-on labels, GitLab runner tags */
-	size_t nlabels;              /* 0: ubuntu-latest on GitHub, any runner on GitLab */
-	const char *engine;          /* cibox's engine, or NULL to choose in the job */
-	const char *cibox_git;       /* where a job without cibox builds it from, or NULL */
-	const char *cibox_ref;       /* the branch, tag or commit of cibox_git, or NULL */
+	const char *image;         /* the jobs' image, or NULL for the runner's own */
+	const char *const *labels; /* GitHub runs-on labels, GitLab runner tags */
+	size_t nlabels;            /* 0: ubuntu-latest on GitHub, any runner on GitLab */
+	const char *engine;        /* cibox's engine, or NULL to choose in the job */
+	const char *cibox_git;     /* where a job without cibox builds it from, or NULL */
+	const char *cibox_ref;     /* the branch, tag or commit of cibox_git, or NULL */
 };
 
 /* "github" or "gitlab"; anything else is -EINVAL naming the two. */

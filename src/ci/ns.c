@@ -61,8 +61,7 @@ int ns_unmapped_files(const struct ci_plan *plan, char **first, uid_t *uid, gid_
 	return unmapped.first ? (int)unmapped.count : 0;
 }
 
-int ns_plan_root(const struct ci_plan *plan, bool keep_uid, struct ns_root *root,
-		 cibox_error *err)
+int ns_plan_root(const struct ci_plan *plan, bool keep_uid, struct ns_root *root, cibox_error *err)
 {
 	memset(root, 0, sizeof *root);
 	if (keep_uid)
@@ -112,8 +111,7 @@ int ns_keep_layer(size_t index, long long *bytes, cibox_error *err)
 }
 
 /* A writable root starts from its kept layer, or keeps one for next time. */
-static int use_layer(jail_plan *jail, const struct ci_plan *plan, const char *image,
-		     cibox_error *err)
+static int use_layer(jail_plan *jail, const struct ci_plan *plan, const char *image, cibox_error *err)
 {
 	/* The root as it is now: a rebuilt image is a new folder; the host's
 	 * installs all touch dpkg's status. */
@@ -134,7 +132,8 @@ static int use_layer(jail_plan *jail, const struct ci_plan *plan, const char *im
 	 * engine's layers keep them: no one else may reach them. */
 	if ((rc = fs_make_folders(layer.plan.project_dir, 0700)) < 0)
 		return error_set(err, rc, "%s: %s", layer.plan.project_dir, strerror(-rc));
-	layer.project_fd = open(layer.plan.project_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	layer.project_fd =
+		open(layer.plan.project_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (layer.project_fd < 0)
 		return error_set(err, -errno, "%s: %s", layer.plan.project_dir, strerror(errno));
 	return 0;
@@ -161,8 +160,9 @@ int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox
 	}
 	char root[PATH_MAX];
 	const char *image = envlist_get(&plan->env, "CI_IMAGE");
-	if (image && *image && ((rc = image_resolve(image, root, sizeof root, err)) < 0 ||
-				(rc = jail_plan_set_rootfs(jail, root, err)) < 0))
+	if (image && *image &&
+	    ((rc = image_resolve(image, root, sizeof root, err)) < 0 ||
+	     (rc = jail_plan_set_rootfs(jail, root, err)) < 0))
 		error_prefix(err, "CI_IMAGE: ");
 	if (rc == 0)
 		rc = jail_plan_share_network(jail, layout.host_network, err);
@@ -179,7 +179,8 @@ int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox
 	for (size_t i = 0; rc == 0 && i < layout.count; i++) {
 		const struct layout_mount *m = &layout.mounts[i];
 		rc = m->kind == LAYOUT_OVERLAY
-			     ? jail_plan_add_overlay(jail, m->source, m->upper, m->work, m->target, err)
+			     ? jail_plan_add_overlay(jail, m->source, m->upper, m->work, m->target,
+						     err)
 			     : jail_plan_add(jail, m->kind == LAYOUT_BIND ? JAIL_BIND : JAIL_RO_BIND,
 					     m->source, m->target, err);
 	}
@@ -203,7 +204,8 @@ int ns_enter(const struct ci_plan *plan, const struct ns_options *options, cibox
 /* The export: the run's tree/ copied into a folder a step could write as
  * well (it is bound into the jail), so every entry is reached from the
  * folder above it, held open, and nothing found there is followed. */
-struct export {
+struct export
+{
 	char where[PATH_MAX]; /* the entry being copied, relative to both roots */
 	int failed;           /* the first error, negative */
 	char failed_at[PATH_MAX];
@@ -271,9 +273,12 @@ static void copy_folder(int from, int to, struct export *x)
 		} else if (S_ISDIR(st.st_mode)) {
 			if (mkdirat(to, e->d_name, st.st_mode & 07777) < 0 && errno != EEXIST)
 				rc = -errno;
-			int sub_to = rc < 0 ? rc : beneath_open(to, e->d_name, O_RDONLY | O_DIRECTORY, 0);
-			int sub_from = sub_to < 0 ? -1 : openat(from, e->d_name,
-						O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int sub_to =
+				rc < 0 ? rc : beneath_open(to, e->d_name, O_RDONLY | O_DIRECTORY, 0);
+			int sub_from =
+				sub_to < 0 ? -1
+					   : openat(from, e->d_name,
+						    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			rc = sub_to < 0 ? sub_to : sub_from < 0 ? -errno : 0;
 			if (rc == 0)
 				copy_folder(sub_from, sub_to, x);

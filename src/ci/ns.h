@@ -22,22 +22,21 @@
 
 /* The run's root and the ids its jail maps. */
 struct ns_root {
-	bool wide;          /* map holds more than the caller's ids */
-	bool writable;      /* steps may write the root; the writes stay in memory */
+	bool wide;     /* map holds more than the caller's ids */
+	bool writable; /* steps may write the root; the writes stay in memory */
 	struct idmap map;
-	char why[320];      /* when an image stays read-only: what is missing */
+	char why[320]; /* when an image stays read-only: what is missing */
 };
 
 /* Root writes need ids for root's files and a system's users: root's own
  * (every id), or a normal user's ranges with an image of those ids (the
  * host's files belong to ids such a user cannot map). */
-int ns_plan_root(const struct ci_plan *plan, bool keep_uid, struct ns_root *root,
-		 cibox_error *err);
+int ns_plan_root(const struct ci_plan *plan, bool keep_uid, struct ns_root *root, cibox_error *err);
 
 struct ns_options {
-	bool in_place;     /* write through to the tree instead of an overlay */
-	bool keep_uid;     /* the caller's uid inside instead of root */
-	const char *export_dir; /* made and bound, for ns_export */
+	bool in_place;             /* write through to the tree instead of an overlay */
+	bool keep_uid;             /* the caller's uid inside instead of root */
+	const char *export_dir;    /* made and bound, for ns_export */
 	const char *write_through; /* a folder of the tree bound over the overlay, or NULL */
 	const struct ns_root *root;
 	struct jail_box **box; /* where the steps' box, started beside the runner, goes; or NULL */

@@ -19,12 +19,12 @@ enum step_status {
 };
 
 struct ci_step {
-	char *name;        /* "06_script_a.sh" */
-	char *path;        /* absolute */
+	char *name; /* "06_script_a.sh" */
+	char *path; /* absolute */
 	enum step_status status;
-	int exit_status;   /* as a shell reports it: 128 + N for signal N */
+	int exit_status; /* as a shell reports it: 128 + N for signal N */
 	double seconds;
-	char *log;         /* absolute path of its log in the run folder */
+	char *log; /* absolute path of its log in the run folder */
 };
 
 enum run_status {
@@ -34,18 +34,18 @@ enum run_status {
 };
 
 struct ci_plan {
-	char *root;         /* the project: the folder holding ci/ */
-	char *project;      /* its base name */
-	char *stage;        /* "test" */
-	char *stage_dir;    /* root/ci/test */
-	char *config;       /* "arm", or "default" without a configuration file */
-	char *config_file;  /* absolute, or NULL */
-	char *defaults_file;/* stage_dir/00_setup_env.sh, or NULL if absent */
-	envlist caller;     /* the caller's environment */
-	envlist env;        /* the resolved environment of the first step */
+	char *root;          /* the project: the folder holding ci/ */
+	char *project;       /* its base name */
+	char *stage;         /* "test" */
+	char *stage_dir;     /* root/ci/test */
+	char *config;        /* "arm", or "default" without a configuration file */
+	char *config_file;   /* absolute, or NULL */
+	char *defaults_file; /* stage_dir/00_setup_env.sh, or NULL if absent */
+	envlist caller;      /* the caller's environment */
+	envlist env;         /* the resolved environment of the first step */
 	struct ci_step *steps;
 	size_t nsteps;
-	const char *engine; /* engine name */
+	const char *engine;   /* engine name */
 	char *config_unboxed; /* why the configuration was read without a jail, or NULL */
 	char *run_dir;
 

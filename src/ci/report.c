@@ -39,7 +39,8 @@ int report_runs_dir(struct strbuf *dir, cibox_error *err)
 	char path[PATH_MAX];
 	int rc = xdg_path(XDG_STATE, "runs", path, sizeof path);
 	if (rc == -ENOENT)
-		return error_set(err, -EINVAL, "neither XDG_STATE_HOME nor HOME is set: give --out DIR");
+		return error_set(err, -EINVAL,
+				 "neither XDG_STATE_HOME nor HOME is set: give --out DIR");
 	if (rc < 0)
 		return error_set(err, rc, "the run folder's path is too long: give --out DIR");
 	strbuf_addstr(dir, path);
@@ -59,8 +60,8 @@ static void add_name(struct strbuf *sb, const char *s)
 {
 	for (; *s; s++) {
 		char c = *s;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			  c == '-' || c == '.' || c == '_';
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
 		strbuf_addch(sb, ok ? c : '_');
 	}
 }
@@ -97,8 +98,8 @@ int report_make_run_dir(struct ci_plan *plan, const char *out, cibox_error *err)
 		 * first, so that a burst of runs does not try every number in turn. */
 		for (int n = 1; !dir.oom && mkdir(dir.buf, 0755) < 0; n++) {
 			if (errno != EEXIST || n > 1000) {
-				rc = error_set(err, -EINVAL, "%s: cannot create the run folder: %s", dir.buf,
-					       strerror(errno));
+				rc = error_set(err, -EINVAL, "%s: cannot create the run folder: %s",
+					       dir.buf, strerror(errno));
 				goto out;
 			}
 			dir.len = base;
@@ -194,20 +195,19 @@ void report_summary_json(const struct ci_plan *plan, struct strbuf *sb)
 			steps = NULL;
 		}
 	}
-	json_t *doc = json_pack("{s:s, s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o}",
-				"status", report_run_status_name(plan->status),
-				"duration_s", jsondoc_seconds(plan->seconds),
-				"exit_status", plan->status == RUN_PASSED ? 0 : plan->status == RUN_FAILED ? 1 : 130,
-				"project", jsondoc_string(plan->project),
-				"root", jsondoc_string(plan->root),
-				"stage", jsondoc_string(plan->stage),
-				"configuration", jsondoc_string(plan->config),
-				"configuration_file", jsondoc_string(plan->config_file),
-				"engine", jsondoc_string(plan->engine),
-				"started", started,
-				"run_folder", jsondoc_string(plan->run_dir),
-				"variables", changed_variables(plan),
-				"steps", steps);
+	json_t *doc =
+		json_pack("{s:s, s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o}",
+			  "status", report_run_status_name(plan->status), "duration_s",
+			  jsondoc_seconds(plan->seconds), "exit_status",
+			  plan->status == RUN_PASSED   ? 0
+			  : plan->status == RUN_FAILED ? 1
+						       : 130,
+			  "project", jsondoc_string(plan->project), "root",
+			  jsondoc_string(plan->root), "stage", jsondoc_string(plan->stage),
+			  "configuration", jsondoc_string(plan->config), "configuration_file",
+			  jsondoc_string(plan->config_file), "engine", jsondoc_string(plan->engine),
+			  "started", started, "run_folder", jsondoc_string(plan->run_dir),
+			  "variables", changed_variables(plan), "steps", steps);
 	if (doc)
 		jsondoc_dump(doc, sb);
 	else
@@ -255,11 +255,13 @@ void report_junit_xml(const struct ci_plan *plan, struct strbuf *sb)
 	struct strbuf suite = STRBUF_INIT;
 	strbuf_addf(&suite, "%s/%s/%s", plan->project, plan->stage, plan->config);
 	strbuf_addstr(sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"cibox\"");
-	strbuf_addf(sb, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
+	strbuf_addf(sb,
+		    " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
 		    plan->nsteps, failures, errors, skipped, plan->seconds);
 	strbuf_addstr(sb, "  <testsuite name=\"");
 	xml_str(sb, suite.buf);
-	strbuf_addf(sb, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\""
+	strbuf_addf(sb,
+		    "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\""
 		    " timestamp=\"%s\">\n",
 		    plan->nsteps, failures, errors, skipped, plan->seconds, started);
 	for (size_t i = 0; i < plan->nsteps; i++) {
@@ -275,16 +277,21 @@ void report_junit_xml(const struct ci_plan *plan, struct strbuf *sb)
 		}
 		strbuf_addstr(sb, ">\n");
 		if (s->status == STEP_NOT_RUN) {
-			strbuf_addstr(sb, "      <skipped message=\"not run: an earlier step did not pass\"/>\n");
+			strbuf_addstr(
+				sb,
+				"      <skipped message=\"not run: an earlier step did not pass\"/>\n");
 		} else {
 			struct strbuf tail = STRBUF_INIT;
 			report_tail(s->log, 50, &tail);
 			const char *tag = s->status == STEP_FAILED ? "failure" : "error";
 			if (s->status == STEP_FAILED)
-				strbuf_addf(sb, "      <failure message=\"exit status %d\" type=\"exit\">",
+				strbuf_addf(sb,
+					    "      <failure message=\"exit status %d\" type=\"exit\">",
 					    s->exit_status);
 			else
-				strbuf_addstr(sb, "      <error message=\"interrupted\" type=\"interrupt\">");
+				strbuf_addstr(
+					sb,
+					"      <error message=\"interrupted\" type=\"interrupt\">");
 			strbuf_add_xml(sb, tail.buf, tail.len);
 			strbuf_addf(sb, "</%s>\n", tag);
 			strbuf_release(&tail);
@@ -302,8 +309,9 @@ int report_write_file(const char *dir, const char *name, const struct strbuf *sb
 	/* Steps write in run folders: the folder itself, not a link a step put
 	 * in its place, and nothing planted at the name is written through. */
 	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int rc = dirfd < 0 ? -errno
-			   : fs_write_atomically_at(dirfd, name, sb->buf, sb->len, 0644, FS_VOLATILE);
+	int rc = dirfd < 0
+			 ? -errno
+			 : fs_write_atomically_at(dirfd, name, sb->buf, sb->len, 0644, FS_VOLATILE);
 	if (dirfd >= 0)
 		close(dirfd);
 	return rc < 0 ? error_set(err, rc, "%s/%s: %s", dir, name, strerror(-rc)) : 0;
@@ -333,11 +341,14 @@ void report_table(const struct ci_plan *plan, FILE *out, bool color)
 		const struct ci_step *s = &plan->steps[i];
 		const char *on = "", *off = "";
 		if (color) {
-			on = s->status == STEP_PASSED ? "\033[32m" : s->status == STEP_FAILED ? "\033[31m"
-				 : s->status == STEP_INTERRUPTED ? "\033[33m" : "\033[2m";
+			on = s->status == STEP_PASSED        ? "\033[32m"
+			     : s->status == STEP_FAILED      ? "\033[31m"
+			     : s->status == STEP_INTERRUPTED ? "\033[33m"
+							     : "\033[2m";
 			off = "\033[0m";
 		}
-		fprintf(out, "%-*s  %s%-11s%s", width, s->name, on, report_step_status_name(s->status), off);
+		fprintf(out, "%-*s  %s%-11s%s", width, s->name, on,
+			report_step_status_name(s->status), off);
 		if (s->status == STEP_NOT_RUN)
 			fprintf(out, "  %9s\n", "-");
 		else if (s->status == STEP_FAILED)

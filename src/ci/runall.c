@@ -57,8 +57,8 @@ static char *folder_name(const struct runall_plan *plan, size_t index)
 	struct strbuf sb = STRBUF_INIT;
 	for (const char *s = plan->configs[index].name; *s; s++) {
 		char c = *s;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			  c == '-' || c == '.' || c == '_';
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
 		strbuf_addch(&sb, ok ? c : '_');
 	}
 	const char *name = sb.buf ? sb.buf : "";
@@ -250,7 +250,8 @@ static bool take_line(struct runall_config *c, const char *line)
 	if (starts_with(line, "==> ")) {
 		const char *name = line + 4;
 		const char *end = NULL, *p;
-		static const char *const endings[] = { " passed in ", " failed in ", " interrupted after " };
+		static const char *const endings[] = { " passed in ", " failed in ",
+						       " interrupted after " };
 		for (size_t i = 0; i < 3; i++)
 			for (p = name; (p = strstr(p, endings[i])); p++)
 				end = p;
@@ -262,7 +263,8 @@ static bool take_line(struct runall_config *c, const char *line)
 	}
 	if (starts_with(line, "  | ") ||
 	    (starts_with(line, "cibox: ") && !starts_with(line, "cibox: run folder ") &&
-	     !strstr(line, "; report: ") && !(strstr(line, ", stage ") && strstr(line, ", engine ")))) {
+	     !strstr(line, "; report: ") &&
+	     !(strstr(line, ", stage ") && strstr(line, ", engine ")))) {
 		strbuf_addstr(&c->notes, line);
 		strbuf_addch(&c->notes, '\n');
 	}
@@ -319,8 +321,8 @@ static void finish(const struct runall_observer *o, struct runall_config *c, int
 	c->output = -1;
 	c->pid = -1;
 	c->seconds = now() - c->started;
-	c->exit_status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status)
-						 : 128 + WTERMSIG(wait_status);
+	c->exit_status =
+		WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
 	switch (c->exit_status) {
 	case 0: c->status = RUNALL_PASSED; break;
 	case 1: c->status = RUNALL_FAILED; break;
@@ -418,7 +420,8 @@ int runall_run(struct runall_plan *plan, const struct runall_observer *o, cibox_
 			finish(o, c, status, stopping && !interrupted, &changed);
 			running--;
 			if (c->status != RUNALL_PASSED && c->status != RUNALL_INTERRUPTED &&
-			    c->status != RUNALL_STOPPED && plan->fail_fast && !stopping && !interrupted) {
+			    c->status != RUNALL_STOPPED && plan->fail_fast && !stopping &&
+			    !interrupted) {
 				stopping = true;
 				interrupt_running(plan);
 				cancel_waiting(plan);

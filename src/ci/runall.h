@@ -27,7 +27,7 @@
 #include "util/strbuf.h"
 
 enum runall_status {
-	RUNALL_WAITING,     /* not started yet */
+	RUNALL_WAITING, /* not started yet */
 	RUNALL_RUNNING,
 	RUNALL_PASSED,
 	RUNALL_FAILED,      /* a step failed */
@@ -46,13 +46,13 @@ struct runall_step {
 };
 
 struct runall_config {
-	char *name;          /* "gcc": ci/STAGE/00_setup_env_gcc.sh */
-	char *folder;        /* its run folder's name in the matrix folder */
-	char *run_dir;       /* that run folder, once runall_place has set it */
+	char *name;    /* "gcc": ci/STAGE/00_setup_env_gcc.sh */
+	char *folder;  /* its run folder's name in the matrix folder */
+	char *run_dir; /* that run folder, once runall_place has set it */
 	enum runall_status status;
-	char *step;          /* the step running, or the one it failed or stopped at */
-	int exit_status;     /* cibox's for the configuration */
-	double started;      /* monotonic seconds */
+	char *step;      /* the step running, or the one it failed or stopped at */
+	int exit_status; /* cibox's for the configuration */
+	double started;  /* monotonic seconds */
 	double step_started;
 	double seconds;
 	struct strbuf notes; /* cibox's own lines (errors, a failure's last lines) */
@@ -70,12 +70,12 @@ struct runall_config {
 };
 
 struct runall_plan {
-	struct ci_plan stage;  /* the project, stage and steps; run_dir: the matrix folder */
+	struct ci_plan stage; /* the project, stage and steps; run_dir: the matrix folder */
 	struct runall_config *configs;
 	size_t nconfigs;
 	unsigned jobs;
 	bool fail_fast;
-	char **child_args;     /* options every configuration's run gets (--engine, --set...) */
+	char **child_args; /* options every configuration's run gets (--engine, --set...) */
 	size_t nchild_args;
 
 	/* Filled in by the scheduler. */
@@ -109,8 +109,7 @@ int runall_place(struct runall_plan *plan, cibox_error *err);
  * configuration that fails interrupts the others (stopped). Returns 0 when
  * the runs could be carried out, whatever they did; a negative errno when
  * not. */
-int runall_run(struct runall_plan *plan, const struct runall_observer *observer,
-	       cibox_error *err);
+int runall_run(struct runall_plan *plan, const struct runall_observer *observer, cibox_error *err);
 
 /* The number of CPUs this process may run on, at least 1. */
 unsigned runall_default_jobs(void);

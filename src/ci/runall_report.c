@@ -13,8 +13,8 @@ static const char *const step_statuses[] = { "passed", "failed", "interrupted", 
 
 static enum step_status step_status_named(const char *name)
 {
-	return strcmp(name, "passed") == 0	  ? STEP_PASSED
-	       : strcmp(name, "failed") == 0	  ? STEP_FAILED
+	return strcmp(name, "passed") == 0        ? STEP_PASSED
+	       : strcmp(name, "failed") == 0      ? STEP_FAILED
 	       : strcmp(name, "interrupted") == 0 ? STEP_INTERRUPTED
 						  : STEP_NOT_RUN;
 }
@@ -125,10 +125,10 @@ static json_t *step_json(const struct runall_plan *plan, const struct runall_con
 {
 	const struct runall_step *s = c->reported ? &c->steps[i] : NULL;
 	bool ran = s && s->status != STEP_NOT_RUN;
-	return json_pack("{s:o, s:s, s:o, s:o}", "name", jsondoc_string(step_name(plan, c, i)), "status",
-			 report_step_status_name(s ? s->status : STEP_NOT_RUN), "exit_status",
-			 ran ? json_integer(s->exit_status) : json_null(), "duration_s",
-			 ran ? jsondoc_seconds(s->seconds) : json_null());
+	return json_pack("{s:o, s:s, s:o, s:o}", "name", jsondoc_string(step_name(plan, c, i)),
+			 "status", report_step_status_name(s ? s->status : STEP_NOT_RUN),
+			 "exit_status", ran ? json_integer(s->exit_status) : json_null(),
+			 "duration_s", ran ? jsondoc_seconds(s->seconds) : json_null());
 }
 
 static json_t *config_json(const struct runall_plan *plan, const struct runall_config *c)
@@ -163,21 +163,17 @@ void runall_report_json(const struct runall_plan *plan, bool running, struct str
 	}
 	size_t passed = runall_report_count(plan, RUNALL_PASSED);
 	int exit_status = plan->status == RUN_PASSED ? 0 : plan->status == RUN_FAILED ? 1 : 130;
-	json_t *doc = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:b, s:s, s:o, s:I, s:I, s:o}",
-				"status", running ? "running" : report_run_status_name(plan->status),
-				"duration_s", jsondoc_seconds(plan->seconds),
-				"exit_status", running ? json_null() : json_integer(exit_status),
-				"project", jsondoc_string(plan->stage.project),
-				"root", jsondoc_string(plan->stage.root),
-				"stage", jsondoc_string(plan->stage.stage),
-				"engine", jsondoc_string(plan->stage.engine),
-				"jobs", (int)plan->jobs,
-				"fail_fast", (int)plan->fail_fast,
-				"started", started,
-				"run_folder", jsondoc_string(plan->stage.run_dir),
-				"passed", (json_int_t)passed,
-				"failed", (json_int_t)(plan->nconfigs - passed),
-				"configurations", configs);
+	json_t *doc = json_pack(
+		"{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:b, s:s, s:o, s:I, s:I, s:o}", "status",
+		running ? "running" : report_run_status_name(plan->status), "duration_s",
+		jsondoc_seconds(plan->seconds), "exit_status",
+		running ? json_null() : json_integer(exit_status), "project",
+		jsondoc_string(plan->stage.project), "root", jsondoc_string(plan->stage.root),
+		"stage", jsondoc_string(plan->stage.stage), "engine",
+		jsondoc_string(plan->stage.engine), "jobs", (int)plan->jobs, "fail_fast",
+		(int)plan->fail_fast, "started", started, "run_folder",
+		jsondoc_string(plan->stage.run_dir), "passed", (json_int_t)passed, "failed",
+		(json_int_t)(plan->nconfigs - passed), "configurations", configs);
 	if (doc)
 		jsondoc_dump(doc, sb);
 	else
@@ -221,13 +217,15 @@ static void junit_suite(const struct runall_plan *plan, const struct runall_conf
 	strbuf_addf(&suite, "%s/%s/%s", plan->stage.project, plan->stage.stage, c->name);
 	strbuf_addstr(sb, "  <testsuite name=\"");
 	strbuf_add_xml(sb, suite.buf ? suite.buf : "", suite.len);
-	strbuf_addf(sb, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
+	strbuf_addf(sb,
+		    "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
 		    n, failures, errors + error, skipped, total);
 	if (error) {
 		strbuf_addstr(sb, "    <testcase classname=\"");
 		strbuf_add_xml(sb, suite.buf ? suite.buf : "", suite.len);
-		strbuf_addf(sb, "\" name=\"configuration\" time=\"0\">\n"
-				"      <error message=\"could not run (exit status %d)\" type=\"error\">",
+		strbuf_addf(sb,
+			    "\" name=\"configuration\" time=\"0\">\n"
+			    "      <error message=\"could not run (exit status %d)\" type=\"error\">",
 			    c->exit_status);
 		strbuf_add_xml(sb, c->notes.buf ? c->notes.buf : "", c->notes.len);
 		strbuf_addstr(sb, "</error>\n    </testcase>\n");
@@ -248,7 +246,8 @@ static void junit_suite(const struct runall_plan *plan, const struct runall_conf
 		strbuf_addstr(sb, ">\n");
 		if (st == STEP_NOT_RUN) {
 			strbuf_addstr(sb, "      <skipped message=\"");
-			const char *why = c->reported ? "not run: an earlier step did not pass" : not_run_reason(c);
+			const char *why = c->reported ? "not run: an earlier step did not pass"
+						      : not_run_reason(c);
 			strbuf_add_xml(sb, why, strlen(why));
 			strbuf_addstr(sb, "\"/>\n");
 		} else {
@@ -257,12 +256,14 @@ static void junit_suite(const struct runall_plan *plan, const struct runall_conf
 			step_log(c, name, log, sizeof log);
 			report_tail(log, 50, &tail);
 			if (st == STEP_FAILED)
-				strbuf_addf(sb, "      <failure message=\"exit status %d\" type=\"exit\">",
+				strbuf_addf(sb,
+					    "      <failure message=\"exit status %d\" type=\"exit\">",
 					    s->exit_status);
 			else
 				strbuf_addf(sb, "      <error message=\"%s\" type=\"interrupt\">",
-					    c->status == RUNALL_STOPPED ? "stopped: another configuration failed"
-									: "interrupted");
+					    c->status == RUNALL_STOPPED
+						    ? "stopped: another configuration failed"
+						    : "interrupted");
 			strbuf_add_xml(sb, tail.buf ? tail.buf : "", tail.len);
 			strbuf_addstr(sb, st == STEP_FAILED ? "</failure>\n" : "</error>\n");
 			strbuf_release(&tail);
@@ -280,7 +281,8 @@ void runall_report_junit(const struct runall_plan *plan, struct strbuf *sb)
 		junit_suite(plan, &plan->configs[i], &suites);
 	/* The totals over the suites, read back from their opening tags. */
 	size_t totals[4] = { 0 };
-	static const char *const keys[4] = { " tests=\"", " failures=\"", " errors=\"", " skipped=\"" };
+	static const char *const keys[4] = { " tests=\"", " failures=\"", " errors=\"",
+					     " skipped=\"" };
 	for (const char *p = suites.buf; p && (p = strstr(p, "  <testsuite ")); p++)
 		for (size_t k = 0; k < 4; k++)
 			totals[k] += strtoul(strstr(p, keys[k]) + strlen(keys[k]), NULL, 10);
@@ -289,7 +291,8 @@ void runall_report_junit(const struct runall_plan *plan, struct strbuf *sb)
 	strbuf_addf(&name, "cibox %s/%s --all", plan->stage.project, plan->stage.stage);
 	strbuf_add_xml(sb, name.buf ? name.buf : "", name.len);
 	strbuf_release(&name);
-	strbuf_addf(sb, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
+	strbuf_addf(sb,
+		    "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
 		    totals[0], totals[1], totals[2], totals[3], plan->seconds);
 	strbuf_add(sb, suites.buf ? suites.buf : "", suites.len);
 	strbuf_addstr(sb, "</testsuites>\n");
@@ -328,14 +331,15 @@ void runall_report_table(const struct runall_plan *plan, FILE *out, bool color)
 		const struct runall_config *c = &plan->configs[i];
 		const char *on = "", *off = "";
 		if (color) {
-			on = c->status == RUNALL_PASSED				? "\033[32m"
+			on = c->status == RUNALL_PASSED                                ? "\033[32m"
 			     : c->status == RUNALL_FAILED || c->status == RUNALL_ERROR ? "\033[31m"
-			     : c->status == RUNALL_NOT_RUN				? "\033[2m"
-											: "\033[33m";
+			     : c->status == RUNALL_NOT_RUN                             ? "\033[2m"
+										       : "\033[33m";
 			off = "\033[0m";
 		}
-		fprintf(out, "%-*s  %s%-11s%s  %-*s", width, c->name, on, runall_status_name(c->status), off,
-			step_width, c->status == RUNALL_FAILED && c->step ? c->step : "-");
+		fprintf(out, "%-*s  %s%-11s%s  %-*s", width, c->name, on,
+			runall_status_name(c->status), off, step_width,
+			c->status == RUNALL_FAILED && c->step ? c->step : "-");
 		if (c->status == RUNALL_NOT_RUN || c->status == RUNALL_WAITING)
 			fprintf(out, "  %9s\n", "-");
 		else

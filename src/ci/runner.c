@@ -42,8 +42,8 @@ struct output {
 	int log_fd;
 	struct strbuf partial; /* a line not yet ended, when prefixing */
 	double start;
-	bool line_start;       /* on a terminal: the cursor is at the start of a line */
-	bool ticker;           /* on a terminal: the elapsed-time line is showing */
+	bool line_start; /* on a terminal: the cursor is at the start of a line */
+	bool ticker;     /* on a terminal: the elapsed-time line is showing */
 };
 
 /* On a terminal, while a step is quiet at the start of a line, one line that
@@ -52,8 +52,9 @@ static void tick(struct output *out)
 {
 	if (out->o->quiet || !out->o->tty || !out->line_start)
 		return;
-	fprintf(out->o->out, "\r\033[K%s\xe2\x80\xa6 %s running for %.0f s%s", out->o->color ? "\033[2m" : "",
-		out->step, now() - out->start, out->o->color ? "\033[0m" : "");
+	fprintf(out->o->out, "\r\033[K%s\xe2\x80\xa6 %s running for %.0f s%s",
+		out->o->color ? "\033[2m" : "", out->step, now() - out->start,
+		out->o->color ? "\033[0m" : "");
 	fflush(out->o->out);
 	out->ticker = true;
 }
@@ -137,8 +138,8 @@ static bool reap(pid_t pid, int *status)
 	return done;
 }
 
-static void say(const struct runner_options *o, const char *color, const char *fmt, const char *name,
-		double seconds, int exit_status)
+static void say(const struct runner_options *o, const char *color, const char *fmt,
+		const char *name, double seconds, int exit_status)
 {
 	if (o->quiet)
 		return;
@@ -162,9 +163,9 @@ struct shell {
 	/* The shell's end of a pipe closed: polling it would return at once,
 	 * again and again, until the engine's process is reaped. */
 	bool done_hung_up, output_hung_up;
-	bool ready; /* it said "r": the engine started it */
+	bool ready;        /* it said "r": the engine started it */
 	char *channels[3]; /* the named pipes, removed when the shell has ended */
-	int state_fd; /* the folder of the named pipes, which steps can write */
+	int state_fd;      /* the folder of the named pipes, which steps can write */
 };
 
 static const char *base_name(const char *path)
@@ -237,8 +238,16 @@ static int shell_start(struct ci_plan *plan, ci_engine *engine, char **envp, con
 	enum { FIXED_ARGS = 11 };
 	char **argv = calloc(FIXED_ARGS + plan->nsteps + 1, sizeof *argv);
 	if (argv) {
-		char *fixed[FIXED_ARGS] = { "bash", "--noprofile", "--norc", "-c", (char *)step_driver_script,
-					    "cibox", (char *)state_out, (char *)state_in, steps, done,
+		char *fixed[FIXED_ARGS] = { "bash",
+					    "--noprofile",
+					    "--norc",
+					    "-c",
+					    (char *)step_driver_script,
+					    "cibox",
+					    (char *)state_out,
+					    (char *)state_in,
+					    steps,
+					    done,
 					    output_path };
 		memcpy(argv, fixed, sizeof fixed);
 		for (size_t i = 0; i < plan->nsteps; i++)
@@ -280,8 +289,8 @@ static void shell_stop(struct shell *sh)
 		close(sh->output);
 	sh->control = sh->done = sh->output = -1;
 	while (!sh->exited)
-		sh->exited = reap(sh->pid, &sh->status) || waitpid(sh->pid, &sh->status, 0) == sh->pid ||
-			     errno == ECHILD;
+		sh->exited = reap(sh->pid, &sh->status) ||
+			     waitpid(sh->pid, &sh->status, 0) == sh->pid || errno == ECHILD;
 	remove_channels(sh);
 }
 
@@ -299,7 +308,8 @@ static void end_shell(struct shell *sh)
 /* Runs one step in the shell; returns 0 with its outcome recorded, or a
  * negative errno. The shell may end (the step failed, or called exit). */
 static int run_step(ci_engine *engine, struct shell *sh, int run_fd, struct ci_step *step,
-		    size_t number, const struct runner_options *o, bool *interrupted, cibox_error *err)
+		    size_t number, const struct runner_options *o, bool *interrupted,
+		    cibox_error *err)
 {
 	/* The run folder is the steps' to write: a link planted at this name
 	 * must not make cibox write where it leads. */
@@ -384,7 +394,8 @@ static int run_step(ci_engine *engine, struct shell *sh, int run_fd, struct ci_s
 				 "engine %s could not start the run's shell (exit status %d); "
 				 "what it said is above and in %s",
 				 engine_name(engine),
-				 WIFSIGNALED(sh->status) ? 128 + WTERMSIG(sh->status) : WEXITSTATUS(sh->status),
+				 WIFSIGNALED(sh->status) ? 128 + WTERMSIG(sh->status)
+							 : WEXITSTATUS(sh->status),
 				 step->log);
 	if (*interrupted) {
 		end_shell(sh);
@@ -393,14 +404,17 @@ static int run_step(ci_engine *engine, struct shell *sh, int run_fd, struct ci_s
 
 	step->seconds = now() - start;
 	int status = sh->status;
-	step->exit_status = returned ? 0 : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	step->exit_status = returned              ? 0
+			    : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+						  : WEXITSTATUS(status);
 	if (*interrupted)
 		step->status = STEP_INTERRUPTED;
 	else
 		step->status = step->exit_status == 0 ? STEP_PASSED : STEP_FAILED;
 	switch (step->status) {
 	case STEP_PASSED:
-		say(o, "\033[32m", o->tty ? "\xe2\x9c\x94 %s passed in %.2f s" : "==> %s passed in %.2f s",
+		say(o, "\033[32m",
+		    o->tty ? "\xe2\x9c\x94 %s passed in %.2f s" : "==> %s passed in %.2f s",
 		    step->name, step->seconds, 0);
 		break;
 	case STEP_FAILED:
@@ -410,7 +424,9 @@ static int run_step(ci_engine *engine, struct shell *sh, int run_fd, struct ci_s
 		    step->name, step->seconds, step->exit_status);
 		break;
 	default:
-		say(o, "\033[33m", o->tty ? "\xe2\x9c\x98 %s interrupted after %.2f s" : "==> %s interrupted after %.2f s",
+		say(o, "\033[33m",
+		    o->tty ? "\xe2\x9c\x98 %s interrupted after %.2f s"
+			   : "==> %s interrupted after %.2f s",
 		    step->name, step->seconds, 0);
 	}
 	return 0;
@@ -559,8 +575,9 @@ int runner_run(struct ci_plan *plan, ci_engine *engine, const struct runner_opti
 				rc = error_set(err, -ENOMEM, "out of memory");
 				break;
 			}
-			rc = shell_start(plan, engine, *state_in ? no_env : envlist_vector(&plan->env),
-					 state_in, state_out, dir.buf, i + 1, &sh, err);
+			rc = shell_start(plan, engine,
+					 *state_in ? no_env : envlist_vector(&plan->env), state_in,
+					 state_out, dir.buf, i + 1, &sh, err);
 			if (rc < 0)
 				break;
 		}

@@ -25,10 +25,10 @@
 #include "ci/plan.h"
 
 struct runner_options {
-	FILE *out;   /* live progress and output */
-	bool tty;    /* out is a terminal: raw output; else lines prefixed with the step */
+	FILE *out; /* live progress and output */
+	bool tty;  /* out is a terminal: raw output; else lines prefixed with the step */
 	bool color;
-	bool quiet;  /* no live output */
+	bool quiet; /* no live output */
 	/* Called after each step that passed, before the next starts. */
 	void (*after_step)(void *context, const struct ci_plan *plan, size_t index);
 	void *context;

@@ -67,7 +67,8 @@ int steps_find(struct ci_plan *plan, cibox_error *err)
 		struct stat st;
 		int fd = open(plan->steps[i].path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
-			return error_set(err, -EINVAL, "%s: %s", config_display_path(plan, plan->steps[i].path),
+			return error_set(err, -EINVAL, "%s: %s",
+					 config_display_path(plan, plan->steps[i].path),
 					 strerror(errno));
 		int is_dir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
 		close(fd);

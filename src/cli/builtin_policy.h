@@ -16,8 +16,8 @@
 
 #include "sandbox/filter.h"
 
-#define BUILTIN_POLICY                                                                  \
-	"@default,@file-read,@file-write,@process,@signal,@thread,@time,@ipc,@system-info," \
+#define BUILTIN_POLICY                                                                             \
+	"@default,@file-read,@file-write,@process,@signal,@thread,@time,@ipc,@system-info,"        \
 	"setresuid,setresgid,getpeername"
 
 struct builtin_filter {

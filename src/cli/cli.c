@@ -20,21 +20,15 @@ int cli_status_for(const cibox_error *err, enum cli_stage stage)
 	switch (-err->code) {
 	case EOPNOTSUPP:
 	case ENOSYS:
-	case EPERM:
-		return CLI_ENVIRONMENT;
-	case EINTR:
-		return CLI_INTERRUPTED;
+	case EPERM: return CLI_ENVIRONMENT;
+	case EINTR: return CLI_INTERRUPTED;
 	case ENOMEM:
-	case EIO:
-		return CLI_FAILED;
+	case EIO: return CLI_FAILED;
 	}
 	switch (stage) {
-	case CLI_CHECKING:
-		return CLI_USAGE;
-	case CLI_STARTING:
-		return err->code == -ENOENT ? CLI_NOT_FOUND : CLI_CANNOT_RUN;
-	default:
-		return CLI_FAILED;
+	case CLI_CHECKING: return CLI_USAGE;
+	case CLI_STARTING: return err->code == -ENOENT ? CLI_NOT_FOUND : CLI_CANNOT_RUN;
+	default: return CLI_FAILED;
 	}
 }
 
@@ -46,17 +40,13 @@ int cli_status_of_wait(int wait_status)
 int cli_status_of_run(enum run_status status)
 {
 	switch (status) {
-	case RUN_PASSED:
-		return CLI_OK;
-	case RUN_FAILED:
-		return CLI_FAILED;
-	default:
-		return CLI_INTERRUPTED;
+	case RUN_PASSED: return CLI_OK;
+	case RUN_FAILED: return CLI_FAILED;
+	default: return CLI_INTERRUPTED;
 	}
 }
 
-__attribute__((format(printf, 2, 3)))
-static int say(struct cli_options *o, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int say(struct cli_options *o, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -121,7 +111,8 @@ int cli_next_option(struct cli_options *o, int argc, char **argv)
 	if (c == '?' || c == ':')
 		return bad_option(o, c, argv[optind - 1]);
 	/* Where the option was: before its value when that is the next argument. */
-	const char *given = optarg && optarg == argv[optind - 1] ? argv[optind - 2] : argv[optind - 1];
+	const char *given =
+		optarg && optarg == argv[optind - 1] ? argv[optind - 2] : argv[optind - 1];
 	if (index >= 0) {
 		size_t len = strlen(o->longopts[index].name);
 		if (strncmp(given + 2, o->longopts[index].name, len) != 0 ||

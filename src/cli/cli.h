@@ -18,7 +18,7 @@
 
 /* Exit statuses, the same for every subcommand (README, "Exit status"). */
 enum {
-	CLI_CONTINUE = -1,   /* no exit status: the command goes on */
+	CLI_CONTINUE = -1, /* no exit status: the command goes on */
 	CLI_OK = 0,
 	CLI_FAILED = 1,      /* a step, a configuration or the sandboxed command failed */
 	CLI_USAGE = 2,       /* bad arguments, policy or configuration */
@@ -30,8 +30,7 @@ enum {
 };
 
 /* "cibox: <message>" on stderr, one line. */
-__attribute__((format(printf, 1, 2)))
-void cli_error(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void cli_error(const char *fmt, ...);
 
 /* How far a command had got when an error stopped it: the errors the
  * library reports as errnos mean one thing while it checks what it was
@@ -64,18 +63,21 @@ int cli_status_of_run(enum run_status status);
  * Every command lists CLI_OPTION_HELP and 'h', which show `usage`.
  */
 struct cli_options {
-	const char *command;	  /* the subcommand, naming it in messages; NULL for cibox's own */
-	const char *shortopts;	  /* as getopt's, without the ':' */
+	const char *command;   /* the subcommand, naming it in messages; NULL for cibox's own */
+	const char *shortopts; /* as getopt's, without the ':' */
 	const struct option *longopts;
 	void (*usage)(FILE *out); /* for -h and --help */
-	const char *value;	  /* the value of the option just read */
-	int next;		  /* after the options: the index of the first operand */
-	bool dashdash;		  /* the options ended with "--" */
-	int status;		  /* the exit status after CLI_OPTIONS_STOP */
+	const char *value;        /* the value of the option just read */
+	int next;                 /* after the options: the index of the first operand */
+	bool dashdash;            /* the options ended with "--" */
+	int status;               /* the exit status after CLI_OPTIONS_STOP */
 	bool started;
 };
 
-#define CLI_OPTION_HELP { "help", no_argument, NULL, 'h' }
+#define CLI_OPTION_HELP                                                                            \
+	{                                                                                          \
+		"help", no_argument, NULL, 'h'                                                     \
+	}
 
 enum {
 	CLI_OPTIONS_END = -1,  /* no more options; see next and dashdash */

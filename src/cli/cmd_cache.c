@@ -11,11 +11,12 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: cibox cache ls\n"
-		     "       cibox cache clear [--all]\n\n"
-		     "The caches of stages (CI_CACHE_DIRS), under $XDG_CACHE_HOME/cibox/caches: ls lists\n"
-		     "them with size and last use; clear removes those of the project holding the\n"
-		     "current folder, or with --all every project's.\n");
+	fprintf(out,
+		"usage: cibox cache ls\n"
+		"       cibox cache clear [--all]\n\n"
+		"The caches of stages (CI_CACHE_DIRS), under $XDG_CACHE_HOME/cibox/caches: ls lists\n"
+		"them with size and last use; clear removes those of the project holding the\n"
+		"current folder, or with --all every project's.\n");
 }
 
 static void print_cache(const char *name, uint64_t bytes, time_t used, void *context)
@@ -34,7 +35,9 @@ static const struct option longopts[] = { CLI_OPTION_HELP, { "all", no_argument,
 
 int cmd_cache(int argc, char **argv)
 {
-	struct cli_options o = { .command = "cache", .shortopts = "h", .longopts = longopts, .usage = usage };
+	struct cli_options o = {
+		.command = "cache", .shortopts = "h", .longopts = longopts, .usage = usage
+	};
 	bool all = false;
 	int c;
 	while ((c = cli_next_option(&o, argc, argv)) == ALL)
@@ -54,7 +57,9 @@ int cmd_cache(int argc, char **argv)
 			char dir[PATH_MAX];
 			printf("no caches in %s: cibox run makes one for each CI_CACHE_DIRS variable a "
 			       "configuration sets\n",
-			       xdg_path(XDG_CACHE, "caches", dir, sizeof dir) < 0 ? "$XDG_CACHE_HOME/cibox/caches" : dir);
+			       xdg_path(XDG_CACHE, "caches", dir, sizeof dir) < 0
+				       ? "$XDG_CACHE_HOME/cibox/caches"
+				       : dir);
 		}
 		return CLI_OK;
 	}

@@ -20,7 +20,8 @@ static void print_value(const char *v)
 {
 	bool plain = *v != '\0';
 	for (const char *p = v; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=.,:/@%", *p) &&
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=.,:/@%",
+			    *p) &&
 		    !((unsigned char)*p >= 0x80))
 			plain = false;
 	if (plain) {
@@ -77,7 +78,9 @@ static const struct option longopts[] = { CLI_OPTION_HELP, { 0 } };
 
 int cmd_configs(int argc, char **argv)
 {
-	struct cli_options o = { .command = "configs", .shortopts = "h", .longopts = longopts, .usage = usage };
+	struct cli_options o = {
+		.command = "configs", .shortopts = "h", .longopts = longopts, .usage = usage
+	};
 	int c;
 	while ((c = cli_next_option(&o, argc, argv)) >= 0)
 		;
@@ -97,8 +100,7 @@ int cmd_configs(int argc, char **argv)
 	for (const char *const *keep = (const char *const[]){ "PATH", "HOME", NULL }; *keep; keep++)
 		if (getenv(*keep))
 			envlist_set(&base, *keep, getenv(*keep));
-	if (config_find_project(&plan, &err) < 0 ||
-	    config_find_stage(&plan, stage, &err) < 0 ||
+	if (config_find_project(&plan, &err) < 0 || config_find_stage(&plan, stage, &err) < 0 ||
 	    config_pick(&plan, NULL, &err) < 0 || config_list(plan.stage_dir, &names, &n, &err) < 0) {
 		cli_error("%s", err.message);
 		status = cli_status_for(&err, CLI_CHECKING);
@@ -107,7 +109,8 @@ int cmd_configs(int argc, char **argv)
 	if (plan.defaults_file)
 		status = show(&plan, "default", plan.defaults_file, &base, &unboxed);
 	else
-		printf("%-12s (no %s/00_setup_env.sh)\n", "default", config_display_path(&plan, plan.stage_dir));
+		printf("%-12s (no %s/00_setup_env.sh)\n", "default",
+		       config_display_path(&plan, plan.stage_dir));
 	for (size_t i = 0; i < n; i++) {
 		char *file;
 		if (asprintf(&file, "%s/00_setup_env_%s.sh", plan.stage_dir, names[i]) < 0) {
@@ -120,7 +123,8 @@ int cmd_configs(int argc, char **argv)
 		free(file);
 	}
 	if (unboxed)
-		cli_error("configs: read without a jail, which this machine cannot make: %s", unboxed);
+		cli_error("configs: read without a jail, which this machine cannot make: %s",
+			  unboxed);
 out:
 	free(unboxed);
 	for (size_t i = 0; i < n; i++)

@@ -61,7 +61,9 @@ int cmd_image(int argc, char **argv)
 {
 	struct image_build_options build_options = { .suite = "bookworm" };
 	bool build_only = false;
-	struct cli_options o = { .command = "image", .shortopts = "h", .longopts = longopts, .usage = usage };
+	struct cli_options o = {
+		.command = "image", .shortopts = "h", .longopts = longopts, .usage = usage
+	};
 	int c;
 	while ((c = cli_next_option(&o, argc, argv)) >= 0) {
 		build_only = true;
@@ -92,7 +94,9 @@ int cmd_image(int argc, char **argv)
 		if (!count) {
 			char dir[PATH_MAX];
 			printf("no images in %s: cibox image build NAME makes one\n",
-			       xdg_path(XDG_DATA, "images", dir, sizeof dir) < 0 ? "$XDG_DATA_HOME/cibox/images" : dir);
+			       xdg_path(XDG_DATA, "images", dir, sizeof dir) < 0
+				       ? "$XDG_DATA_HOME/cibox/images"
+				       : dir);
 		}
 		return CLI_OK;
 	}

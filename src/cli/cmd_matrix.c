@@ -63,7 +63,9 @@ static int parse(int argc, char **argv, struct matrix_args *a)
 		return CLI_FAILED;
 	}
 	a->plan.labels = a->labels;
-	struct cli_options o = { .command = "matrix", .shortopts = "ho:", .longopts = longopts, .usage = usage };
+	struct cli_options o = {
+		.command = "matrix", .shortopts = "ho:", .longopts = longopts, .usage = usage
+	};
 	int c;
 	while ((c = cli_next_option(&o, argc, argv)) >= 0) {
 		switch (c) {
@@ -79,7 +81,8 @@ static int parse(int argc, char **argv, struct matrix_args *a)
 	if (c == CLI_OPTIONS_STOP)
 		return o.status;
 	if (o.next + 1 < argc) {
-		cli_error("matrix: expected one stage, got '%s' and '%s'", argv[o.next], argv[o.next + 1]);
+		cli_error("matrix: expected one stage, got '%s' and '%s'", argv[o.next],
+			  argv[o.next + 1]);
 		return CLI_USAGE;
 	}
 	a->stage = o.next < argc ? argv[o.next] : NULL;

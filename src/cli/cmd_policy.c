@@ -59,7 +59,9 @@ static const struct option longopts[] = { CLI_OPTION_HELP, { 0 } };
 
 int cmd_policy(int argc, char **argv)
 {
-	struct cli_options o = { .command = "policy", .shortopts = "h", .longopts = longopts, .usage = usage };
+	struct cli_options o = {
+		.command = "policy", .shortopts = "h", .longopts = longopts, .usage = usage
+	};
 	int c;
 	while ((c = cli_next_option(&o, argc, argv)) >= 0)
 		;

@@ -66,15 +66,15 @@ static const struct option longopts[] = {
 /* CLI_CONTINUE, or the exit status after the usage or what was wrong. */
 static int parse(int argc, char **argv, struct retry_args *a)
 {
-	struct cli_options o = { .command = "retry", .shortopts = "+hv", .longopts = longopts, .usage = usage };
+	struct cli_options o = {
+		.command = "retry", .shortopts = "+hv", .longopts = longopts, .usage = usage
+	};
 	int c;
 	while ((c = cli_next_option(&o, argc, argv)) >= 0) {
 		const char *v = o.value;
 		char *end;
 		switch (c) {
-		case 'v':
-			a->verbose = true;
-			break;
+		case 'v': a->verbose = true; break;
 		case TRIES:
 			a->tries = strtol(v, &end, 10);
 			if (*end || a->tries < 1) {
@@ -90,11 +90,11 @@ static int parse(int argc, char **argv, struct retry_args *a)
 		case MIN:
 		case MAX:
 			a->ranged = true;
-			if (parse_seconds(c == MIN ? "--min" : "--max", v, c == MIN ? &a->min : &a->max) < 0)
+			if (parse_seconds(c == MIN ? "--min" : "--max", v,
+					  c == MIN ? &a->min : &a->max) < 0)
 				return CLI_USAGE;
 			break;
-		default:
-			a->fail = v;
+		default: a->fail = v;
 		}
 	}
 	if (c == CLI_OPTIONS_STOP)
@@ -175,8 +175,9 @@ int cmd_retry(int argc, char **argv)
 		bool hopeless = status == 127 || status == 128 + SIGINT;
 		if (hopeless || attempt >= a.tries) {
 			if (a.verbose)
-				cli_error("retry: '%s' failed with exit status %d (try %ld of %ld)%s", a.command[0],
-					  status, attempt, a.tries, hopeless && attempt < a.tries ? "; not retrying" : "");
+				cli_error("retry: '%s' failed with exit status %d (try %ld of %ld)%s",
+					  a.command[0], status, attempt, a.tries,
+					  hopeless && attempt < a.tries ? "; not retrying" : "");
 			break;
 		}
 		if (a.verbose)

@@ -103,7 +103,10 @@ static int start_all(struct run_args *a)
 	if (a->env || a->export_dir || a->in_place || a->write) {
 		cli_error("run: --all runs every configuration, each with its own run and tree: "
 			  "%s is for one configuration",
-			  a->env ? "--env" : a->export_dir ? "--export" : a->in_place ? "--in-place" : "--write");
+			  a->env          ? "--env"
+			  : a->export_dir ? "--export"
+			  : a->in_place   ? "--in-place"
+					  : "--write");
 		return CLI_USAGE;
 	}
 	if (a->record_args && !a->trace) {
@@ -138,7 +141,20 @@ static int start_all(struct run_args *a)
 	return status;
 }
 
-enum { ALL = 256, FAIL_FAST, IN_PLACE, KEEP_UID, TRACE, WRITE, ARGS, ENV, OUT, ENGINE, EXPORT, SET };
+enum {
+	ALL = 256,
+	FAIL_FAST,
+	IN_PLACE,
+	KEEP_UID,
+	TRACE,
+	WRITE,
+	ARGS,
+	ENV,
+	OUT,
+	ENGINE,
+	EXPORT,
+	SET
+};
 
 static const struct option longopts[] = {
 	CLI_OPTION_HELP,
@@ -162,7 +178,9 @@ static const struct option longopts[] = {
 /* CLI_CONTINUE, or the exit status after the usage or what was wrong. */
 static int parse(int argc, char **argv, struct run_args *a)
 {
-	struct cli_options o = { .command = "run", .shortopts = "hqj:", .longopts = longopts, .usage = usage };
+	struct cli_options o = {
+		.command = "run", .shortopts = "hqj:", .longopts = longopts, .usage = usage
+	};
 	int c;
 	while ((c = cli_next_option(&o, argc, argv)) >= 0) {
 		const char *v = o.value, *eq;
@@ -183,7 +201,8 @@ static int parse(int argc, char **argv, struct run_args *a)
 		default:
 			eq = strchr(v, '=');
 			if (!eq || !env_name_valid(v, (size_t)(eq - v))) {
-				cli_error("run: --set '%s': expected VAR=VALUE with VAR a variable name", v);
+				cli_error("run: --set '%s': expected VAR=VALUE with VAR a variable name",
+					  v);
 				return CLI_USAGE;
 			}
 			a->sets[a->nsets++] = (char *)v;
@@ -348,7 +367,8 @@ static void show_failure(const struct ci_plan *plan)
 			  tail.len ? "; its last lines:" : " and printed nothing");
 		for (char *line = tail.buf; tail.len && line;) {
 			char *next = strchr(line, '\n');
-			fprintf(stderr, "  | %.*s\n", next ? (int)(next - line) : (int)strlen(line), line);
+			fprintf(stderr, "  | %.*s\n", next ? (int)(next - line) : (int)strlen(line),
+				line);
 			line = next ? next + 1 : NULL;
 		}
 		strbuf_release(&tail);
@@ -403,8 +423,8 @@ static void warn_unmapped(const struct ci_plan *plan)
 		  "%u:%u), the first %s (%u:%u); a step that changes one fails with \"Value too "
 		  "large for defined data type\": chown -R %u:%u the tree, or use --in-place",
 		  count, count == 1 ? "" : "s", count == 1 ? "s" : "", (unsigned)getuid(),
-		  (unsigned)getgid(), config_display_path(plan, first), (unsigned)uid, (unsigned)gid,
-		  (unsigned)getuid(), (unsigned)getgid());
+		  (unsigned)getgid(), config_display_path(plan, first), (unsigned)uid,
+		  (unsigned)gid, (unsigned)getuid(), (unsigned)getgid());
 	free(first);
 }
 
@@ -438,8 +458,12 @@ static int prepare_engine(struct ci_plan *plan, const struct run_args *args, ci_
 	if (jail) {
 		struct ns_root root;
 		struct jail_box *box = NULL;
-		struct ns_options ns = { args->in_place, args->keep_uid, args->export_dir,
-					 args->write ? plan->stage_dir : NULL, &root, &box };
+		struct ns_options ns = { args->in_place,
+					 args->keep_uid,
+					 args->export_dir,
+					 args->write ? plan->stage_dir : NULL,
+					 &root,
+					 &box };
 		if (ns_plan_root(plan, args->keep_uid, &root, err) < 0) {
 			cli_error("run: %s", err->message);
 			return cli_status_for(err, CLI_WORKING);
@@ -523,7 +547,8 @@ int cmd_run(int argc, char **argv)
 	}
 	char learned[PATH_MAX], title[256];
 	snprintf(learned, sizeof learned, "%s/sandbox.policy", plan.run_dir);
-	snprintf(title, sizeof title, "the steps of ci/%s, configuration %s", plan.stage, plan.config);
+	snprintf(title, sizeof title, "the steps of ci/%s, configuration %s", plan.stage,
+		 plan.config);
 	if (args.trace ? engine_set_trace(engine, learned, title, args.record_args, &err) < 0
 		       : prepare_sandbox(&plan, engine, &err) < 0) {
 		cli_error("run: %s", err.message);
@@ -547,7 +572,9 @@ int cmd_run(int argc, char **argv)
 	if ((status = prepare_engine(&plan, &args, engine, &err)) != 0)
 		goto out;
 	const char *no_color = getenv("NO_COLOR");
-	struct runner_options options = { .out = stdout, .tty = isatty(STDOUT_FILENO), .quiet = args.quiet };
+	struct runner_options options = { .out = stdout,
+					  .tty = isatty(STDOUT_FILENO),
+					  .quiet = args.quiet };
 	options.color = options.tty && !(no_color && *no_color);
 	if (!args.quiet)
 		printf("cibox: %s, stage %s, configuration %s, engine %s\ncibox: run folder %s\n",
@@ -582,8 +609,8 @@ int cmd_run(int argc, char **argv)
 	if (!options.quiet)
 		putchar('\n');
 	report_table(&plan, stdout, options.color);
-	printf("cibox: %s in %.2f s; report: %s/summary.json\n", report_run_status_name(plan.status),
-	       plan.seconds, plan.run_dir);
+	printf("cibox: %s in %.2f s; report: %s/summary.json\n",
+	       report_run_status_name(plan.status), plan.seconds, plan.run_dir);
 	if (status == CLI_OK)
 		status = cli_status_of_run(plan.status);
 out:

@@ -80,7 +80,8 @@ static void show_run(const char *path, const char *indent, bool *bad)
 	const char *status = "incomplete";
 	bool unreadable = false;
 	double duration = 0;
-	json_t *doc = load_report(path, "summary.json", run_statuses, &status, &duration, &unreadable);
+	json_t *doc =
+		load_report(path, "summary.json", run_statuses, &status, &duration, &unreadable);
 	if (doc)
 		snprintf(seconds, sizeof seconds, "%.3f s", duration);
 	else if (unreadable)
@@ -92,11 +93,12 @@ static void show_run(const char *path, const char *indent, bool *bad)
 	if (lstat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
 		struct fs_usage size;
 		fs_tree_usage(file, &size);
-		snprintf(changes, sizeof changes, "%llu file%s, %.1f MiB", (unsigned long long)size.files,
-			 size.files == 1 ? "" : "s", (double)size.bytes / (1024.0 * 1024.0));
+		snprintf(changes, sizeof changes, "%llu file%s, %.1f MiB",
+			 (unsigned long long)size.files, size.files == 1 ? "" : "s",
+			 (double)size.bytes / (1024.0 * 1024.0));
 	}
-	printf("%s%-*s  %9s  %-20s  %s\n", indent, 11 - (int)strlen(indent), status, seconds, changes,
-	       path);
+	printf("%s%-*s  %9s  %-20s  %s\n", indent, 11 - (int)strlen(indent), status, seconds,
+	       changes, path);
 	json_decref(doc);
 	*bad |= unreadable;
 }
@@ -168,7 +170,8 @@ static int prune(const char *dir, const struct run_entry *runs, size_t n, size_t
 		snprintf(matrix, sizeof matrix, "%s/" RUNALL_REPORT_NAME, path);
 		/* A matrix folder is one run: its cibox holds it locked. */
 		if (report_run_dir_busy(path) ||
-		    (access(summary, F_OK) < 0 && access(matrix, F_OK) < 0 && now - runs[i].mtime < 60)) {
+		    (access(summary, F_OK) < 0 && access(matrix, F_OK) < 0 &&
+		     now - runs[i].mtime < 60)) {
 			kept_busy++;
 			continue;
 		}
@@ -193,9 +196,12 @@ static int prune(const char *dir, const struct run_entry *runs, size_t n, size_t
 
 int cmd_runs(int argc, char **argv)
 {
-	static const struct option longopts[] = { CLI_OPTION_HELP, { "prune", required_argument, NULL, 'p' },
+	static const struct option longopts[] = { CLI_OPTION_HELP,
+						  { "prune", required_argument, NULL, 'p' },
 						  { 0 } };
-	struct cli_options o = { .command = "runs", .shortopts = "hn:", .longopts = longopts, .usage = usage };
+	struct cli_options o = {
+		.command = "runs", .shortopts = "hn:", .longopts = longopts, .usage = usage
+	};
 	long count = 10, keep = -1;
 	int c;
 	while ((c = cli_next_option(&o, argc, argv)) >= 0) {
@@ -243,7 +249,8 @@ int cmd_runs(int argc, char **argv)
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		struct stat st;
-		if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, 0) < 0 || !S_ISDIR(st.st_mode))
+		if (e->d_name[0] == '.' || fstatat(dirfd(d), e->d_name, &st, 0) < 0 ||
+		    !S_ISDIR(st.st_mode))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -270,7 +277,8 @@ int cmd_runs(int argc, char **argv)
 	if (n == 0)
 		printf("no runs yet in %s\n", dir.buf);
 	else
-		printf("%-11s  %9s  %-20s  %s\n", "status", "duration", "changes in tree/", "run folder");
+		printf("%-11s  %9s  %-20s  %s\n", "status", "duration", "changes in tree/",
+		       "run folder");
 	bool bad = false;
 	for (size_t i = 0; i < n; i++) {
 		if ((long)i < count) {

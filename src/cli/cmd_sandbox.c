@@ -55,7 +55,7 @@ static void usage(FILE *out)
 struct sandbox_args {
 	const char *mode, *policy_file, *allow, *rootfs;
 	bool isolate, network, keep_uid;
-	jail_plan *jail; /* the binds, collected as they come */
+	jail_plan *jail;   /* the binds, collected as they come */
 	bool jail_options; /* an option that only means something with --isolate */
 	char **command;
 };
@@ -79,7 +79,9 @@ static const struct option longopts[] = {
 /* CLI_CONTINUE, or the exit status after the usage or what was wrong. */
 static int parse(int argc, char **argv, struct sandbox_args *a)
 {
-	struct cli_options o = { .command = "sandbox", .shortopts = "+h", .longopts = longopts, .usage = usage };
+	struct cli_options o = {
+		.command = "sandbox", .shortopts = "+h", .longopts = longopts, .usage = usage
+	};
 	cibox_error err;
 	int c;
 	while ((c = cli_next_option(&o, argc, argv)) >= 0) {
@@ -96,7 +98,8 @@ static int parse(int argc, char **argv, struct sandbox_args *a)
 			break;
 		default:
 			a->jail_options = true;
-			if (jail_plan_add_spec(a->jail, c == BIND ? JAIL_BIND : JAIL_RO_BIND, o.value, &err) < 0) {
+			if (jail_plan_add_spec(a->jail, c == BIND ? JAIL_BIND : JAIL_RO_BIND,
+					       o.value, &err) < 0) {
 				cli_error("sandbox: %s", err.message);
 				return cli_status_for(&err, CLI_CHECKING);
 			}
@@ -162,9 +165,9 @@ static bool may_call(const policy_set *policies, const char *const *calls)
 	return false;
 }
 
-static const char *const mount_calls[] = { "mount", "umount", "umount2", "mount_setattr",
-					   "move_mount", "open_tree", "fsopen", "fsconfig",
-					   "fsmount", "fspick", "pivot_root", NULL };
+static const char *const mount_calls[] = { "mount",      "umount",    "umount2",    "mount_setattr",
+					   "move_mount", "open_tree", "fsopen",     "fsconfig",
+					   "fsmount",    "fspick",    "pivot_root", NULL };
 static const char *const keyring_calls[] = { "keyctl", "add_key", "request_key", NULL };
 
 /* The command as the jail's PATH finds it: folders the jail hides hold
@@ -183,8 +186,8 @@ static int find_command(const struct sandbox_args *a, const char *root, char *pa
 		if (!jail_plan_hides(a->jail, dir))
 			strbuf_addf(&seen, "%s%s", seen.len ? ":" : "", dir);
 	int rc = seen.oom ? error_set(err, -ENOMEM, "out of memory")
-			  : supervisor_find_command(root, seen.len ? seen.buf : "", a->command[0], path,
-						    size, err);
+			  : supervisor_find_command(root, seen.len ? seen.buf : "", a->command[0],
+						    path, size, err);
 	strbuf_release(&seen);
 	free(copy);
 	return rc;
@@ -224,7 +227,9 @@ static int run(struct sandbox_args *a)
 	}
 	policy_set *policies;
 	bool builtin = !a->policy_file && !a->allow && !a->network;
-	const char *list = a->allow ? a->allow : a->network ? default_network_policy : default_policy;
+	const char *list = a->allow     ? a->allow
+			   : a->network ? default_network_policy
+					: default_policy;
 	int rc = a->policy_file ? policy_set_load(a->policy_file, &policies, &err)
 				: policy_set_from_list(list, &policies, &err);
 	if (rc < 0) {

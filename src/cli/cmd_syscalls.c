@@ -7,9 +7,10 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: cibox syscalls [@GROUP | NAME | --all]\n\n"
-		     "Without an argument, lists the groups. With @GROUP, its syscalls; with NAME, one\n"
-		     "syscall; with --all, every syscall this architecture has. Numbers are native.\n");
+	fprintf(out,
+		"usage: cibox syscalls [@GROUP | NAME | --all]\n\n"
+		"Without an argument, lists the groups. With @GROUP, its syscalls; with NAME, one\n"
+		"syscall; with --all, every syscall this architecture has. Numbers are native.\n");
 }
 
 static void print_groups_of(const char *name)
@@ -77,8 +78,8 @@ static void print_syscall(const char *entry, bool show_groups, bool detail)
 		return;
 	const struct sctab_quiet *q = sctab_quiet_find(name);
 	if (q)
-		printf("%30s when refused, %s answers %s (%s)\n", "", q->call, strerrorname_np(q->error),
-		       q->why);
+		printf("%30s when refused, %s answers %s (%s)\n", "", q->call,
+		       strerrorname_np(q->error), q->why);
 	print_values(name);
 }
 
@@ -88,7 +89,9 @@ static const struct option longopts[] = { CLI_OPTION_HELP, { "all", no_argument,
 
 int cmd_syscalls(int argc, char **argv)
 {
-	struct cli_options o = { .command = "syscalls", .shortopts = "h", .longopts = longopts, .usage = usage };
+	struct cli_options o = {
+		.command = "syscalls", .shortopts = "h", .longopts = longopts, .usage = usage
+	};
 	bool all = false;
 	int c;
 	while ((c = cli_next_option(&o, argc, argv)) == ALL)

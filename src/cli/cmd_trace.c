@@ -19,16 +19,17 @@ static const char base_policy[] = "@default";
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: cibox trace [-o FILE] [--args] [--per-thread] [--title TEXT] -- COMMAND [ARG...]\n\n"
-		     "Runs COMMAND and everything it starts, and writes the policy it needed (to FILE\n"
-		     "or standard output), ready for `cibox sandbox --policy FILE` or a stage's\n"
-		     "sandbox.policy. With --args, the argument values of clone, socket, socketpair,\n"
-		     "ioctl and prctl are recorded and the policy allows exactly those values, as in\n"
-		     "ioctl(TCGETS). With --per-thread, what only some threads called goes into a\n"
-		     "[thread] section per thread name (as the kernel reports it). --title names\n"
-		     "what was traced in the policy's first line, instead of the command.\n"
-		     "Exit status: the command's; 2 bad usage; 3 this machine cannot supervise\n"
-		     "seccomp filters; 126/127 command not runnable/found.\n");
+	fprintf(out,
+		"usage: cibox trace [-o FILE] [--args] [--per-thread] [--title TEXT] -- COMMAND [ARG...]\n\n"
+		"Runs COMMAND and everything it starts, and writes the policy it needed (to FILE\n"
+		"or standard output), ready for `cibox sandbox --policy FILE` or a stage's\n"
+		"sandbox.policy. With --args, the argument values of clone, socket, socketpair,\n"
+		"ioctl and prctl are recorded and the policy allows exactly those values, as in\n"
+		"ioctl(TCGETS). With --per-thread, what only some threads called goes into a\n"
+		"[thread] section per thread name (as the kernel reports it). --title names\n"
+		"what was traced in the policy's first line, instead of the command.\n"
+		"Exit status: the command's; 2 bad usage; 3 this machine cannot supervise\n"
+		"seccomp filters; 126/127 command not runnable/found.\n");
 }
 
 static void observe(void *context, int nr, const uint64_t args[6], const char *thread,
@@ -71,7 +72,9 @@ int cmd_trace(int argc, char **argv)
 	const char *output = NULL;
 	bool per_thread = false, record_args = false;
 	const char *title = NULL;
-	struct cli_options o = { .command = "trace", .shortopts = "+ho:", .longopts = longopts, .usage = usage };
+	struct cli_options o = {
+		.command = "trace", .shortopts = "+ho:", .longopts = longopts, .usage = usage
+	};
 	int c;
 	while ((c = cli_next_option(&o, argc, argv)) >= 0) {
 		switch (c) {
@@ -124,11 +127,13 @@ int cmd_trace(int argc, char **argv)
 	}
 	char line[1024] = "";
 	for (char **a = command; *a; a++)
-		snprintf(line + strlen(line), sizeof line - strlen(line), "%s%s", a == command ? "" : " ", *a);
+		snprintf(line + strlen(line), sizeof line - strlen(line), "%s%s",
+			 a == command ? "" : " ", *a);
 	rc = write_policy(t, title ? title : line, per_thread, output);
 	trace_free(t);
 	if (rc < 0) {
-		cli_error("trace: cannot write %s: %s", output ? output : "the policy", strerror(-rc));
+		cli_error("trace: cannot write %s: %s", output ? output : "the policy",
+			  strerror(-rc));
 		return CLI_FAILED;
 	}
 	return cli_status_of_wait(result.wait_status);

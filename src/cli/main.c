@@ -41,7 +41,9 @@ enum { VERSION = 256 };
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = { CLI_OPTION_HELP, { "version", no_argument, NULL, VERSION }, { 0 } };
+	static const struct option longopts[] = { CLI_OPTION_HELP,
+						  { "version", no_argument, NULL, VERSION },
+						  { 0 } };
 	struct cli_options o = { .shortopts = "+h", .longopts = longopts, .usage = usage };
 	bool version = false;
 	int c;

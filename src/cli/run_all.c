@@ -64,14 +64,16 @@ static void describe(const struct runall_config *c, double t, char *buf, size_t 
 	switch (c->status) {
 	case RUNALL_RUNNING:
 		if (c->step)
-			snprintf(buf, size, "%s for %.0f s (%.0f s in all)", c->step, t - c->step_started,
-				 t - c->started);
+			snprintf(buf, size, "%s for %.0f s (%.0f s in all)", c->step,
+				 t - c->step_started, t - c->started);
 		else
 			snprintf(buf, size, "starting (%.0f s)", t - c->started);
 		break;
 	case RUNALL_PASSED: snprintf(buf, size, "in %.2f s", c->seconds); break;
 	case RUNALL_FAILED: snprintf(buf, size, "at %s after %.2f s", step, c->seconds); break;
-	case RUNALL_ERROR: snprintf(buf, size, "could not run (exit status %d)", c->exit_status); break;
+	case RUNALL_ERROR:
+		snprintf(buf, size, "could not run (exit status %d)", c->exit_status);
+		break;
 	case RUNALL_INTERRUPTED:
 	case RUNALL_STOPPED: snprintf(buf, size, "at %s after %.2f s", step, c->seconds); break;
 	default: buf[0] = '\0';
@@ -86,7 +88,8 @@ static void redraw(void *context, const struct runall_plan *plan)
 	if (!v->tty || v->quiet)
 		return;
 	struct winsize ws;
-	size_t columns = ioctl(fileno(v->out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 ? ws.ws_col : 80;
+	size_t columns =
+		ioctl(fileno(v->out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 ? ws.ws_col : 80;
 	int width = 4;
 	for (size_t i = 0; i < plan->nconfigs; i++)
 		if ((int)strlen(plan->configs[i].name) > width)
@@ -98,16 +101,16 @@ static void redraw(void *context, const struct runall_plan *plan)
 		const struct runall_config *c = &plan->configs[i];
 		char what[512], line[1024];
 		describe(c, t, what, sizeof what);
-		snprintf(line, sizeof line, "%-*s  %-11s  %s", width, c->name, runall_status_name(c->status),
-			 what);
+		snprintf(line, sizeof line, "%-*s  %-11s  %s", width, c->name,
+			 runall_status_name(c->status), what);
 		size_t len = strlen(line);
 		if (len > columns - 1) {
 			len = columns - 1;
 			while (len && (line[len] & 0xc0) == 0x80) /* not inside a character */
 				len--;
 		}
-		fprintf(v->out, "\r\033[K%s%.*s%s\n", v->color ? colour_of(c->status) : "", (int)len, line,
-			v->color ? "\033[0m" : "");
+		fprintf(v->out, "\r\033[K%s%.*s%s\n", v->color ? colour_of(c->status) : "",
+			(int)len, line, v->color ? "\033[0m" : "");
 	}
 	v->drawn = plan->nconfigs;
 	fflush(v->out);
@@ -194,8 +197,8 @@ int run_all(const struct run_all_options *o)
 	if (!o->quiet)
 		printf("cibox: %s, stage %s, %zu configurations, at most %u at a time, engine %s\n"
 		       "cibox: matrix folder %s\n",
-		       plan.stage.project, plan.stage.stage, plan.nconfigs, plan.jobs, plan.stage.engine,
-		       plan.stage.run_dir);
+		       plan.stage.project, plan.stage.stage, plan.nconfigs, plan.jobs,
+		       plan.stage.engine, plan.stage.run_dir);
 	fflush(stdout);
 	struct runall_observer observer = { show_line, redraw, &v };
 	status = CLI_OK;
@@ -216,8 +219,9 @@ int run_all(const struct run_all_options *o)
 		putchar('\n');
 	runall_report_table(&plan, stdout, v.color);
 	printf("cibox: %s in %.2f s, %zu of %zu configurations passed; report: %s/%s\n",
-	       report_run_status_name(plan.status), plan.seconds, runall_report_count(&plan, RUNALL_PASSED),
-	       plan.nconfigs, plan.stage.run_dir, RUNALL_REPORT_NAME);
+	       report_run_status_name(plan.status), plan.seconds,
+	       runall_report_count(&plan, RUNALL_PASSED), plan.nconfigs, plan.stage.run_dir,
+	       RUNALL_REPORT_NAME);
 	if (status == CLI_OK)
 		status = cli_status_of_run(plan.status);
 out:

@@ -11,7 +11,7 @@
 
 struct run_all_options {
 	const char *stage, *out, *engine;
-	unsigned jobs;     /* 0: the default, one per CPU */
+	unsigned jobs; /* 0: the default, one per CPU */
 	bool fail_fast, quiet;
 	char **child_args; /* passed on to every configuration's `cibox run` */
 	size_t nchild_args;

@@ -25,8 +25,8 @@ struct jail_box {
 	int report;   /* pid 1's report, until the box is ready; then -1 */
 	int userns, mntns, pidns;
 	int own_pidns; /* the caller's, for its children after the box's */
-	int failed;   /* why the box could not be made, negative; 0 */
-	char why[sizeof ((cibox_error *)0)->message];
+	int failed;    /* why the box could not be made, negative; 0 */
+	char why[sizeof((cibox_error *)0)->message];
 };
 
 static int write_text(const char *path, const char *text)
@@ -154,7 +154,7 @@ static int open_ns(pid_t pid, const char *name, cibox_error *err)
 
 /* Kept, for every spawn to report. */
 __attribute__((format(printf, 3, 4))) static void box_failed(jail_box *box, int code,
-							       const char *fmt, ...)
+							     const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -238,8 +238,8 @@ int jail_box_open(jail_box **out, cibox_error *err)
  * memory until then, so no handler of the caller's may run in it: every
  * caught signal goes back to its default while all are still blocked.
  * Returns only on failure, with errno set. */
-static const int defaulted[] = { SIGPIPE, SIGINT, SIGTERM, SIGCHLD, SIGQUIT, SIGHUP,
-				 SIGUSR1, SIGUSR2 };
+static const int defaulted[] = { SIGPIPE, SIGINT, SIGTERM, SIGCHLD,
+				 SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2 };
 
 static void exec_in_box(const struct box_command *cmd)
 {
@@ -312,8 +312,8 @@ int jail_box_spawn(jail_box *box, const struct box_command *cmd, pid_t *pid, cib
 	 * posix_spawn's does, instead of copying it: a fork's copy of the page
 	 * tables, only to throw it away at exec, was most of a start. */
 	struct box_start start = { box, cmd, 0 };
-	pid_t child = clone(start_in_box, stack + START_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD,
-			    &start);
+	pid_t child =
+		clone(start_in_box, stack + START_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
 	int saved = errno;
 	setns(box->own_pidns, CLONE_NEWPID);
 	sigprocmask(SIG_SETMASK, &old, NULL);

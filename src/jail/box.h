@@ -24,7 +24,7 @@ struct box_command {
 	char *const *argv; /* argv[0] looked up in the caller's PATH */
 	char *const *envp;
 	const char *cwd;
-	int output_fd;     /* standard output and error; standard input is /dev/null */
+	int output_fd; /* standard output and error; standard input is /dev/null */
 };
 
 /* Makes the box: the caller's uid and gid are mapped to themselves, and a

@@ -17,8 +17,7 @@
 #include "util/run_command.h"
 
 /* The first range `file` gives the user (by name or by number). */
-static bool find_range(const char *file, const char *name, uid_t uid, uint32_t *start,
-		       uint32_t *count)
+static bool find_range(const char *file, const char *name, uid_t uid, uint32_t *start, uint32_t *count)
 {
 	FILE *f = fopen(file, "re");
 	if (!f)
@@ -95,8 +94,8 @@ int idmap_for_caller(struct idmap *map, const char *subuid, const char *subgid, 
 	return idmap_for_user(map, getuid(), getgid(), subuid, subgid, why, size, err);
 }
 
-int idmap_for_user(struct idmap *map, uid_t uid, gid_t gid, const char *subuid,
-		   const char *subgid, char *why, size_t size, cibox_error *err)
+int idmap_for_user(struct idmap *map, uid_t uid, gid_t gid, const char *subuid, const char *subgid,
+		   char *why, size_t size, cibox_error *err)
 {
 	(void)err;
 	memset(map, 0, sizeof *map);
@@ -125,8 +124,9 @@ int idmap_for_user(struct idmap *map, uid_t uid, gid_t gid, const char *subuid,
 	}
 	if (!find_helper("newuidmap", helper, sizeof helper) ||
 	    !find_helper("newgidmap", helper, sizeof helper)) {
-		snprintf(why, size, "newuidmap and newgidmap are missing; install them with: "
-				    "sudo apt-get install uidmap");
+		snprintf(why, size,
+			 "newuidmap and newgidmap are missing; install them with: "
+			 "sudo apt-get install uidmap");
 		return 0;
 	}
 	map->uid[1] = (struct idmap_range){ 1, ustart, ucount };
@@ -246,7 +246,8 @@ static int mirror_file(const char *file, char *buf, size_t size)
 	unsigned long inside, outside, count;
 	buf[0] = '\0';
 	while (fscanf(f, "%lu %lu %lu", &inside, &outside, &count) == 3 && used < size)
-		used += (size_t)snprintf(buf + used, size - used, "%lu %lu %lu\n", inside, inside, count);
+		used += (size_t)snprintf(buf + used, size - used, "%lu %lu %lu\n", inside, inside,
+					 count);
 	fclose(f);
 	return used > 0 && used < size ? 0 : -EINVAL;
 }

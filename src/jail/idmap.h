@@ -39,8 +39,8 @@ int idmap_for_caller(struct idmap *map, const char *subuid, const char *subgid, 
 		     size_t size, cibox_error *err);
 
 /* The same for another user: root's or `uid`'s ranges. */
-int idmap_for_user(struct idmap *map, uid_t uid, gid_t gid, const char *subuid,
-		   const char *subgid, char *why, size_t size, cibox_error *err);
+int idmap_for_user(struct idmap *map, uid_t uid, gid_t gid, const char *subuid, const char *subgid,
+		   char *why, size_t size, cibox_error *err);
 
 /* Writes `map` as the user namespace of process `pid` (which must be
  * dumpable while this runs). */

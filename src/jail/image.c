@@ -34,8 +34,8 @@ static bool valid_name(const char *name)
 	if (!*name || name[0] == '.' || strlen(name) > 64)
 		return false;
 	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		      *p == '-' || *p == '_' || *p == '.'))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
 			return false;
 	return true;
 }
@@ -43,9 +43,10 @@ static bool valid_name(const char *name)
 int image_path(const char *name, char *buf, size_t size, cibox_error *err)
 {
 	if (!valid_name(name))
-		return error_set(err, -EINVAL,
-				 "bad image name '%s' (letters, digits, '.', '-', '_'; not starting with '.')",
-				 name);
+		return error_set(
+			err, -EINVAL,
+			"bad image name '%s' (letters, digits, '.', '-', '_'; not starting with '.')",
+			name);
 	char dir[PATH_MAX];
 	int rc = images_dir(dir, sizeof dir, err);
 	if (rc < 0)
@@ -67,9 +68,10 @@ int image_resolve(const char *name_or_path, char *buf, size_t size, cibox_error 
 	}
 	struct stat st;
 	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
-		return error_set(err, -ENOENT, strchr(name_or_path, '/')
-					       ? "root filesystem %s: not a folder"
-					       : "no image '%s'; build it with: cibox image build %s",
+		return error_set(err, -ENOENT,
+				 strchr(name_or_path, '/')
+					 ? "root filesystem %s: not a folder"
+					 : "no image '%s'; build it with: cibox image build %s",
 				 name_or_path, name_or_path);
 	if (!realpath(path, buf) || strlen(buf) >= size)
 		return error_set(err, -errno, "%s: %s", path, strerror(errno));
@@ -113,8 +115,8 @@ struct unpack {
 static int unpack(void *arg)
 {
 	const struct unpack *u = arg;
-	char *argv[] = { "tar", "-x", "--numeric-owner", "-p", "-C", (char *)u->dir,
-			 "--exclude=./dev/*", NULL };
+	char *argv[] = { "tar", "-x",           "--numeric-owner",   "-p",
+			 "-C",  (char *)u->dir, "--exclude=./dev/*", NULL };
 	struct runcmd tar = RUNCMD_INIT;
 	tar.argv = argv;
 	tar.program = "/bin/tar";
@@ -155,8 +157,15 @@ static int build_unshared(const struct image_build_options *o, const struct idma
 	char include[512] = "";
 	if (o->include)
 		snprintf(include, sizeof include, "--include=%s", o->include);
-	char *argv[] = { "mmdebstrap", "--mode=unshare", "--variant=minbase", "--format=tar",
-			 include, (char *)o->suite, "-", (char *)mirror, NULL };
+	char *argv[] = { "mmdebstrap",
+			 "--mode=unshare",
+			 "--variant=minbase",
+			 "--format=tar",
+			 include,
+			 (char *)o->suite,
+			 "-",
+			 (char *)mirror,
+			 NULL };
 	if (!o->include)
 		memmove(&argv[4], &argv[5], 4 * sizeof argv[0]);
 	struct runcmd builder = RUNCMD_INIT;
@@ -199,9 +208,11 @@ static int build_unshared(const struct image_build_options *o, const struct idma
 	if (waited < 0)
 		return waited;
 	if (unpacker < 0)
-		return error_set(err, -EAGAIN, "cannot start mmdebstrap's unpacker: %s", strerror(errno));
+		return error_set(err, -EAGAIN, "cannot start mmdebstrap's unpacker: %s",
+				 strerror(errno));
 	if (!WIFEXITED(built) || WEXITSTATUS(built) || !WIFEXITED(unpacked) || WEXITSTATUS(unpacked))
-		return error_set(err, -EIO, "mmdebstrap failed to build '%s' (%s from %s); its log: %s",
+		return error_set(err, -EIO,
+				 "mmdebstrap failed to build '%s' (%s from %s); its log: %s",
 				 o->name, o->suite, mirror, log);
 	return 0;
 }
@@ -224,8 +235,8 @@ int image_build(const struct image_build_options *o, cibox_error *err)
 	if (rc < 0)
 		return rc;
 	if (access(final, F_OK) == 0)
-		return error_set(err, -EEXIST, "image '%s' exists (cibox image rm %s first)", o->name,
-				 o->name);
+		return error_set(err, -EEXIST, "image '%s' exists (cibox image rm %s first)",
+				 o->name, o->name);
 	struct idmap map;
 	if (geteuid() != 0 && (rc = unshared_ready(&map, err)) < 0)
 		return rc;
@@ -265,8 +276,8 @@ int image_build(const struct image_build_options *o, cibox_error *err)
 	int status = 0;
 	if (runcmd_run(&debootstrap, &status, NULL) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
 		fs_remove_tree(tmp);
-		return error_set(err, -EIO, "debootstrap failed to build '%s' (%s from %s)", o->name,
-				 o->suite, mirror);
+		return error_set(err, -EIO, "debootstrap failed to build '%s' (%s from %s)",
+				 o->name, o->suite, mirror);
 	}
 	return finish(tmp, final, err);
 }

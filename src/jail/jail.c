@@ -49,7 +49,7 @@ struct jail_plan {
 	bool keep_keyring;
 	bool writable_root;
 	char *root_layer; /* a kept layer, the lowest writes of the root */
-	bool wide_map; /* idmap holds the ids, written from outside */
+	bool wide_map;    /* idmap holds the ids, written from outside */
 	struct idmap idmap;
 	uid_t uid; /* the caller's, mapped into the jail */
 	gid_t gid;
@@ -131,8 +131,8 @@ int jail_plan_add(jail_plan *plan, enum jail_op_kind kind, const char *src, cons
 	return 0;
 }
 
-int jail_plan_add_overlay(jail_plan *plan, const char *lower, const char *upper,
-			  const char *work, const char *dst, cibox_error *err)
+int jail_plan_add_overlay(jail_plan *plan, const char *lower, const char *upper, const char *work,
+			  const char *dst, cibox_error *err)
 {
 	int rc = jail_plan_add(plan, JAIL_OVERLAY, lower, dst, err);
 	if (rc == 0 && (rc = absolute(upper, "an overlay's upper folder", err)) == 0 &&
@@ -146,8 +146,7 @@ int jail_plan_add_overlay(jail_plan *plan, const char *lower, const char *upper,
 	return rc;
 }
 
-int jail_plan_add_spec(jail_plan *plan, enum jail_op_kind kind, const char *spec,
-		       cibox_error *err)
+int jail_plan_add_spec(jail_plan *plan, enum jail_op_kind kind, const char *spec, cibox_error *err)
 {
 	char src[PATH_MAX];
 	const char *colon = strchr(spec, ':');
@@ -276,8 +275,7 @@ void jail_plan_show_cwd(jail_plan *plan, bool show)
 	plan->show_cwd = show;
 }
 
-void jail_plan_on_built(jail_plan *plan, int (*hook)(void *context, cibox_error *err),
-			void *context)
+void jail_plan_on_built(jail_plan *plan, int (*hook)(void *context, cibox_error *err), void *context)
 {
 	plan->on_built = hook;
 	plan->on_built_context = context;
@@ -342,8 +340,8 @@ static int mount_or_fail_as(const char *src, const char *dst, const char *shown,
 			 strerror(saved));
 }
 
-static int mount_or_fail(const char *src, const char *dst, const char *type,
-			 unsigned long flags, const char *data, cibox_error *err)
+static int mount_or_fail(const char *src, const char *dst, const char *type, unsigned long flags,
+			 const char *data, cibox_error *err)
 {
 	bool in_new_root = strncmp(dst, NEWROOT, strlen(NEWROOT)) == 0;
 	/* cppcheck-suppress pointerOutOfBounds ; only a dst that starts with NEWROOT is cut */
@@ -425,10 +423,11 @@ static int ensure_target(const char *path, bool directory, struct target *t, cib
 	int fd = make_in_root(path, directory);
 	if (fd < 0)
 		return error_set(err, -ENOENT, "cannot mount on %s: %s", path,
-				 fd == -EROFS	 ? "it does not exist in the read-only root"
-				 : fd == -EEXIST ? "a link on the way leads to nothing in the jail's root "
-						   "(a root layer that holds it goes with cibox cache clear)"
-						 : strerror(-fd));
+				 fd == -EROFS ? "it does not exist in the read-only root"
+				 : fd == -EEXIST
+					 ? "a link on the way leads to nothing in the jail's root "
+					   "(a root layer that holds it goes with cibox cache clear)"
+					 : strerror(-fd));
 	t->fd = fd;
 	snprintf(t->path, sizeof t->path, OLDROOT "/proc/self/fd/%d", fd);
 	return 0;
@@ -450,7 +449,8 @@ static int make_read_only_in_root(const char *path, cibox_error *err)
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
 	int rc = mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) == 0
 			 ? 0
-			 : error_set(err, -errno, "cannot make %s read-only: %s", path, strerror(errno));
+			 : error_set(err, -errno, "cannot make %s read-only: %s", path,
+				     strerror(errno));
 	close(fd);
 	return rc;
 }
@@ -458,8 +458,8 @@ static int make_read_only_in_root(const char *path, cibox_error *err)
 static int setup_dev(cibox_error *err)
 {
 	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
-	int rc = mount_or_fail("tmpfs", NEWROOT "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC,
-			       "mode=0755", err);
+	int rc = mount_or_fail("tmpfs", NEWROOT "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755",
+			       err);
 	for (size_t i = 0; rc == 0 && i < sizeof nodes / sizeof nodes[0]; i++) {
 		char host[PATH_MAX], target[PATH_MAX];
 		snprintf(host, sizeof host, OLDROOT "/dev/%s", nodes[i]);
@@ -552,15 +552,15 @@ static int carry_out(const struct jail_op *op, cibox_error *err)
 		if (overlay_path(lower, sizeof lower, "", src) < 0 ||
 		    overlay_path(upper, sizeof upper, OLDROOT, op->upper) < 0 ||
 		    overlay_path(work, sizeof work, OLDROOT, op->work) < 0 ||
-		    snprintf(opts, sizeof opts, "lowerdir=%s,upperdir=%s,workdir=%s,userxattr,volatile",
-			     lower, upper, work) >= (int)sizeof opts)
+		    snprintf(opts, sizeof opts,
+			     "lowerdir=%s,upperdir=%s,workdir=%s,userxattr,volatile", lower, upper,
+			     work) >= (int)sizeof opts)
 			rc = error_set(err, -ENAMETOOLONG, "the overlay's paths are too long");
 		else
 			rc = mount_or_fail_as("overlay", t.path, op->dst, "overlay", 0, opts, err);
 		break;
 	}
-	default:
-		rc = error_set(err, -EINVAL, "unknown jail operation");
+	default: rc = error_set(err, -EINVAL, "unknown jail operation");
 	}
 	close_target(&t);
 	return rc;
@@ -655,7 +655,8 @@ static int net_start(struct net_maker *net, cibox_error *err)
 		_exit(0);
 	}
 	if (net->pid < 0) {
-		int rc = error_set(err, -errno, "cannot start the jail's network: %s", strerror(errno));
+		int rc = error_set(err, -errno, "cannot start the jail's network: %s",
+				   strerror(errno));
 		net_end(net);
 		return rc;
 	}
@@ -715,7 +716,8 @@ static int mount_image(const jail_plan *plan, const char *image, cibox_error *er
 	char opts[5 * PATH_MAX], lower[4 * PATH_MAX + 2];
 	if (fs_make_folders("/changes/0/upper", 0755) < 0 || mkdir("/changes/0/work", 0755) < 0 ||
 	    fs_write_atomically("/changes/0/path", "/", 1, 0644, FS_VOLATILE) < 0)
-		return error_set(err, -errno, "cannot prepare the image's overlay: %s", strerror(errno));
+		return error_set(err, -errno, "cannot prepare the image's overlay: %s",
+				 strerror(errno));
 	if (layered_lower(lower, sizeof lower, plan, "/", image) < 0 ||
 	    snprintf(opts, sizeof opts,
 		     "lowerdir=%s,upperdir=/changes/0/upper,workdir=/changes/0/work,userxattr",
@@ -740,10 +742,11 @@ static int mount_image(const jail_plan *plan, const char *image, cibox_error *er
  * /proc, /sys and /dev, and the others have nothing to install into. */
 static bool pseudo_filesystem(const char *type)
 {
-	static const char *const types[] = { "proc", "sysfs", "devtmpfs", "devpts", "cgroup",
-					     "cgroup2", "mqueue", "debugfs", "tracefs", "securityfs",
-					     "bpf", "fusectl", "configfs", "pstore", "autofs",
-					     "binfmt_misc", "hugetlbfs", "efivarfs", "nsfs" };
+	static const char *const types[] = { "proc",      "sysfs",      "devtmpfs", "devpts",
+					     "cgroup",    "cgroup2",    "mqueue",   "debugfs",
+					     "tracefs",   "securityfs", "bpf",      "fusectl",
+					     "configfs",  "pstore",     "autofs",   "binfmt_misc",
+					     "hugetlbfs", "efivarfs",   "nsfs" };
 	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
 		if (strcmp(type, types[i]) == 0)
 			return true;
@@ -861,8 +864,8 @@ static int show_read_only(const char *host, const char *target, cibox_error *err
 	return make_read_only(target, err);
 }
 
-static int overlay_host_folder(const jail_plan *plan, const struct host_mounts *m, const char *path, unsigned *layer,
-			       cibox_error *err);
+static int overlay_host_folder(const jail_plan *plan, const struct host_mounts *m, const char *path,
+			       unsigned *layer, cibox_error *err);
 
 /* One overlay's upper and work folders in the scratch tmpfs, and the root's
  * folder it covers, for keeping a layer. Nothing else can reach the scratch
@@ -892,8 +895,8 @@ static int make_layer_dir(const char *dir, const char *path)
 /* Each entry of a host folder that holds mounts, made again in the jail's
  * writable root: folders in turn, links as links, other files shown
  * read-only. */
-static int overlay_host_entries(const jail_plan *plan, const struct host_mounts *m, const char *path, unsigned *layer,
-				cibox_error *err)
+static int overlay_host_entries(const jail_plan *plan, const struct host_mounts *m,
+				const char *path, unsigned *layer, cibox_error *err)
 {
 	char host[PATH_MAX];
 	jail_path(host, OLDROOT, path);
@@ -907,8 +910,8 @@ static int overlay_host_entries(const jail_plan *plan, const struct host_mounts 
 		/* Room for NEWROOT or OLDROOT in front. */
 		char child[PATH_MAX - 16], from[PATH_MAX], to[PATH_MAX], link[PATH_MAX];
 		struct stat st;
-		if (snprintf(child, sizeof child, "%s/%s", strcmp(path, "/") ? path : "", e->d_name) >=
-		    (int)sizeof child)
+		if (snprintf(child, sizeof child, "%s/%s", strcmp(path, "/") ? path : "",
+			     e->d_name) >= (int)sizeof child)
 			continue;
 		jail_path(from, OLDROOT, child);
 		jail_path(to, NEWROOT, child);
@@ -916,8 +919,8 @@ static int overlay_host_entries(const jail_plan *plan, const struct host_mounts 
 			continue;
 		if (S_ISDIR(st.st_mode)) {
 			if (mkdir(to, st.st_mode & 07777) < 0 && errno != EEXIST)
-				return error_set(err, -errno, "cannot make %s in the jail: %s", child,
-						 strerror(errno));
+				return error_set(err, -errno, "cannot make %s in the jail: %s",
+						 child, strerror(errno));
 			/* Made root's; an owner the jail cannot map stays root's. */
 			if (st.st_uid != 0 || st.st_gid != 0) {
 				int unused = lchown(to, st.st_uid, st.st_gid);
@@ -947,8 +950,8 @@ static int overlay_host_entries(const jail_plan *plan, const struct host_mounts 
  * inherited is), so such a folder is made again entry by entry, down to the
  * mounts, each overlaid on its own. What the jail replaces anyway (/proc,
  * /sys, /dev, /tmp, home folders, /run) stays an empty folder here. */
-static int overlay_host_folder(const jail_plan *plan, const struct host_mounts *m, const char *path, unsigned *layer,
-			       cibox_error *err)
+static int overlay_host_folder(const jail_plan *plan, const struct host_mounts *m, const char *path,
+			       unsigned *layer, cibox_error *err)
 {
 	char host[PATH_MAX], target[PATH_MAX], layer_dir[32];
 	char lower[4 * PATH_MAX + 2], opts[4 * PATH_MAX + 160];
@@ -998,7 +1001,8 @@ static int hide_host_folders(cibox_error *err)
 		/* /var/run is most often a link to /run, hidden already. */
 		if (lstat(host, &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
-		int rc = mount_or_fail("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", err);
+		int rc = mount_or_fail("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755",
+				       err);
 		if (rc < 0)
 			return rc;
 	}
@@ -1042,8 +1046,8 @@ static int setup_sys(const jail_plan *plan, cibox_error *err)
 	if (mount("sysfs", NEWROOT "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
 		  NULL) == 0)
 		return 0;
-	return mount_or_fail("tmpfs", NEWROOT "/sys", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
-			     "mode=0555", err);
+	return mount_or_fail("tmpfs", NEWROOT "/sys", "tmpfs",
+			     MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "mode=0555", err);
 }
 
 int jail_seal_proc(const char *proc, cibox_error *err)
@@ -1060,9 +1064,11 @@ int jail_seal_proc(const char *proc, cibox_error *err)
 		if (lstat(path, &st) < 0)
 			continue;
 		if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-		    mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		    mount(NULL, path, NULL,
+			  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			  NULL) < 0)
-			return error_set(err, -errno, "cannot make %s read-only: %s", path, strerror(errno));
+			return error_set(err, -errno, "cannot make %s read-only: %s", path,
+					 strerror(errno));
 	}
 	return 0;
 }
@@ -1212,7 +1218,8 @@ static void open_up_overlay_work(const jail_plan *plan)
 		int fd = open(plan->ops[i].work, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		static const char *const nested[] = { "work", "work/incompat", "work/incompat/volatile" };
+		static const char *const nested[] = { "work", "work/incompat",
+						      "work/incompat/volatile" };
 		for (size_t j = 0; j < sizeof nested / sizeof nested[0]; j++)
 			if (beneath_open_up(fd, nested[j]) < 0)
 				break;

@@ -21,10 +21,10 @@
 typedef struct jail_plan jail_plan;
 
 enum jail_op_kind {
-	JAIL_BIND,     /* src read-write at dst */
-	JAIL_RO_BIND,  /* src read-only at dst */
-	JAIL_TMPFS,    /* an empty tmpfs at dst */
-	JAIL_OVERLAY,  /* src seen at dst, writes going to upper (work is overlayfs's) */
+	JAIL_BIND,    /* src read-write at dst */
+	JAIL_RO_BIND, /* src read-only at dst */
+	JAIL_TMPFS,   /* an empty tmpfs at dst */
+	JAIL_OVERLAY, /* src seen at dst, writes going to upper (work is overlayfs's) */
 };
 
 jail_plan *jail_plan_new(void);
@@ -33,11 +33,10 @@ void jail_plan_free(jail_plan *plan);
 /* Add one operation; paths are absolute on the host (src) and in the jail (dst). */
 int jail_plan_add(jail_plan *plan, enum jail_op_kind kind, const char *src, const char *dst,
 		  cibox_error *err);
-int jail_plan_add_overlay(jail_plan *plan, const char *lower, const char *upper,
-			  const char *work, const char *dst, cibox_error *err);
+int jail_plan_add_overlay(jail_plan *plan, const char *lower, const char *upper, const char *work,
+			  const char *dst, cibox_error *err);
 /* "SRC" or "SRC:DST", as the command line gives it. */
-int jail_plan_add_spec(jail_plan *plan, enum jail_op_kind kind, const char *spec,
-		       cibox_error *err);
+int jail_plan_add_spec(jail_plan *plan, enum jail_op_kind kind, const char *spec, cibox_error *err);
 /* The root: the host's "/" (the default) or an image folder. */
 int jail_plan_set_rootfs(jail_plan *plan, const char *path, cibox_error *err);
 /* Shares the host's network, and with it the host's resolver configuration
@@ -76,8 +75,7 @@ int jail_plan_set_cwd(jail_plan *plan, const char *path, cibox_error *err);
  * is forked from it, which inherits what it leaves in memory: for what the
  * command needs and can be made while the command starts. Failing, it stops
  * the jail. */
-void jail_plan_on_built(jail_plan *plan, int (*hook)(void *context, cibox_error *err),
-			void *context);
+void jail_plan_on_built(jail_plan *plan, int (*hook)(void *context, cibox_error *err), void *context);
 
 /* Makes what root of the host could change for the whole machine under the
  * proc mounted at `proc` read-only (sysctls, sysrq, IRQs). The jail does so

@@ -79,8 +79,8 @@ static int parse_term(const struct sctab_argument *a, const char *s, size_t len,
 		return error_set(err, -EINVAL, "'%.*s': values are not negative", (int)len, s);
 	const struct sctab_symbol *sym = by_name(a, s, len);
 	if (!sym)
-		return error_set(err, -EINVAL, "unknown %s '%.*s' for %s (a number is fine too)", a->what,
-				 (int)len, s, a->syscall);
+		return error_set(err, -EINVAL, "unknown %s '%.*s' for %s (a number is fine too)",
+				 a->what, (int)len, s, a->syscall);
 	*out = sym->value;
 	return 0;
 }
@@ -121,8 +121,8 @@ static int format_flags(const struct sctab_argument *a, uint32_t value, char *bu
 	uint32_t flags = value & ~a->number_bits, number = value & a->number_bits;
 	size_t len = 0;
 	char term[32];
-#define APPEND(text) \
-	len += (size_t)snprintf(buf + (len < size ? len : size), len < size ? size - len : 0, \
+#define APPEND(text)                                                                               \
+	len += (size_t)snprintf(buf + (len < size ? len : size), len < size ? size - len : 0,      \
 				"%s%s", len ? "|" : "", (text))
 	for (size_t i = 0; i < a->symbol_count && flags; i++) {
 		uint32_t bit = a->symbols[i].value;

@@ -71,8 +71,8 @@ static int add_forms(scmp_filter_ctx ctx, const cibox_policy *policy, int nr, bo
  * the violation action is the supervisor's, calls that match no rule reach
  * it anyway, and libseccomp refuses a rule that repeats that action. */
 static int add_signal_rules(scmp_filter_ctx ctx, const cibox_policy *policy, int nr,
-			    enum policy_form form,
-			    const struct sctab_restriction *forms, uint32_t violation)
+			    enum policy_form form, const struct sctab_restriction *forms,
+			    uint32_t violation)
 {
 	int rc = 0;
 	if (forms->count)
@@ -105,7 +105,8 @@ static int add_rules(scmp_filter_ctx ctx, const cibox_policy *policy,
 		    !policy_values(policy, nr, &count) && !sctab_quiet_of(nr))
 			continue;
 		const struct sctab_restriction *signal =
-			spec->judge_signals && form != POLICY_REFUSED ? sctab_signal_call_of(nr) : NULL;
+			spec->judge_signals && form != POLICY_REFUSED ? sctab_signal_call_of(nr)
+								      : NULL;
 		int rc = 0;
 		*highest = nr;
 		if (nr == clone3) {
@@ -135,8 +136,8 @@ static int add_rules(scmp_filter_ctx ctx, const cibox_policy *policy,
 	return 0;
 }
 
-static int export_program(scmp_filter_ctx ctx, const struct filter_spec *spec, int highest,
-			  int fd, struct filter_program *out, cibox_error *err)
+static int export_program(scmp_filter_ctx ctx, const struct filter_spec *spec, int highest, int fd,
+			  struct filter_program *out, cibox_error *err)
 {
 	size_t head = PREFIX_LEN + (spec->notify_exec ? START_LEN : 0);
 	off_t start = lseek(fd, 0, SEEK_CUR);
@@ -150,8 +151,9 @@ static int export_program(scmp_filter_ctx ctx, const struct filter_spec *spec, i
 	size_t bytes = (size_t)(end - start);
 	size_t count = bytes / sizeof(struct sock_filter) + head;
 	if (bytes % sizeof(struct sock_filter) || count > BPF_MAXINSNS)
-		return error_set(err, -E2BIG, "the seccomp program has %zu instructions, more than %d",
-				 count, BPF_MAXINSNS);
+		return error_set(err, -E2BIG,
+				 "the seccomp program has %zu instructions, more than %d", count,
+				 BPF_MAXINSNS);
 	struct sock_filter *insns = calloc(count, sizeof *insns);
 	if (!insns)
 		return error_set(err, -ENOMEM, "out of memory");
@@ -195,8 +197,8 @@ static int export_program(scmp_filter_ctx ctx, const struct filter_spec *spec, i
 	return 0;
 }
 
-static int build_program(const cibox_policy *policy, const struct filter_spec *spec,
-			 int scratch_fd, struct filter_program *out, cibox_error *err)
+static int build_program(const cibox_policy *policy, const struct filter_spec *spec, int scratch_fd,
+			 struct filter_program *out, cibox_error *err)
 {
 	scmp_filter_ctx ctx = seccomp_init(spec->violation);
 	if (!ctx)
@@ -260,6 +262,7 @@ int filter_install(const struct filter_program *program, unsigned int flags, cib
 	struct sock_fprog prog = { .len = program->len, .filter = program->insns };
 	long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
 	if (rc < 0)
-		return error_set(err, -errno, "cannot install the seccomp filter: %s", strerror(errno));
+		return error_set(err, -errno, "cannot install the seccomp filter: %s",
+				 strerror(errno));
 	return (int)rc;
 }

@@ -18,11 +18,11 @@
 #include <cibox/sandbox.h>
 
 struct filter_spec {
-	uint32_t violation;  /* SCMP_ACT_TRAP, SCMP_ACT_KILL_PROCESS or SCMP_ACT_NOTIFY */
+	uint32_t violation; /* SCMP_ACT_TRAP, SCMP_ACT_KILL_PROCESS or SCMP_ACT_NOTIFY */
 	/* The command's start (see filter_mark_start) goes to the supervisor,
 	 * and so do execve and execveat when the policy refuses them. */
 	bool notify_exec;
-	bool guard_sigsys;   /* never let rt_sigaction replace the SIGSYS handler */
+	bool guard_sigsys; /* never let rt_sigaction replace the SIGSYS handler */
 	/* Syscalls whose every call goes to the supervisor, whatever the policy
 	 * says (what only some threads may do), or NULL. */
 	const cibox_policy *supervised;

@@ -22,7 +22,6 @@
 #include "sandbox/syscall_table.h"
 #include "util/error.h"
 
-
 struct value_list {
 	unsigned count;
 	uint32_t values[POLICY_VALUES_MAX]; /* ascending */
@@ -139,7 +138,8 @@ static int add_value(struct value_list *list, uint32_t value, const char *name, 
 	if (at < list->count && list->values[at] == value)
 		return 0;
 	if (list->count == POLICY_VALUES_MAX)
-		return error_set(err, -EINVAL, "more than %d values for %s (each is a rule of the filter)",
+		return error_set(err, -EINVAL,
+				 "more than %d values for %s (each is a rule of the filter)",
 				 POLICY_VALUES_MAX, name);
 	memmove(&list->values[at + 1], &list->values[at], (list->count - at) * sizeof *list->values);
 	list->values[at] = value;
@@ -161,7 +161,8 @@ static int apply_values(cibox_policy *policy, int nr, const char *name, const ch
 		for (size_t i = 0; i < count; i++)
 			snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
 				 i ? (i + 1 < count ? ", " : " and ") : "", all[i].syscall);
-		return error_set(err, -EINVAL, "'%s' takes no argument values; only %s do", name, names);
+		return error_set(err, -EINVAL, "'%s' takes no argument values; only %s do", name,
+				 names);
 	}
 	struct value_list added = policy->values[index];
 	const char *end = list + len;
@@ -186,8 +187,8 @@ static int apply_values(cibox_policy *policy, int nr, const char *name, const ch
 /* One syscall entry, `name`, `name(*)` or `name(values)`, table entries
  * included. From the table, a call this architecture lacks is skipped; from
  * the user, refused. */
-static int apply_syscall(cibox_policy *policy, const char *entry, bool remove,
-			 bool from_table, cibox_error *err)
+static int apply_syscall(cibox_policy *policy, const char *entry, bool remove, bool from_table,
+			 cibox_error *err)
 {
 	char name[64];
 	size_t len = strlen(entry);
@@ -201,7 +202,8 @@ static int apply_syscall(cibox_policy *policy, const char *entry, bool remove,
 	if (open && !remove && valid_name(name) && entry[len - 1] != ')')
 		return error_set(err, -EINVAL, "missing ')' at the end of '%s'", entry);
 	if (open && remove && !any)
-		return error_set(err, -EINVAL, "'-' takes out a whole syscall, without values: '-%s'", entry);
+		return error_set(err, -EINVAL,
+				 "'-' takes out a whole syscall, without values: '-%s'", entry);
 	if (!valid_name(name) || (open && remove) || (open && strchr(open + 1, '(')))
 		return error_set(err, -EINVAL, "malformed entry '%s%s'", remove ? "-" : "", entry);
 
@@ -211,7 +213,8 @@ static int apply_syscall(cibox_policy *policy, const char *entry, bool remove,
 			return 0;
 		if (seccomp_syscall_resolve_name(name) == __NR_SCMP_ERROR)
 			return error_set(err, -EINVAL, "unknown syscall '%s'", name);
-		return error_set(err, -EINVAL, "syscall '%s' does not exist on this architecture", name);
+		return error_set(err, -EINVAL, "syscall '%s' does not exist on this architecture",
+				 name);
 	}
 	struct value_list *values = values_of(policy, nr);
 	if (remove) {
@@ -225,7 +228,8 @@ static int apply_syscall(cibox_policy *policy, const char *entry, bool remove,
 		size_t list_len = len - name_len - 2;
 		size_t blank = strspn(list, " \t");
 		if (blank >= list_len)
-			return error_set(err, -EINVAL, "no values in '%s': name them, or write %s(*) for any",
+			return error_set(err, -EINVAL,
+					 "no values in '%s': name them, or write %s(*) for any",
 					 entry, name);
 		return apply_values(policy, nr, name, list, list_len, err);
 	}
@@ -325,8 +329,7 @@ bool policy_next_line(const char **cursor, unsigned *line_no, const char **start
 	return true;
 }
 
-int cibox_policy_parse(cibox_policy *policy, const char *text, const char *origin,
-		       cibox_error *err)
+int cibox_policy_parse(cibox_policy *policy, const char *text, const char *origin, cibox_error *err)
 {
 	size_t before = policy->entries;
 	unsigned line_no = 0;
@@ -341,8 +344,8 @@ int cibox_policy_parse(cibox_policy *policy, const char *text, const char *origi
 		memcpy(entry, line, len);
 		entry[len] = '\0';
 		if (policy_entry_span(entry, len) != len)
-			return error_set(err, -EINVAL, "%s:%u: one entry per line, found '%s'", origin,
-					 line_no, entry);
+			return error_set(err, -EINVAL, "%s:%u: one entry per line, found '%s'",
+					 origin, line_no, entry);
 		int rc = cibox_policy_add(policy, entry, err);
 		if (rc < 0) {
 			error_prefix(err, "%s:%u: ", origin, line_no);
@@ -367,7 +370,8 @@ int policy_read_file(const char *path, size_t max, char **out, cibox_error *err)
 	}
 	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
 		close(fd);
-		return error_set(err, -EINVAL, "%s: not a policy file (a regular file up to 1 MiB)", path);
+		return error_set(err, -EINVAL, "%s: not a policy file (a regular file up to 1 MiB)",
+				 path);
 	}
 	char *text = malloc((size_t)st.st_size + 1);
 	if (!text) {

@@ -24,8 +24,8 @@ static const char *why_any_form(const char *syscall)
  * beyond it is named, with what that form guards against. A value within a
  * safe form already allowed is named too: it adds nothing, and whoever wrote
  * it most likely meant to allow only the values listed. */
-static int report_values(const cibox_policy *before, const cibox_policy *after,
-			 const char *origin, unsigned line, FILE *out)
+static int report_values(const cibox_policy *before, const cibox_policy *after, const char *origin,
+			 unsigned line, FILE *out)
 {
 	size_t count;
 	const struct sctab_argument *args = sctab_arguments(&count);
@@ -43,27 +43,29 @@ static int report_values(const cibox_policy *before, const cibox_policy *after,
 			argval_format(&args[a], values[i], text, sizeof text);
 			findings++;
 			if (fits) {
-				fprintf(out, "%s:%u: %s(%s) adds nothing to the safe form allowed before; "
-					     "write -%s before the values to allow only them\n",
+				fprintf(out,
+					"%s:%u: %s(%s) adds nothing to the safe form allowed before; "
+					"write -%s before the values to allow only them\n",
 					origin, line, args[a].syscall, text, args[a].syscall);
 				continue;
 			}
 			const struct sctab_restriction *r = sctab_restriction_find(args[a].syscall);
 			if (r)
-				fprintf(out, "%s:%u: %s(%s) is beyond cibox's safe form of %s (%s): %s\n",
-					origin, line, args[a].syscall, text, args[a].syscall, r->summary,
-					why_any_form(args[a].syscall));
+				fprintf(out,
+					"%s:%u: %s(%s) is beyond cibox's safe form of %s (%s): %s\n",
+					origin, line, args[a].syscall, text, args[a].syscall,
+					r->summary, why_any_form(args[a].syscall));
 			else
-				fprintf(out, "%s:%u: %s(%s) is in no default group: %s\n", origin, line,
-					args[a].syscall, text, why_any_form(args[a].syscall));
+				fprintf(out, "%s:%u: %s(%s) is in no default group: %s\n", origin,
+					line, args[a].syscall, text, why_any_form(args[a].syscall));
 		}
 	}
 	return findings;
 }
 
 /* The dangers an entry brings in, given the policy before and after it. */
-static int report_dangers(const cibox_policy *before, const cibox_policy *after,
-			  const char *entry, const char *origin, unsigned line, FILE *out)
+static int report_dangers(const cibox_policy *before, const cibox_policy *after, const char *entry,
+			  const char *origin, unsigned line, FILE *out)
 {
 	size_t count;
 	const struct sctab_danger *dangers = sctab_dangers(&count);
@@ -73,12 +75,14 @@ static int report_dangers(const cibox_policy *before, const cibox_policy *after,
 		if (nr < 0)
 			continue;
 		bool any = dangers[i].form[0] != '\0';
-		bool now = any ? policy_form(after, nr) == POLICY_ANY : cibox_policy_allows(after, nr);
-		bool then = any ? policy_form(before, nr) == POLICY_ANY : cibox_policy_allows(before, nr);
+		bool now =
+			any ? policy_form(after, nr) == POLICY_ANY : cibox_policy_allows(after, nr);
+		bool then = any ? policy_form(before, nr) == POLICY_ANY
+				: cibox_policy_allows(before, nr);
 		if (!now || then)
 			continue;
-		fprintf(out, "%s:%u: '%s' allows %s%s: %s\n", origin, line, entry, dangers[i].syscall,
-			dangers[i].form, dangers[i].why);
+		fprintf(out, "%s:%u: '%s' allows %s%s: %s\n", origin, line, entry,
+			dangers[i].syscall, dangers[i].form, dangers[i].why);
 		findings++;
 	}
 	return findings;
@@ -108,7 +112,8 @@ int policy_lint(const char *text, const char *origin, FILE *out)
 			cibox_error err;
 			if (entry[0] == '[') {
 				if (entry[len - 1] != ']' || len < 3 || len > 17) {
-					fprintf(out, "%s:%u: a section names a thread of 1 to 15 characters: '%s'\n",
+					fprintf(out,
+						"%s:%u: a section names a thread of 1 to 15 characters: '%s'\n",
 						origin, line_no, entry);
 					findings++;
 				}
@@ -122,14 +127,16 @@ int policy_lint(const char *text, const char *origin, FILE *out)
 				if (!before || !after)
 					break;
 			} else if (policy_entry_span(entry, len) != len) {
-				fprintf(out, "%s:%u: one entry per line, found '%s'\n", origin, line_no, entry);
+				fprintf(out, "%s:%u: one entry per line, found '%s'\n", origin,
+					line_no, entry);
 				findings++;
 			} else if (cibox_policy_add(after, entry, &err) < 0) {
 				fprintf(out, "%s:%u: %s\n", origin, line_no, err.message);
 				findings++;
 			} else {
 				any_entry = true;
-				findings += report_dangers(before, after, entry, origin, line_no, out);
+				findings +=
+					report_dangers(before, after, entry, origin, line_no, out);
 				findings += report_values(before, after, origin, line_no, out);
 				cibox_policy_add(before, entry, NULL);
 			}
@@ -210,7 +217,8 @@ static int diff_part(const cibox_policy *a, const cibox_policy *b, const cibox_p
 			fprintf(out, "%c %s%s%s%s\n", fa == POLICY_REFUSED ? '+' : '-', name,
 				*text ? " (" : "", text, *text ? ")" : "");
 		} else {
-			fprintf(out, "~ %s: %s -> %s\n", name, form_text(name, fa), form_text(name, fb));
+			fprintf(out, "~ %s: %s -> %s\n", name, form_text(name, fa),
+				form_text(name, fb));
 		}
 	}
 	return differences;
@@ -231,8 +239,8 @@ int policy_diff(const policy_set *a, const policy_set *b, FILE *out)
 				continue; /* already compared from a's side */
 			char header[32];
 			snprintf(header, sizeof header, "[%s]", name);
-			differences += diff_part(policy_set_for(a, name), policy_set_for(b, name), a_base,
-						 b_base, header, out);
+			differences += diff_part(policy_set_for(a, name), policy_set_for(b, name),
+						 a_base, b_base, header, out);
 		}
 	}
 	return differences;

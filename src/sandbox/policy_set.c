@@ -76,8 +76,7 @@ const cibox_policy *policy_set_for(const policy_set *set, const char *thread)
 }
 
 /* The values every one of the policies lists for nr, in common. */
-static unsigned common_values(const cibox_policy *const *policies, size_t count, int nr,
-			      uint32_t *out)
+static unsigned common_values(const cibox_policy *const *policies, size_t count, int nr, uint32_t *out)
 {
 	unsigned n, kept = 0;
 	const uint32_t *values = policy_values(policies[0], nr, &n);
@@ -140,8 +139,7 @@ struct line {
 	unsigned number;
 };
 
-static int apply(cibox_policy *policy, const struct line *line, const char *origin,
-		 cibox_error *err)
+static int apply(cibox_policy *policy, const struct line *line, const char *origin, cibox_error *err)
 {
 	char entry[POLICY_ENTRY_MAX];
 	if (line->len >= sizeof entry)
@@ -188,7 +186,8 @@ static bool is_section(const struct line *l)
 
 static bool section_name_fits(const char *name, size_t len)
 {
-	return len > 0 && len <= THREAD_NAME_MAX && !memchr(name, '[', len) && !memchr(name, ']', len);
+	return len > 0 && len <= THREAD_NAME_MAX && !memchr(name, '[', len) &&
+	       !memchr(name, ']', len);
 }
 
 bool policy_set_can_name(const char *thread)
@@ -223,8 +222,10 @@ int policy_set_parse(const char *text, const char *origin, policy_set **out, cib
 			continue;
 		size_t len = lines[i].len - 2;
 		if (!section_name_fits(lines[i].text + 1, len)) {
-			rc = error_set(err, -EINVAL, "%s:%u: a section names a thread of 1 to %d characters: '%.*s'",
-				       origin, lines[i].number, THREAD_NAME_MAX, (int)lines[i].len, lines[i].text);
+			rc = error_set(err, -EINVAL,
+				       "%s:%u: a section names a thread of 1 to %d characters: '%.*s'",
+				       origin, lines[i].number, THREAD_NAME_MAX, (int)lines[i].len,
+				       lines[i].text);
 			break;
 		}
 		struct section *grown = realloc(set->sections, (set->count + 1) * sizeof *grown);
@@ -237,8 +238,8 @@ int policy_set_parse(const char *text, const char *origin, policy_set **out, cib
 		memcpy(s->name, lines[i].text + 1, len);
 		s->name[len] = '\0';
 		if (policy_set_for(set, s->name) != set->unnamed) {
-			rc = error_set(err, -EINVAL, "%s:%u: a second section for thread '%s'", origin,
-				       lines[i].number, s->name);
+			rc = error_set(err, -EINVAL, "%s:%u: a second section for thread '%s'",
+				       origin, lines[i].number, s->name);
 			break;
 		}
 		if (!(s->policy = policy_clone(set->unnamed))) {
@@ -266,7 +267,9 @@ out:
 int policy_set_from_list(const char *list, policy_set **out, cibox_error *err)
 {
 	policy_set *set = calloc(1, sizeof *set);
-	int rc = set && (set->unnamed = cibox_policy_new()) ? 0 : error_set(err, -ENOMEM, "out of memory");
+	int rc = set && (set->unnamed = cibox_policy_new())
+			 ? 0
+			 : error_set(err, -ENOMEM, "out of memory");
 	if (rc == 0)
 		rc = cibox_policy_add_list(set->unnamed, list, err);
 	if (rc == 0)

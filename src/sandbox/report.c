@@ -28,8 +28,8 @@ static void put_number(struct out *o, long n)
 	put(o, digits + i);
 }
 
-size_t report_format(char *buf, size_t size, enum report_level level, const char *name,
-		     long nr, const char *thread)
+size_t report_format(char *buf, size_t size, enum report_level level, const char *name, long nr,
+		     const char *thread)
 {
 	if (size == 0)
 		return 0;
@@ -42,8 +42,10 @@ size_t report_format(char *buf, size_t size, enum report_level level, const char
 	put_number(&o, nr);
 	put(&o, ") is not allowed by the syscall sandbox in thread \"");
 	put(&o, thread && *thread ? thread : "unknown");
-	put(&o, level == REPORT_ERROR	  ? "\". Please report."
-		: level == REPORT_WARNING ? "\". It was allowed to run (mode log)."
-					  : "\". It was refused: it reaches outside the command's processes (mode log).");
+	put(&o,
+	    level == REPORT_ERROR ? "\". Please report."
+	    : level == REPORT_WARNING
+		    ? "\". It was allowed to run (mode log)."
+		    : "\". It was refused: it reaches outside the command's processes (mode log).");
 	return o.len;
 }

@@ -19,7 +19,7 @@ enum report_level {
  * thread `thread`, without a newline, always NUL-terminated and truncated to
  * fit. Returns its length.
  */
-size_t report_format(char *buf, size_t size, enum report_level level, const char *name,
-		     long nr, const char *thread);
+size_t report_format(char *buf, size_t size, enum report_level level, const char *name, long nr,
+		     const char *thread);
 
 #endif

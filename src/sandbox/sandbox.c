@@ -98,7 +98,8 @@ static int count_threads(cibox_error *err)
 {
 	FILE *status = fopen("/proc/self/status", "re");
 	if (!status)
-		return error_set(err, -errno, "cannot count this process's threads: /proc/self/status: %s",
+		return error_set(err, -errno,
+				 "cannot count this process's threads: /proc/self/status: %s",
 				 strerror(errno));
 	char line[256];
 	int threads = -1;
@@ -117,7 +118,10 @@ static int count_threads(cibox_error *err)
  * may still be read. */
 static void *shrink_a_heap(void *unused)
 {
-	enum { BLOCKS = 8, BLOCK = 60 * 1024 }; /* under the mmap threshold, over the trim one in all */
+	enum {
+		BLOCKS = 8,
+		BLOCK = 60 * 1024
+	}; /* under the mmap threshold, over the trim one in all */
 	void *blocks[BLOCKS];
 	for (int i = 0; i < BLOCKS; i++) {
 		blocks[i] = malloc(BLOCK);
@@ -164,8 +168,9 @@ static int install(const cibox_policy *policy, cibox_error *err)
 int cibox_sandbox_setup(enum cibox_mode mode, cibox_error *err)
 {
 	if (mode == CIBOX_MODE_LOG)
-		return error_set(err, -EINVAL,
-				 "mode log needs a supervisor outside the process; use `cibox sandbox --mode log`");
+		return error_set(
+			err, -EINVAL,
+			"mode log needs a supervisor outside the process; use `cibox sandbox --mode log`");
 	if (mode != CIBOX_MODE_LOG_AND_ABORT && mode != CIBOX_MODE_ABORT)
 		return error_set(err, -EINVAL, "unknown sandbox mode %d", (int)mode);
 	if (state.ready)
@@ -173,9 +178,10 @@ int cibox_sandbox_setup(enum cibox_mode mode, cibox_error *err)
 	/* Asked before seccomp is, which valgrind would answer with a warning of
 	 * its own and ENOSYS, a kernel's answer. */
 	if (runtime_under_valgrind())
-		return error_set(err, -EOPNOTSUPP,
-				 "the syscall sandbox cannot run under valgrind, which does not implement seccomp; "
-				 "go on without it there, or check the sandbox in a sanitizer build");
+		return error_set(
+			err, -EOPNOTSUPP,
+			"the syscall sandbox cannot run under valgrind, which does not implement seccomp; "
+			"go on without it there, or check the sandbox in a sanitizer build");
 	unsigned sanitizers = runtime_sanitizers();
 	/* ThreadSanitizer starts a thread of its own with the program's first
 	 * (and again in a forked child): the runtime's, not the program's. */
@@ -185,9 +191,10 @@ int cibox_sandbox_setup(enum cibox_mode mode, cibox_error *err)
 		return threads;
 	threads -= own;
 	if (threads > 1)
-		return error_set(err, -EBUSY,
-				 "the process already has %d threads; set the syscall sandbox up before starting any",
-				 threads);
+		return error_set(
+			err, -EBUSY,
+			"the process already has %d threads; set the syscall sandbox up before starting any",
+			threads);
 	if (warm_up_libc(err) < 0)
 		return err ? err->code : -EAGAIN;
 	if (seccomp_api_get() < 3)
@@ -229,8 +236,8 @@ int cibox_sandbox_setup(enum cibox_mode mode, cibox_error *err)
 	if (state.sanitizers) {
 		char names[96];
 		runtime_sanitizer_names(state.sanitizers, names, sizeof names);
-		snprintf(runtimes, sizeof runtimes, ", every thread allowed %s for the runtime of %s",
-			 runtime_needs, names);
+		snprintf(runtimes, sizeof runtimes,
+			 ", every thread allowed %s for the runtime of %s", runtime_needs, names);
 	}
 	snprintf(line, sizeof line,
 		 "Syscall sandbox set up in mode %s%s: the program terminates if a thread makes a syscall its policy does not allow",
@@ -242,7 +249,8 @@ int cibox_sandbox_setup(enum cibox_mode mode, cibox_error *err)
 int cibox_sandbox_restrict(const cibox_policy *policy, cibox_error *err)
 {
 	if (!state.ready)
-		return error_set(err, -EINVAL, "call cibox_sandbox_setup() before restricting a thread");
+		return error_set(err, -EINVAL,
+				 "call cibox_sandbox_setup() before restricting a thread");
 	cibox_policy *effective = policy_clone(policy);
 	if (!effective)
 		return error_set(err, -ENOMEM, "out of memory");
@@ -256,7 +264,8 @@ int cibox_sandbox_restrict(const cibox_policy *policy, cibox_error *err)
 		rc = install(effective, err);
 		if (rc == 0) {
 			char line[128];
-			snprintf(line, sizeof line, "Syscall filter installed for thread \"%s\"", name);
+			snprintf(line, sizeof line, "Syscall filter installed for thread \"%s\"",
+				 name);
 			log_line(line);
 		}
 	}
@@ -293,18 +302,16 @@ int cibox_mode_parse(const char *text, enum cibox_mode *mode, cibox_error *err)
 			return 0;
 		}
 	}
-	return error_set(err, -EINVAL, "unknown sandbox mode '%s' (log-and-abort, abort or log)", text);
+	return error_set(err, -EINVAL, "unknown sandbox mode '%s' (log-and-abort, abort or log)",
+			 text);
 }
 
 const char *cibox_mode_name(enum cibox_mode mode)
 {
 	switch (mode) {
-	case CIBOX_MODE_LOG_AND_ABORT:
-		return "log-and-abort";
-	case CIBOX_MODE_ABORT:
-		return "abort";
-	case CIBOX_MODE_LOG:
-		return "log";
+	case CIBOX_MODE_LOG_AND_ABORT: return "log-and-abort";
+	case CIBOX_MODE_ABORT: return "abort";
+	case CIBOX_MODE_LOG: return "log";
 	}
 	return "unknown";
 }

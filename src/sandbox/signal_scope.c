@@ -107,8 +107,8 @@ static enum scope_verdict judge_group(const struct signal_scope *scope, pid_t pg
 
 /* kill's and F_SETOWN's target: a process, a group (negative), the caller's
  * group (0), or every process the caller may signal (-1). */
-static enum scope_verdict judge_kill_target(const struct signal_scope *scope, pid_t target,
-					    int sig, pid_t caller, int *error)
+static enum scope_verdict judge_kill_target(const struct signal_scope *scope, pid_t target, int sig,
+					    pid_t caller, int *error)
 {
 	if (target > 0)
 		return judge_process(scope, target, caller, error);
@@ -192,9 +192,11 @@ enum scope_verdict signal_scope_judge(const struct signal_scope *scope, int nr,
 		v = a1 == 0 ? SCOPE_CONTINUE : judge_process(scope, a0, caller, error);
 	else if (strcmp(name, "tgkill") == 0 || strcmp(name, "rt_tgsigqueueinfo") == 0)
 		/* The kernel sends only when thread a1 belongs to process a0. */
-		v = a2 == 0 || a1 == caller ? SCOPE_CONTINUE : judge_process(scope, a0, caller, error);
+		v = a2 == 0 || a1 == caller ? SCOPE_CONTINUE
+					    : judge_process(scope, a0, caller, error);
 	else if (strcmp(name, "fcntl") == 0 && a1 == F_SETOWN)
-		v = a2 == 0 ? SCOPE_CONTINUE : judge_kill_target(scope, a2, ANY_SIGNAL, caller, error);
+		v = a2 == 0 ? SCOPE_CONTINUE
+			    : judge_kill_target(scope, a2, ANY_SIGNAL, caller, error);
 	else if (strcmp(name, "fcntl") == 0 && a1 == F_SETOWN_EX)
 		v = SCOPE_OUTSIDE; /* its owner sits in memory the supervisor does not read */
 	/* What was read of the caller was the caller's only if it still waits. */

@@ -43,8 +43,8 @@ int supervisor_find_command(const char *root, const char *dirs, const char *comm
 	if (strchr(command, '/')) {
 		snprintf(full, sizeof full, "%s%s", command[0] == '/' ? root : "", command);
 		if (access(full, X_OK) < 0)
-			return error_set(err, errno == ENOENT ? -ENOENT : -EACCES, "%s: %s", command,
-					 strerror(errno));
+			return error_set(err, errno == ENOENT ? -ENOENT : -EACCES, "%s: %s",
+					 command, strerror(errno));
 		if (stat(full, &st) == 0 && !S_ISREG(st.st_mode))
 			return error_set(err, -EACCES, "%s: not a regular file", command);
 		snprintf(path, size, "%s", command);
@@ -112,7 +112,7 @@ struct supervisor {
 	int listener;
 	bool started; /* the command's own execve has been let through */
 	bool child_done;
-	bool own_group; /* the child leads a process group of its own */
+	bool own_group;   /* the child leads a process group of its own */
 	int early_signal; /* one that called the start off, or 0 */
 	struct supervisor_result *result;
 	struct seen seen;
@@ -120,8 +120,8 @@ struct supervisor {
 	struct seccomp_notif_resp *resp;
 	int execve_nr, execveat_nr;
 	struct signal_scope scope;
-	int status_fd;       /* a jail's init writes the command's status here; or -1 */
-	bool status_read;    /* and did: command_status holds it */
+	int status_fd;    /* a jail's init writes the command's status here; or -1 */
+	bool status_read; /* and did: command_status holds it */
 	int command_status;
 };
 
@@ -191,7 +191,9 @@ static void observe(struct supervisor *s, int nr, pid_t tid)
 	program[n > 0 ? n : 0] = '\0';
 	const char *base = strrchr(program, '/');
 	s->opt->observe(s->opt->observe_context, nr, (const uint64_t *)s->req->data.args, thread,
-			base ? base + 1 : n > 0 ? program : thread);
+			base    ? base + 1
+			: n > 0 ? program
+				: thread);
 }
 
 /* 0, or -errno when notifications cannot be received any more. */
@@ -251,7 +253,8 @@ static int handle_notification(struct supervisor *s)
 		}
 		/* Numbers stay below 1 << 15: the bit above tells a refused
 		 * signal apart from the same syscall let run. */
-		if (seen_insert(&s->seen, (uint64_t)tid << 16 | (uint64_t)outside << 15 | (uint64_t)nr))
+		if (seen_insert(&s->seen,
+				(uint64_t)tid << 16 | (uint64_t)outside << 15 | (uint64_t)nr))
 			report(s, outside ? REPORT_REFUSED : REPORT_WARNING, nr, tid);
 		if (outside || scope == SCOPE_ANSWERED)
 			respond_error(s, outside ? EPERM : error);
@@ -329,7 +332,9 @@ static int receive_handoff(int sock, struct handoff *h)
 		struct cmsghdr align;
 	} control;
 	struct iovec iov = { .iov_base = h, .iov_len = sizeof *h };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = control.buf,
 			      .msg_controllen = sizeof control.buf };
 	ssize_t got;
 	while ((got = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
@@ -386,8 +391,9 @@ static void *start_command(void *arg)
 	 * wait short: without this (Linux 5.19), a handler without SA_RESTART
 	 * made a fork that waited for cibox fail with EINTR, which no program
 	 * sees unsandboxed. Older kernels refuse the flag and go without. */
-	int listener = filter_install(st->prog, SECCOMP_FILTER_FLAG_NEW_LISTENER |
-						  SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &err);
+	int listener = filter_install(
+		st->prog, SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+		&err);
 	if (listener == -EINVAL)
 		listener = filter_install(st->prog, SECCOMP_FILTER_FLAG_NEW_LISTENER, &err);
 	atomic_store(&st->result, listener);
@@ -591,7 +597,8 @@ int supervisor_compile(const struct supervisor_options *options, struct filter_p
 		       cibox_error *err)
 {
 	struct filter_spec spec = {
-		.violation = options->mode == CIBOX_MODE_ABORT ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_NOTIFY,
+		.violation =
+			options->mode == CIBOX_MODE_ABORT ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_NOTIFY,
 		.notify_exec = true,
 		.supervised = policy_set_supervised(options->policies),
 		.judge_signals = options->confine_signals,
@@ -600,8 +607,7 @@ int supervisor_compile(const struct supervisor_options *options, struct filter_p
 }
 
 /* A copy the start's marker can be written into. */
-static int copy_program(const struct filter_program *from, struct filter_program *to,
-			cibox_error *err)
+static int copy_program(const struct filter_program *from, struct filter_program *to, cibox_error *err)
 {
 	to->insns = malloc(from->len * sizeof *from->insns);
 	if (!to->insns)
@@ -611,18 +617,22 @@ static int copy_program(const struct filter_program *from, struct filter_program
 	return 0;
 }
 
-int supervisor_run(const struct supervisor_options *options, const char *path,
-		   char *const argv[], struct supervisor_result *result, cibox_error *err)
+int supervisor_run(const struct supervisor_options *options, const char *path, char *const argv[],
+		   struct supervisor_result *result, cibox_error *err)
 {
 	int rc;
 	if (seccomp_api_get() < 6)
-		return error_set(err, -ENOSYS,
-				 "this kernel lacks seccomp user notification with continue (Linux 5.5 or later is needed)");
+		return error_set(
+			err, -ENOSYS,
+			"this kernel lacks seccomp user notification with continue (Linux 5.5 or later is needed)");
 
 	struct filter_program prog = { NULL, 0 };
-	struct supervisor s = { .opt = options, .listener = -1, .result = result,
+	struct supervisor s = { .opt = options,
+				.listener = -1,
+				.result = result,
 				.execve_nr = sctab_resolve("execve"),
-				.execveat_nr = sctab_resolve("execveat"), .status_fd = -1,
+				.execveat_nr = sctab_resolve("execveat"),
+				.status_fd = -1,
 				.scope = { .root = getpid(), .pending = notification_pending } };
 	s.scope.context = &s;
 	*result = (struct supervisor_result){ 0 };

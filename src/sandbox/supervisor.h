@@ -76,8 +76,8 @@ struct supervisor_result {
  * started has been ended too; -ENOSYS or -EPERM when this machine cannot
  * supervise seccomp filters; the prepare hook's error when it failed.
  */
-int supervisor_run(const struct supervisor_options *options, const char *path,
-		   char *const argv[], struct supervisor_result *result, cibox_error *err);
+int supervisor_run(const struct supervisor_options *options, const char *path, char *const argv[],
+		   struct supervisor_result *result, cibox_error *err);
 
 /* The filter program supervisor_run installs for `options`. */
 int supervisor_compile(const struct supervisor_options *options, struct filter_program *out,

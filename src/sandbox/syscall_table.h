@@ -32,7 +32,7 @@ struct sctab_restriction {
 };
 
 struct sctab_group {
-	const char *name;    /* with the '@' */
+	const char *name; /* with the '@' */
 	const char *summary;
 	const char *const *entries; /* policy entries, NULL-terminated */
 };
@@ -71,9 +71,9 @@ struct sctab_symbol {
  */
 struct sctab_argument {
 	const char *syscall;
-	unsigned arg;       /* which argument, from 0 */
-	const char *what;   /* what a value is, for messages: "request" */
-	bool flags;         /* a value is names joined by '|' (clone's flags) */
+	unsigned arg;         /* which argument, from 0 */
+	const char *what;     /* what a value is, for messages: "request" */
+	bool flags;           /* a value is names joined by '|' (clone's flags) */
 	uint32_t number_bits; /* of flags, the bits that hold a number (clone's exit signal) */
 	const struct sctab_symbol *symbols; /* one name per value */
 	size_t symbol_count;

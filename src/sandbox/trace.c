@@ -198,8 +198,7 @@ static const struct sctab_argument *recorded(const trace *t, int nr)
 	return t->record_args && name ? sctab_argument_find(name) : NULL;
 }
 
-int trace_observe(trace *t, int nr, const uint64_t args[6], const char *thread,
-		  const char *program)
+int trace_observe(trace *t, int nr, const uint64_t args[6], const char *thread, const char *program)
 {
 	if (nr < 0 || nr >= SCTAB_NR_LIMIT)
 		return -EINVAL;
@@ -333,8 +332,8 @@ static size_t values_of(const trace *t, int nr, size_t *out)
 	return n;
 }
 
-static void write_value_entry(FILE *out, const struct sctab_argument *a, const struct value_usage *v,
-			      uint32_t calls)
+static void write_value_entry(FILE *out, const struct sctab_argument *a,
+			      const struct value_usage *v, uint32_t calls)
 {
 	char text[ARGVAL_TEXT_MAX];
 	argval_format(a, v->value, text, sizeof text);
@@ -379,7 +378,8 @@ static int write_values(const trace *t, const cibox_policy *covered, enum values
 				  : "never called, traced with --args");
 		if (n > POLICY_VALUES_MAX) {
 			if (part != VALUES_THREAD) {
-				fprintf(out, "%s(*) # %zu values, more than a policy lists; ", args[a].syscall, n);
+				fprintf(out, "%s(*) # %zu values, more than a policy lists; ",
+					args[a].syscall, n);
 				write_usage(out, &t->used[nr]);
 				fprintf(out, "\n");
 			}
@@ -388,7 +388,8 @@ static int write_values(const trace *t, const cibox_policy *covered, enum values
 		for (size_t i = 0; i < n; i++) {
 			const struct value_usage *v = &t->values[order[i]];
 			bool everyone = every_thread_called_value(t, order[i]);
-			uint32_t calls = part == VALUES_THREAD ? thread_value_calls(thread, order[i]) : 0;
+			uint32_t calls =
+				part == VALUES_THREAD ? thread_value_calls(thread, order[i]) : 0;
 			if (part == VALUES_ALL || (part == VALUES_COMMON && everyone) ||
 			    (part == VALUES_THREAD && calls && !everyone))
 				write_value_entry(out, &args[a], v, calls);

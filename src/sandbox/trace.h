@@ -30,8 +30,7 @@ const char *trace_kernel_policy(const trace *t);
 /* One call of syscall nr with these arguments by thread `thread` of program
  * `program`. A syscall cibox restricts is learned in its safe form as long as
  * every call fits it, or by its values when they are recorded. */
-int trace_observe(trace *t, int nr, const uint64_t args[6], const char *thread,
-		  const char *program);
+int trace_observe(trace *t, int nr, const uint64_t args[6], const char *thread, const char *program);
 
 /* Writes the learned policy: the base, then whole groups where every member
  * was used, then single syscalls, each with a comment saying how often and by

@@ -148,13 +148,9 @@ int beneath_remove(int dirfd, const char *name)
 const char *beneath_strerror(int rc)
 {
 	switch (rc) {
-	case -ELOOP:
-		return "a symbolic link is in its place, refused";
-	case -EEXIST:
-		return "something cibox did not make is in its place, refused";
-	case -EXDEV:
-		return "it leads out of its folder, refused";
-	default:
-		return strerror(-rc);
+	case -ELOOP: return "a symbolic link is in its place, refused";
+	case -EEXIST: return "something cibox did not make is in its place, refused";
+	case -EXDEV: return "it leads out of its folder, refused";
+	default: return strerror(-rc);
 	}
 }

@@ -16,7 +16,10 @@ typedef struct envlist {
 	size_t cap;
 } envlist;
 
-#define ENVLIST_INIT { NULL, 0, 0 }
+#define ENVLIST_INIT                                                                               \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 void envlist_free(envlist *env);
 

@@ -8,11 +8,9 @@
 
 #include <cibox/sandbox.h>
 
-__attribute__((format(printf, 3, 4)))
-int error_set(cibox_error *err, int code, const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) int error_set(cibox_error *err, int code, const char *fmt, ...);
 
 /* Prefix an existing message: "origin:3: " + message. */
-__attribute__((format(printf, 2, 3)))
-void error_prefix(cibox_error *err, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void error_prefix(cibox_error *err, const char *fmt, ...);
 
 #endif

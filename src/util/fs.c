@@ -27,8 +27,8 @@ int fs_make_folders(const char *path, mode_t mode)
 	return mkdir(copy, mode) < 0 && errno != EEXIST ? -errno : 0;
 }
 
-int fs_write_atomically_at(int dirfd, const char *name, const void *data, size_t len,
-			   mode_t mode, enum fs_durability durability)
+int fs_write_atomically_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			   enum fs_durability durability)
 {
 	char tmp[NAME_MAX + 1];
 	struct timespec t;
@@ -78,7 +78,10 @@ int fs_write_atomically(const char *path, const void *data, size_t len, mode_t m
 	const char *name = slash ? slash + 1 : dir;
 	if (slash)
 		*slash = '\0';
-	int dirfd = open(!slash ? "." : slash == dir ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dirfd = open(!slash         ? "."
+			 : slash == dir ? "/"
+					: dir,
+			 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return -errno;
 	int rc = fs_write_atomically_at(dirfd, name, data, len, mode, durability);
@@ -95,7 +98,9 @@ int fs_remove_tree(const char *path)
 	const char *name = slash ? slash + 1 : parent;
 	if (slash)
 		*slash = '\0';
-	int dirfd = open(!slash ? "." : slash == parent ? "/" : parent,
+	int dirfd = open(!slash            ? "."
+			 : slash == parent ? "/"
+					   : parent,
 			 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return errno == ENOENT ? 0 : -errno;

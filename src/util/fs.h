@@ -25,17 +25,17 @@ int fs_write_atomically(const char *path, const void *data, size_t len, mode_t m
 			enum fs_durability durability);
 /* The same for the entry `name` of the folder `dirfd`, for folders something
  * else may write: nothing planted there is written through. */
-int fs_write_atomically_at(int dirfd, const char *name, const void *data, size_t len,
-			   mode_t mode, enum fs_durability durability);
+int fs_write_atomically_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			   enum fs_durability durability);
 
 /* rm -rf, opening folders it may not enter first, following no link in the
  * tree (see beneath_remove): 0 or -errno. */
 int fs_remove_tree(const char *path);
 
 struct fs_usage {
-	uint64_t bytes;  /* on disk */
-	uint64_t files;  /* everything but folders */
-	time_t newest;   /* the newest modification time */
+	uint64_t bytes; /* on disk */
+	uint64_t files; /* everything but folders */
+	time_t newest;  /* the newest modification time */
 };
 
 /* What a tree holds; zeros when it does not exist. */

@@ -34,8 +34,8 @@ static bool read_stat_group(pid_t pid, struct proc *out, pid_t *pgrp)
 	char state;
 	int ppid, group;
 	unsigned flags = 0;
-	int fields = close_paren ? sscanf(close_paren + 1, " %c %d %d %*d %*d %*d %u", &state, &ppid,
-					  &group, &flags)
+	int fields = close_paren ? sscanf(close_paren + 1, " %c %d %d %*d %*d %*d %u", &state,
+					  &ppid, &group, &flags)
 				 : 0;
 	if (fields < 3)
 		return false;

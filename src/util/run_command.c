@@ -29,8 +29,8 @@ enum start_stage { STARTED, IN_GROUP, IN_PARENT_DEATH, IN_STREAMS, IN_DIR, IN_EX
  * until it execs: the child writes only `stage` and `error`. */
 struct start {
 	const struct runcmd *cmd;
-	int ends[3];         /* the child's end of each stream's pipe, or -1 */
-	const char *path;    /* the caller's PATH */
+	int ends[3];      /* the child's end of each stream's pipe, or -1 */
+	const char *path; /* the caller's PATH */
 	char *const *env;
 	pid_t parent;
 	enum start_stage stage;
@@ -42,15 +42,10 @@ struct start {
 static int stream_source(const struct start *s, const struct runcmd_stream *st, int i)
 {
 	switch (st->how) {
-	case RUNCMD_NULL:
-		return open("/dev/null", (i ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
-	case RUNCMD_PIPE:
-		return s->ends[i];
-	case RUNCMD_FD:
-		return st->fd;
-	default:
-		errno = EINVAL;
-		return -1;
+	case RUNCMD_NULL: return open("/dev/null", (i ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+	case RUNCMD_PIPE: return s->ends[i];
+	case RUNCMD_FD: return st->fd;
+	default: errno = EINVAL; return -1;
 	}
 }
 
@@ -104,8 +99,7 @@ static void reset_signals(void)
  * EACCES, then ENOENT. Unlike execvp's, EACCES is only for a file there
  * that may not run: a folder of PATH the caller may not search, or a
  * folder named like the command, is "not here", as a shell says. */
-static void exec_searching(const char *name, char *const *argv, char *const *env,
-			   const char *path)
+static void exec_searching(const char *name, char *const *argv, char *const *env, const char *path)
 {
 	size_t nlen = strlen(name);
 	bool denied = false;
@@ -182,8 +176,8 @@ static int start_failed(const struct runcmd *cmd, const struct start *s, cibox_e
 	int e = s->error;
 	switch (s->stage) {
 	case IN_GROUP:
-		return error_set(err, -e, "cannot start '%s' in a process group of its own: %s", name,
-				 strerror(e));
+		return error_set(err, -e, "cannot start '%s' in a process group of its own: %s",
+				 name, strerror(e));
 	case IN_PARENT_DEATH:
 		return error_set(err, -e, "cannot start '%s' to end with its parent: %s", name,
 				 strerror(e));
@@ -192,8 +186,7 @@ static int start_failed(const struct runcmd *cmd, const struct start *s, cibox_e
 				 strerror(e));
 	case IN_DIR:
 		return error_set(err, -e, "cannot start '%s' in %s: %s", name, cmd->dir, strerror(e));
-	default:
-		return error_set(err, -e, "cannot start '%s': %s", name, strerror(e));
+	default: return error_set(err, -e, "cannot start '%s': %s", name, strerror(e));
 	}
 }
 
@@ -219,15 +212,20 @@ int runcmd_start(struct runcmd *cmd, cibox_error *err)
 	char *stack = mmap(NULL, START_STACK, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED) {
-		int rc = error_set(err, -errno, "cannot start '%s': %s", cmd->argv[0], strerror(errno));
+		int rc = error_set(err, -errno, "cannot start '%s': %s", cmd->argv[0],
+				   strerror(errno));
 		close_ends(ends, 0);
 		close_ends(ends, 1);
 		return rc;
 	}
 	const char *path = getenv("PATH");
-	struct start s = { cmd, { ends[0][0], ends[1][0], ends[2][0] },
-			   path ? path : "/bin:/usr/bin", cmd->env ? cmd->env : environ,
-			   getpid(), STARTED, 0 };
+	struct start s = { cmd,
+			   { ends[0][0], ends[1][0], ends[2][0] },
+			   path ? path : "/bin:/usr/bin",
+			   cmd->env ? cmd->env : environ,
+			   getpid(),
+			   STARTED,
+			   0 };
 	sigset_t all, old;
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);

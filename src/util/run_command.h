@@ -48,17 +48,20 @@ struct runcmd {
 	/* The program to run; NULL: argv[0], looked up in the caller's PATH
 	 * when it holds no '/', as execvp does. */
 	const char *program;
-	char *const *env;    /* NULL: the caller's environment */
-	const char *dir;     /* NULL: the caller's working folder */
+	char *const *env; /* NULL: the caller's environment */
+	const char *dir;  /* NULL: the caller's working folder */
 	struct runcmd_stream in, out, err;
-	bool new_pgroup;     /* lead a process group of its own */
+	bool new_pgroup; /* lead a process group of its own */
 	/* Sent to the child when the thread that started it ends; 0: none. */
 	int pdeath_signal;
-	pid_t pid;           /* once started */
+	pid_t pid; /* once started */
 };
 
 /* Every stream inherited, no process group, no signal. */
-#define RUNCMD_INIT { 0 }
+#define RUNCMD_INIT                                                                                \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 /* Starts the command. The error names the command and what failed (exec,
  * the folder); its code is the negative errno: -ENOENT for a program that

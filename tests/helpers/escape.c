@@ -56,11 +56,11 @@ static void verdict(long result, int error)
 	exit(0);
 }
 
-#define ATTEMPT(...)                                  \
-	do {                                          \
-		errno = 0;                            \
-		long result_ = syscall(__VA_ARGS__);  \
-		verdict(result_, errno);              \
+#define ATTEMPT(...)                                                                               \
+	do {                                                                                       \
+		errno = 0;                                                                         \
+		long result_ = syscall(__VA_ARGS__);                                               \
+		verdict(result_, errno);                                                           \
 	} while (0)
 
 /* A process made with fork semantics (no new stack) only has to go away;
@@ -91,8 +91,8 @@ static void attempt_i386(void)
 static void attempt_clone_newuser(void)
 {
 	errno = 0;
-	long pid = syscall(SYS_clone, (unsigned long)(CLONE_NEWUSER | SIGCHLD), NULL, NULL, NULL,
-			   NULL);
+	long pid =
+		syscall(SYS_clone, (unsigned long)(CLONE_NEWUSER | SIGCHLD), NULL, NULL, NULL, NULL);
 	int error = errno;
 	reap_child(pid);
 	verdict(pid, error);

@@ -96,8 +96,8 @@ static long send_by(const char *how, pid_t pid, int sig)
 	exit(2);
 }
 
-static const char *const ways[] = { "owner", "owner-group", "kill", "tkill", "tgkill",
-				    "sigqueue", "tgsigqueue", "pidfd" };
+static const char *const ways[] = { "owner",  "owner-group", "kill",       "tkill",
+				    "tgkill", "sigqueue",    "tgsigqueue", "pidfd" };
 
 /* Each way toward a child of its own: the child must end by the signal. */
 static int own(void)
@@ -128,8 +128,8 @@ static int own(void)
 		    WTERMSIG(status) == (strcmp(ways[i], "owner-group") == 0 ? SIGIO : SIGTERM))
 			signalled++;
 		else
-			printf("own: %s did not reach the child (result %ld, errno %d)\n", ways[i], r,
-			       errno);
+			printf("own: %s did not reach the child (result %ld, errno %d)\n", ways[i],
+			       r, errno);
 	}
 	printf("own: %d signalled\n", signalled);
 	return 0;

@@ -16,9 +16,9 @@
 #include <string.h>
 
 struct bpf_verdict {
-	uint32_t action;   /* the returned value */
-	bool reads_args;   /* an instruction on the way loaded beyond nr and arch */
-	bool ok;           /* false: the program misbehaved (bad jump, bad load) */
+	uint32_t action; /* the returned value */
+	bool reads_args; /* an instruction on the way loaded beyond nr and arch */
+	bool ok;         /* false: the program misbehaved (bad jump, bad load) */
 };
 
 static inline struct bpf_verdict bpf_run(const struct sock_filter *prog, unsigned len,
@@ -70,7 +70,11 @@ static inline struct bpf_verdict bpf_run(const struct sock_filter *prog, unsigne
 			case BPF_ADD: a += src; break;
 			case BPF_SUB: a -= src; break;
 			case BPF_MUL: a *= src; break;
-			case BPF_DIV: if (!src) return v; a /= src; break;
+			case BPF_DIV:
+				if (!src)
+					return v;
+				a /= src;
+				break;
 			case BPF_AND: a &= src; break;
 			case BPF_OR: a |= src; break;
 			case BPF_XOR: a ^= src; break;
@@ -103,8 +107,7 @@ static inline struct bpf_verdict bpf_run(const struct sock_filter *prog, unsigne
 			else
 				a = x;
 			break;
-		default:
-			return v;
+		default: return v;
 		}
 	}
 	return v; /* fell off the end: the kernel's verifier would refuse it */

@@ -29,7 +29,8 @@ static void built_in_programs_equal_a_fresh_compile(void **state)
 	assert_int_equal(policy_set_from_list(BUILTIN_POLICY, &policies, &err), 0);
 	for (unsigned i = 0; i < builtin_filter_count; i++) {
 		const struct builtin_filter *b = &builtin_filters[i];
-		struct supervisor_options options = { .policies = policies, .mode = b->mode,
+		struct supervisor_options options = { .policies = policies,
+						      .mode = b->mode,
 						      .confine_signals = b->confine_signals };
 		struct filter_program fresh;
 		assert_int_equal(supervisor_compile(&options, &fresh, &err), 0);

@@ -101,7 +101,8 @@ static void a_relative_cache_path_is_named(void **state)
 	size_t n;
 	cibox_error err;
 	assert_int_equal(cache_prepare(project, "default", &env, &m, &n, &err), -EINVAL);
-	assert_string_equal(err.message, "CI_CACHE_DIRS: MY_CACHE must be an absolute path, not 'relative/dir'");
+	assert_string_equal(err.message,
+			    "CI_CACHE_DIRS: MY_CACHE must be an absolute path, not 'relative/dir'");
 	envlist_free(&env);
 }
 

@@ -91,20 +91,23 @@ static void foreign_architectures_and_x32_are_killed(void **state)
 		if (supervised)
 			assert_int_equal(filter_mark_start(&c.prog, argv), 0);
 		int execve_nr = sctab_resolve("execve");
-		assert_int_equal(ask_arch(&c, AUDIT_ARCH_I386, 20, 0, 0, 0, 0), SECCOMP_RET_KILL_PROCESS);
+		assert_int_equal(ask_arch(&c, AUDIT_ARCH_I386, 20, 0, 0, 0, 0),
+				 SECCOMP_RET_KILL_PROCESS);
 		assert_int_equal(ask_arch(&c, AUDIT_ARCH_I386, execve_nr, 0, start, 0, 0),
 				 SECCOMP_RET_KILL_PROCESS);
 		assert_int_equal(ask_arch(&c, AUDIT_ARCH_AARCH64, 172, 0, 0, 0, 0),
 				 SECCOMP_RET_KILL_PROCESS);
 		if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
 			int getpid_nr = sctab_resolve("getpid");
-			assert_int_equal(ask_arch(&c, AUDIT_ARCH_X86_64, 0x40000000 | getpid_nr, 0, 0, 0, 0),
-					 SECCOMP_RET_KILL_PROCESS);
-			assert_int_equal(ask_arch(&c, AUDIT_ARCH_X86_64, 0x40000000 | execve_nr, 0, start,
-						  0, 0),
+			assert_int_equal(
+				ask_arch(&c, AUDIT_ARCH_X86_64, 0x40000000 | getpid_nr, 0, 0, 0, 0),
+				SECCOMP_RET_KILL_PROCESS);
+			assert_int_equal(ask_arch(&c, AUDIT_ARCH_X86_64, 0x40000000 | execve_nr, 0,
+						  start, 0, 0),
 					 SECCOMP_RET_KILL_PROCESS);
 		}
-		assert_int_equal(ask_arch(&c, seccomp_arch_native(), 5000, 0, start, 0, 0), RET_ENOSYS);
+		assert_int_equal(ask_arch(&c, seccomp_arch_native(), 5000, 0, start, 0, 0),
+				 RET_ENOSYS);
 		release(&c);
 	}
 }
@@ -126,8 +129,8 @@ static void clone_without_namespace_flags_only(void **state)
 				CLONE_CHILD_CLEARTID;
 	assert_int_equal(ask(&c, "clone", SIGCHLD, 0, 0, 0), SECCOMP_RET_ALLOW);
 	assert_int_equal(ask(&c, "clone", thread_flags, 0, 0, 0), SECCOMP_RET_ALLOW);
-	static const uint64_t ns[] = { CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET,
-				       CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP };
+	static const uint64_t ns[] = { CLONE_NEWUSER, CLONE_NEWNS,  CLONE_NEWPID,   CLONE_NEWNET,
+				       CLONE_NEWIPC,  CLONE_NEWUTS, CLONE_NEWCGROUP };
 	for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++)
 		assert_int_equal(ask(&c, "clone", SIGCHLD | ns[i], 0, 0, 0), SECCOMP_RET_TRAP);
 	release(&c);
@@ -154,10 +157,11 @@ static void fcntl_and_ioctl_arrange_no_signal_by_default(void **state)
 {
 	(void)state;
 	struct compiled c = compile("@default", SCMP_ACT_TRAP, false, false);
-	static const uint64_t allowed[] = { F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_GETLK, F_SETLK,
-					    F_SETLKW, F_GETOWN, F_GETSIG, F_GETOWN_EX, F_OFD_GETLK,
-					    F_OFD_SETLK, F_OFD_SETLKW, F_SETLEASE, F_NOTIFY,
-					    F_DUPFD_CLOEXEC, F_SETPIPE_SZ, F_ADD_SEALS, F_GET_SEALS };
+	static const uint64_t allowed[] = { F_DUPFD,      F_GETFD,     F_SETFD,     F_GETFL,
+					    F_GETLK,      F_SETLK,     F_SETLKW,    F_GETOWN,
+					    F_GETSIG,     F_GETOWN_EX, F_OFD_GETLK, F_OFD_SETLK,
+					    F_OFD_SETLKW, F_SETLEASE,  F_NOTIFY,    F_DUPFD_CLOEXEC,
+					    F_SETPIPE_SZ, F_ADD_SEALS, F_GET_SEALS };
 	for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
 		if (ask(&c, "fcntl", 1, allowed[i], 0, 0) != SECCOMP_RET_ALLOW)
 			fail_msg("fcntl command %llu refused", (unsigned long long)allowed[i]);
@@ -196,8 +200,12 @@ static void the_supervisor_judges_the_calls_that_signal(void **state)
 		assert_int_equal(cibox_policy_add_list(c.policy, "@default,@signal", &err), 0);
 		struct filter_spec spec = { violations[m], true, false, NULL, true };
 		assert_int_equal(filter_build(c.policy, &spec, -1, &c.prog, &err), 0);
-		static const char *const signalling[] = { "kill", "tkill", "tgkill", "rt_sigqueueinfo",
-							  "rt_tgsigqueueinfo", "pidfd_send_signal" };
+		static const char *const signalling[] = { "kill",
+							  "tkill",
+							  "tgkill",
+							  "rt_sigqueueinfo",
+							  "rt_tgsigqueueinfo",
+							  "pidfd_send_signal" };
 		for (size_t i = 0; i < sizeof signalling / sizeof signalling[0]; i++)
 			if (ask(&c, signalling[i], 1, 2, 3, 0) != SECCOMP_RET_USER_NOTIF)
 				fail_msg("%s does not go to the supervisor", signalling[i]);
@@ -248,12 +256,15 @@ static void user_space_agrees_on_fcntl(void **state)
 				bool kernel = v.action == SECCOMP_RET_ALLOW;
 				if (kernel != policy_allows_call(c.policy, nr, args))
 					fail_msg("fcntl(%#llx, %#llx): the filter says %s",
-						 (unsigned long long)args[1], (unsigned long long)args[2],
+						 (unsigned long long)args[1],
+						 (unsigned long long)args[2],
 						 kernel ? "allow" : "refuse");
-				bool signals = cmd == F_SETOWN || cmd == F_SETOWN_EX || cmd == F_SETSIG ||
+				bool signals = cmd == F_SETOWN || cmd == F_SETOWN_EX ||
+					       cmd == F_SETSIG ||
 					       (cmd == F_SETFL && (flags[f] & O_ASYNC));
 				if (signals && kernel)
-					fail_msg("fcntl(%llu, %#llx) allowed", (unsigned long long)cmd,
+					fail_msg("fcntl(%llu, %#llx) allowed",
+						 (unsigned long long)cmd,
 						 (unsigned long long)flags[f]);
 			}
 	release(&c);
@@ -262,8 +273,8 @@ static void user_space_agrees_on_fcntl(void **state)
 static void listed_values_allow_exactly_those(void **state)
 {
 	(void)state;
-	struct compiled c = compile("@default,-ioctl,ioctl(TCGETS, FIONREAD)", SCMP_ACT_TRAP, false,
-				    false);
+	struct compiled c =
+		compile("@default,-ioctl,ioctl(TCGETS, FIONREAD)", SCMP_ACT_TRAP, false, false);
 	assert_int_equal(ask(&c, "ioctl", 1, TCGETS, 0, 0), SECCOMP_RET_ALLOW);
 	assert_int_equal(ask(&c, "ioctl", 1, FIONREAD, 0, 0), SECCOMP_RET_ALLOW);
 	/* In cibox's safe form, but not listed. */
@@ -277,8 +288,8 @@ static void listed_values_allow_exactly_those(void **state)
 
 	/* clone's flags are one exact value each, not a mask. */
 	const uint64_t fork_flags = CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD;
-	c = compile("@default,clone(CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID|SIGCHLD)", SCMP_ACT_TRAP,
-		    false, false);
+	c = compile("@default,clone(CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID|SIGCHLD)",
+		    SCMP_ACT_TRAP, false, false);
 	assert_int_equal(ask(&c, "clone", fork_flags, 0, 0, 0), SECCOMP_RET_ALLOW);
 	assert_int_equal(ask(&c, "clone", (1ULL << 40) | fork_flags, 0, 0, 0), SECCOMP_RET_ALLOW);
 	assert_int_equal(ask(&c, "clone", SIGCHLD, 0, 0, 0), SECCOMP_RET_TRAP);
@@ -289,8 +300,8 @@ static void listed_values_allow_exactly_those(void **state)
 static void values_add_to_the_safe_form(void **state)
 {
 	(void)state;
-	struct compiled c = compile("@default,ioctl(TIOCSTI),prctl(PR_SET_MM)", SCMP_ACT_TRAP, false,
-				    false);
+	struct compiled c =
+		compile("@default,ioctl(TIOCSTI),prctl(PR_SET_MM)", SCMP_ACT_TRAP, false, false);
 	assert_int_equal(ask(&c, "ioctl", 1, TCGETS, 0, 0), SECCOMP_RET_ALLOW);
 	assert_int_equal(ask(&c, "ioctl", 1, TIOCSTI, 0, 0), SECCOMP_RET_ALLOW);
 	assert_int_equal(ask(&c, "ioctl", 1, TIOCLINUX, 0, 0), SECCOMP_RET_TRAP);
@@ -310,9 +321,11 @@ static void user_space_agrees_with_the_filter(void **state)
 				    "clone(CLONE_VM|CLONE_VFORK|SIGCHLD)",
 				    SCMP_ACT_TRAP, false, false);
 	static const char *const names[] = { "ioctl", "socket", "prctl", "clone" };
-	static const uint64_t values[] = { TCGETS, TIOCGWINSZ, TIOCSTI, AF_UNIX, AF_INET, AF_INET6,
-					   AF_NETLINK, AF_PACKET, PR_SET_NAME, PR_SET_VMA, PR_SET_MM,
-					   CLONE_VM | CLONE_VFORK | SIGCHLD, SIGCHLD, 0 };
+	static const uint64_t values[] = { TCGETS,     TIOCGWINSZ, TIOCSTI,
+					   AF_UNIX,    AF_INET,    AF_INET6,
+					   AF_NETLINK, AF_PACKET,  PR_SET_NAME,
+					   PR_SET_VMA, PR_SET_MM,  CLONE_VM | CLONE_VFORK | SIGCHLD,
+					   SIGCHLD,    0 };
 	static const uint64_t high[] = { 0, 1ULL << 32, 0xffffffff00000000ULL };
 	for (size_t n = 0; n < sizeof names / sizeof names[0]; n++) {
 		int nr = sctab_resolve(names[n]);
@@ -328,7 +341,8 @@ static void user_space_agrees_with_the_filter(void **state)
 				bool kernel = verdict.action == SECCOMP_RET_ALLOW;
 				if (kernel != policy_allows_call(c.policy, nr, args))
 					fail_msg("%s(%#llx): the filter says %s", names[n],
-						 (unsigned long long)args[arg], kernel ? "allow" : "refuse");
+						 (unsigned long long)args[arg],
+						 kernel ? "allow" : "refuse");
 			}
 		}
 	}
@@ -347,8 +361,8 @@ static void the_most_values_fit_in_a_filter(void **state)
 	for (size_t a = 0; a < count; a++) {
 		snprintf(list + strlen(list), sizeof list - strlen(list), ",%s(", args[a].syscall);
 		for (unsigned v = 0; v < POLICY_VALUES_MAX; v++)
-			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%#x", v ? "," : "",
-				 0x1000u + 0x10u * v);
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%#x",
+				 v ? "," : "", 0x1000u + 0x10u * v);
 		snprintf(list + strlen(list), sizeof list - strlen(list), ")");
 	}
 	struct compiled c = compile(list, SCMP_ACT_TRAP, false, true);
@@ -462,8 +476,8 @@ static void number_only_verdicts_never_read_arguments(void **state)
 	for (int supervised = 0; supervised < 2; supervised++) {
 		struct compiled c = compile("@default,@file-read,@file-write,@network,@process,"
 					    "@signal,@thread,@time,@ipc,@system-info",
-					    supervised ? SCMP_ACT_NOTIFY : SCMP_ACT_TRAP, supervised,
-					    !supervised);
+					    supervised ? SCMP_ACT_NOTIFY : SCMP_ACT_TRAP,
+					    supervised, !supervised);
 		int checked = 0;
 		for (int n = 0; n <= sctab_newest_known(); n++) {
 			if (policy_form(c.policy, n) != POLICY_ANY ||

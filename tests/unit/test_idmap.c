@@ -68,7 +68,8 @@ static void a_user_by_number_gets_the_first_range_that_is_its_own(void **state)
 	struct idmap map;
 	char why[256];
 	cibox_error err = { 0 };
-	assert_int_equal(idmap_for_user(&map, 54321, 54322, subuid, subgid, why, sizeof why, &err), 1);
+	assert_int_equal(idmap_for_user(&map, 54321, 54322, subuid, subgid, why, sizeof why, &err),
+			 1);
 	assert_true(map.helpers);
 	assert_int_equal(map.nuid, 2);
 	assert_int_equal(map.uid[0].outside, 54321);
@@ -89,7 +90,8 @@ static void without_both_ranges_only_the_own_ids_and_why(void **state)
 	struct idmap map;
 	char why[256];
 	cibox_error err = { 0 };
-	assert_int_equal(idmap_for_user(&map, 54321, 54321, subuid, subgid, why, sizeof why, &err), 0);
+	assert_int_equal(idmap_for_user(&map, 54321, 54321, subuid, subgid, why, sizeof why, &err),
+			 0);
 	assert_int_equal(map.nuid, 1);
 	assert_int_equal(map.uid[0].count, 1);
 	assert_false(map.helpers);
@@ -104,7 +106,8 @@ static void a_range_that_overflows_is_no_range(void **state)
 	struct idmap map;
 	char why[256];
 	cibox_error err = { 0 };
-	assert_int_equal(idmap_for_user(&map, 54321, 54321, subuid, subgid, why, sizeof why, &err), 0);
+	assert_int_equal(idmap_for_user(&map, 54321, 54321, subuid, subgid, why, sizeof why, &err),
+			 0);
 }
 
 int main(void)

@@ -62,7 +62,8 @@ static void what_yaml_cannot_carry_is_refused(void **state)
 		struct strbuf out = STRBUF_INIT;
 		cibox_error err = { 0 };
 		assert_int_equal(generate(&plan, &out, &err), -EINVAL);
-		assert_string_equal(err.message, "a configuration's name is not UTF-8, which YAML cannot carry");
+		assert_string_equal(err.message,
+				    "a configuration's name is not UTF-8, which YAML cannot carry");
 		strbuf_release(&out);
 	}
 	struct matrix_plan plan = { .configs = one, .nconfigs = 1, .image = "img\xff" };
@@ -89,7 +90,9 @@ static void plans_a_service_cannot_run_are_refused(void **state)
 		many[i] = "same";
 	struct matrix_plan gitlab = { .format = MATRIX_GITLAB, .configs = many, .nconfigs = 201 };
 	assert_int_equal(generate(&gitlab, &out, &err), -EINVAL);
-	assert_string_equal(err.message, "stage 'test' has 201 configurations; GitLab runs at most 200 jobs of one matrix");
+	assert_string_equal(
+		err.message,
+		"stage 'test' has 201 configurations; GitLab runs at most 200 jobs of one matrix");
 	struct matrix_plan github = { .configs = many, .nconfigs = 201 };
 	assert_int_equal(generate(&github, &out, &err), 0);
 	strbuf_release(&out);

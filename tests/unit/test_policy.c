@@ -157,7 +157,8 @@ static void every_table_entry_is_a_real_syscall(void **state)
 			char name[64];
 			snprintf(name, sizeof name, "%.*s", (int)strcspn(*e, "("), *e);
 			if (seccomp_syscall_resolve_name(name) == __NR_SCMP_ERROR)
-				fail_msg("%s lists '%s', which libseccomp does not know", groups[g].name, *e);
+				fail_msg("%s lists '%s', which libseccomp does not know",
+					 groups[g].name, *e);
 		}
 	}
 }
@@ -166,13 +167,44 @@ static void dangerous_calls_are_in_no_group(void **state)
 {
 	(void)state;
 	static const char *const dangerous[] = {
-		"io_uring_setup", "io_uring_enter", "io_uring_register", "ptrace",
-		"process_vm_readv", "process_vm_writev", "bpf", "perf_event_open", "userfaultfd",
-		"mount", "umount2", "pivot_root", "unshare", "setns", "open_tree", "move_mount",
-		"fsopen", "fsmount", "keyctl", "add_key", "request_key", "kexec_load",
-		"kexec_file_load", "init_module", "finit_module", "delete_module", "reboot",
-		"swapon", "swapoff", "seccomp", "clone3", "personality", "acct",
-		"settimeofday", "clock_settime", "chroot", "open_by_handle_at", "uselib",
+		"io_uring_setup",
+		"io_uring_enter",
+		"io_uring_register",
+		"ptrace",
+		"process_vm_readv",
+		"process_vm_writev",
+		"bpf",
+		"perf_event_open",
+		"userfaultfd",
+		"mount",
+		"umount2",
+		"pivot_root",
+		"unshare",
+		"setns",
+		"open_tree",
+		"move_mount",
+		"fsopen",
+		"fsmount",
+		"keyctl",
+		"add_key",
+		"request_key",
+		"kexec_load",
+		"kexec_file_load",
+		"init_module",
+		"finit_module",
+		"delete_module",
+		"reboot",
+		"swapon",
+		"swapoff",
+		"seccomp",
+		"clone3",
+		"personality",
+		"acct",
+		"settimeofday",
+		"clock_settime",
+		"chroot",
+		"open_by_handle_at",
+		"uselib",
 	};
 	size_t count;
 	const struct sctab_group *groups = sctab_groups(&count);
@@ -201,15 +233,16 @@ static void the_sanitizer_group_allows_only_stopping_the_world(void **state)
 	cibox_policy *p = from_list("@sanitizer");
 	int ptrace = nr("ptrace");
 	assert_int_equal(policy_form(p, ptrace), POLICY_REFUSED);
-	static const long refused[] = { PTRACE_TRACEME, PTRACE_PEEKDATA, PTRACE_POKEDATA,
-					PTRACE_POKETEXT, PTRACE_POKEUSER, PTRACE_SEIZE,
+	static const long refused[] = { PTRACE_TRACEME,   PTRACE_PEEKDATA,   PTRACE_POKEDATA,
+					PTRACE_POKETEXT,  PTRACE_POKEUSER,   PTRACE_SEIZE,
 					PTRACE_SETREGSET, PTRACE_SETOPTIONS, PTRACE_SYSCALL };
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
 		assert_false(policy_has_value(p, ptrace, (uint32_t)refused[i]));
 	assert_true(policy_has_value(p, ptrace, PTRACE_ATTACH));
 	assert_true(policy_has_value(p, ptrace, PTRACE_DETACH));
 	/* its tracer: a task sharing the memory, with no exit signal */
-	assert_true(policy_has_value(p, nr("clone"), CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_UNTRACED));
+	assert_true(policy_has_value(p, nr("clone"),
+				     CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_UNTRACED));
 	assert_true(policy_has_value(p, nr("prctl"), PR_SET_PTRACER));
 	uint64_t write_open[6] = { 0, O_WRONLY | O_CREAT };
 	assert_false(policy_allows_call(p, nr("open"), write_open));
@@ -270,8 +303,9 @@ static void argument_values_are_written_as_they_are_read(void **state)
 	argval_format(clone, 0x1200011, text, sizeof text);
 	assert_string_equal(text, "CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD");
 	argval_format(clone, 0x3d0f00, text, sizeof text);
-	assert_string_equal(text, "CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|"
-				  "CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID");
+	assert_string_equal(text,
+			    "CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|"
+			    "CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID");
 	argval_format(clone, 0, text, sizeof text);
 	assert_string_equal(text, "0");
 	argval_format(clone, 0x100 | 40, text, sizeof text);
@@ -305,12 +339,12 @@ static void argument_tables_are_consistent(void **state)
 			for (size_t j = i + 1; j < args[a].symbol_count; j++) {
 				if (args[a].symbols[i].value == args[a].symbols[j].value ||
 				    !strcmp(args[a].symbols[i].name, args[a].symbols[j].name))
-					fail_msg("%s: %s and %s", args[a].syscall, args[a].symbols[i].name,
-						 args[a].symbols[j].name);
+					fail_msg("%s: %s and %s", args[a].syscall,
+						 args[a].symbols[i].name, args[a].symbols[j].name);
 			}
 	}
 	assert_true(policy_value_fits_restriction(nr("ioctl"), 0x5401));
-	assert_false(policy_value_fits_restriction(nr("ioctl"), 0x5412)); /* TIOCSTI */
+	assert_false(policy_value_fits_restriction(nr("ioctl"), 0x5412));     /* TIOCSTI */
 	assert_false(policy_value_fits_restriction(nr("clone"), 0x10000011)); /* CLONE_NEWUSER */
 	assert_false(policy_value_fits_restriction(nr("read"), 0));
 }
@@ -326,10 +360,13 @@ static void bad_argument_values_are_named(void **state)
 	expect_error("ioctl(12ab)", "'12ab' is not a number");
 	expect_error("ioctl(010)", "'010' is not a number of 32 bits (decimal without a leading 0");
 	expect_error("socket(-1)", "'-1': values are not negative");
-	expect_error("read(1)", "'read' takes no argument values; only clone, socket, socketpair, ioctl, prctl and ptrace do");
+	expect_error(
+		"read(1)",
+		"'read' takes no argument values; only clone, socket, socketpair, ioctl, prctl and ptrace do");
 	expect_error("ioctl()", "no values in 'ioctl()'");
 	expect_error("ioctl(TCGETS", "missing ')' at the end of 'ioctl(TCGETS'");
-	expect_error("-ioctl(TCGETS)", "'-' takes out a whole syscall, without values: '-ioctl(TCGETS)'");
+	expect_error("-ioctl(TCGETS)",
+		     "'-' takes out a whole syscall, without values: '-ioctl(TCGETS)'");
 	expect_error("ioctl(TCGETS)(1)", "malformed entry");
 	expect_error("prctl(PR_SET_NAME,TCGETS)", "unknown option 'TCGETS' for prctl");
 
@@ -364,13 +401,16 @@ static void files_take_argument_values_with_blanks(void **state)
 	p = cibox_policy_new();
 	assert_int_equal(cibox_policy_parse(p, "@default\nioctl(TCGETS) read\n", "v.policy", &err),
 			 -EINVAL);
-	assert_string_equal(err.message, "v.policy:2: one entry per line, found 'ioctl(TCGETS) read'");
+	assert_string_equal(err.message,
+			    "v.policy:2: one entry per line, found 'ioctl(TCGETS) read'");
 	cibox_policy_free(p);
 
 	p = cibox_policy_new();
-	assert_int_equal(cibox_policy_parse(p, "@default\n\nprctl(PR_SET_NAME, PR_NOPE)\n", "v.policy",
-					    &err), -EINVAL);
-	assert_string_equal(err.message, "v.policy:3: unknown option 'PR_NOPE' for prctl (a number is fine too)");
+	assert_int_equal(cibox_policy_parse(p, "@default\n\nprctl(PR_SET_NAME, PR_NOPE)\n",
+					    "v.policy", &err),
+			 -EINVAL);
+	assert_string_equal(err.message,
+			    "v.policy:3: unknown option 'PR_NOPE' for prctl (a number is fine too)");
 	cibox_policy_free(p);
 }
 
@@ -393,8 +433,9 @@ static void thread_names_a_section_can_hold(void **state)
 {
 	(void)state;
 	static const char *const fit[] = { "net", "a b", "x", "123456789012345", "msghand" };
-	static const char *const unfit[] = { "", "1234567890123456", "a#b", "[a", "a]", " net",
-					     "net ", "a\tb", "a\nb" };
+	static const char *const unfit[] = {
+		"", "1234567890123456", "a#b", "[a", "a]", " net", "net ", "a\tb", "a\nb"
+	};
 	for (size_t i = 0; i < sizeof fit / sizeof fit[0]; i++) {
 		assert_true(policy_set_can_name(fit[i]));
 		char text[64];

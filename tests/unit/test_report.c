@@ -21,8 +21,9 @@ static void warning_says_the_call_ran(void **state)
 	(void)state;
 	char buf[256];
 	report_format(buf, sizeof buf, REPORT_WARNING, "openat", 257, "sh");
-	assert_string_equal(buf, "WARNING: The syscall \"openat\" (syscall number 257) is not allowed "
-				 "by the syscall sandbox in thread \"sh\". It was allowed to run (mode log).");
+	assert_string_equal(
+		buf, "WARNING: The syscall \"openat\" (syscall number 257) is not allowed "
+		     "by the syscall sandbox in thread \"sh\". It was allowed to run (mode log).");
 }
 
 static void refused_warning_says_the_call_did_not_run(void **state)

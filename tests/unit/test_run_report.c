@@ -49,7 +49,11 @@ static void put_file(const char *name, const char *text)
  * HOST, changed MODE and kept what the caller had in HOME. */
 static struct ci_step steps[] = {
 	{ .name = "01_ok.sh", .status = STEP_PASSED, .seconds = 1.2345, .log = "/r/01_ok.log" },
-	{ .name = "02_b\xff" "d.sh", .status = STEP_FAILED, .exit_status = 5, .seconds = 0.0004,
+	{ .name = "02_b\xff"
+		  "d.sh",
+	  .status = STEP_FAILED,
+	  .exit_status = 5,
+	  .seconds = 0.0004,
 	  .log = "/r/02_bad.log" },
 	{ .name = "03_never.sh", .status = STEP_NOT_RUN },
 };
@@ -57,10 +61,18 @@ static struct ci_step steps[] = {
 static void make_plan(struct ci_plan *plan)
 {
 	*plan = (struct ci_plan){
-		.root = "/src/proj", .project = "proj", .stage = "test", .config = "arm",
-		.config_file = "/src/proj/ci/test/00_setup_env_arm.sh", .engine = "ns",
-		.run_dir = dir, .steps = steps, .nsteps = 3, .status = RUN_FAILED,
-		.started = 1764547200, .seconds = 2.5,
+		.root = "/src/proj",
+		.project = "proj",
+		.stage = "test",
+		.config = "arm",
+		.config_file = "/src/proj/ci/test/00_setup_env_arm.sh",
+		.engine = "ns",
+		.run_dir = dir,
+		.steps = steps,
+		.nsteps = 3,
+		.status = RUN_FAILED,
+		.started = 1764547200,
+		.seconds = 2.5,
 	};
 	assert_int_equal(envlist_put(&plan->caller, "HOME=/home/me"), 0);
 	assert_int_equal(envlist_put(&plan->caller, "MODE=old"), 0);
@@ -89,16 +101,18 @@ static json_t *summary(void)
 static void summary_keys_come_in_their_order(void **state)
 {
 	(void)state;
-	static const char *const keys[] = { "status", "duration_s", "exit_status", "project", "root",
-					    "stage", "configuration", "configuration_file", "engine",
-					    "started", "run_folder", "variables", "steps" };
+	static const char *const keys[] = {
+		"status", "duration_s", "exit_status",   "project",
+		"root",   "stage",      "configuration", "configuration_file",
+		"engine", "started",    "run_folder",    "variables",
+		"steps"
+	};
 	json_t *doc = summary();
 	assert_int_equal(json_object_size(doc), sizeof keys / sizeof *keys);
 	size_t i = 0;
 	const char *key;
 	json_t *value;
-	json_object_foreach(doc, key, value)
-		assert_string_equal(key, keys[i++]);
+	json_object_foreach(doc, key, value) assert_string_equal(key, keys[i++]);
 	json_decref(doc);
 }
 
@@ -110,7 +124,8 @@ static void summary_holds_the_run(void **state)
 	assert_int_equal(json_integer_value(json_object_get(doc, "exit_status")), 1);
 	assert_true(json_real_value(json_object_get(doc, "duration_s")) == 2.5);
 	assert_string_equal(json_string_value(json_object_get(doc, "configuration")), "arm");
-	assert_string_equal(json_string_value(json_object_get(doc, "started")), "2025-12-01T00:00:00Z");
+	assert_string_equal(json_string_value(json_object_get(doc, "started")),
+			    "2025-12-01T00:00:00Z");
 	assert_string_equal(json_string_value(json_object_get(doc, "run_folder")), dir);
 	json_decref(doc);
 }
@@ -122,8 +137,10 @@ static void summary_publishes_changed_variables_only_as_utf8(void **state)
 	json_t *vars = json_object_get(doc, "variables");
 	assert_int_equal(json_object_size(vars), 2);
 	assert_null(json_object_get(vars, "HOME"));
-	assert_string_equal(json_string_value(json_object_get(vars, "MODE")), "a \"quoted\"\nvalue\x01");
-	assert_string_equal(json_string_value(json_object_get(vars, "HOST")), "arm-\xc3\xbc-\xef\xbf\xbd");
+	assert_string_equal(json_string_value(json_object_get(vars, "MODE")),
+			    "a \"quoted\"\nvalue\x01");
+	assert_string_equal(json_string_value(json_object_get(vars, "HOST")),
+			    "arm-\xc3\xbc-\xef\xbf\xbd");
 	json_decref(doc);
 }
 
@@ -133,11 +150,13 @@ static void summary_steps_say_status_exit_duration_and_log(void **state)
 	json_t *doc = summary();
 	json_t *list = json_object_get(doc, "steps");
 	assert_int_equal(json_array_size(list), 3);
-	json_t *ok = json_array_get(list, 0), *bad = json_array_get(list, 1), *never = json_array_get(list, 2);
+	json_t *ok = json_array_get(list, 0), *bad = json_array_get(list, 1),
+	       *never = json_array_get(list, 2);
 	assert_string_equal(json_string_value(json_object_get(ok, "status")), "passed");
 	assert_true(json_real_value(json_object_get(ok, "duration_s")) == 1.235);
 	assert_string_equal(json_string_value(json_object_get(ok, "log")), "/r/01_ok.log");
-	assert_string_equal(json_string_value(json_object_get(bad, "name")), "02_b\xef\xbf\xbd" "d.sh");
+	assert_string_equal(json_string_value(json_object_get(bad, "name")), "02_b\xef\xbf\xbd"
+									     "d.sh");
 	assert_int_equal(json_integer_value(json_object_get(bad, "exit_status")), 5);
 	assert_true(json_real_value(json_object_get(bad, "duration_s")) == 0.0);
 	assert_string_equal(json_string_value(json_object_get(never, "status")), "not run");
@@ -169,14 +188,16 @@ static void a_written_summary_reads_back_whole(void **state)
 	assert_int_equal(config.nsteps, 3);
 	assert_int_equal(config.steps[1].exit_status, 5);
 	assert_int_equal(config.steps[2].status, STEP_NOT_RUN);
-	assert_string_equal(config.step, "02_b\xef\xbf\xbd" "d.sh");
+	assert_string_equal(config.step, "02_b\xef\xbf\xbd"
+					 "d.sh");
 	for (size_t i = 0; i < config.nsteps; i++)
 		free(config.steps[i].name);
 	free(config.steps);
 	free(config.step);
 
 	char cmd[160];
-	snprintf(cmd, sizeof cmd, "test \"$(ls -A %s | tr '\\n' ' ')\" = 'junit.xml summary.json '", dir);
+	snprintf(cmd, sizeof cmd, "test \"$(ls -A %s | tr '\\n' ' ')\" = 'junit.xml summary.json '",
+		 dir);
 	assert_int_equal(system(cmd), 0);
 }
 
@@ -193,9 +214,11 @@ static void what_is_not_a_report_is_refused_in_one_line(void **state)
 {
 	(void)state;
 	put_file("cut.json", "{\"status\": \"pass");
-	read_error("cut.json", "not valid JSON: line 1, column 16: premature end of input near '\"pass'");
+	read_error("cut.json",
+		   "not valid JSON: line 1, column 16: premature end of input near '\"pass'");
 	put_file("twice.json", "{\"status\": \"passed\", \"status\": \"failed\"}");
-	read_error("twice.json", "not valid JSON: line 1, column 29: duplicate object key near '\"status\"'");
+	read_error("twice.json",
+		   "not valid JSON: line 1, column 29: duplicate object key near '\"status\"'");
 	/* jansson quotes the token: a terminal escape must not reach the line. */
 	put_file("escape.json", "{\"status\": \x1b[2J}");
 	read_error("escape.json", "not valid JSON: line 1, column 12: invalid token near '?'");
@@ -219,8 +242,8 @@ static void members_are_checked_by_name(void **state)
 {
 	(void)state;
 	static const char *const statuses[] = { "passed", "failed", NULL };
-	json_t *doc = json_pack("{s:s, s:s, s:f, s:i}", "status", "\x1b[2J", "name", "x", "duration_s",
-				-1.0, "count", 3);
+	json_t *doc = json_pack("{s:s, s:s, s:f, s:i}", "status", "\x1b[2J", "name", "x",
+				"duration_s", -1.0, "count", 3);
 	const char *s;
 	double d;
 	json_int_t n;

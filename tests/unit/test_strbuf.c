@@ -82,9 +82,13 @@ static void utf8_is_kept_and_what_is_not_replaced(void **state)
 {
 	(void)state;
 	assert_string_equal(utf8(S("plain \"quoted\"\n\x01")), "plain \"quoted\"\n\x01");
-	assert_string_equal(utf8(S("\xc3\xbc \xe2\x9c\x93 \xf0\x9f\x98\x80")), "\xc3\xbc \xe2\x9c\x93 \xf0\x9f\x98\x80");
+	assert_string_equal(utf8(S("\xc3\xbc \xe2\x9c\x93 \xf0\x9f\x98\x80")),
+			    "\xc3\xbc \xe2\x9c\x93 \xf0\x9f\x98\x80");
 	/* a stray byte, a truncated sequence, an overlong form, a surrogate */
-	assert_string_equal(utf8(S("a\xff" "b")), "a\xef\xbf\xbd" "b");
+	assert_string_equal(utf8(S("a\xff"
+				   "b")),
+			    "a\xef\xbf\xbd"
+			    "b");
 	assert_string_equal(utf8(S("\xe2\x9c")), "\xef\xbf\xbd\xef\xbf\xbd");
 	assert_string_equal(utf8(S("\xc0\xaf")), "\xef\xbf\xbd\xef\xbf\xbd");
 	assert_string_equal(utf8(S("\xed\xa0\x80")), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");

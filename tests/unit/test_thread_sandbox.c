@@ -151,8 +151,9 @@ static void setup_refuses_a_process_with_threads(void **state)
 	struct outcome o = run_isolated(scenario_threaded_setup);
 	expect_exit(&o, 0);
 	/* ThreadSanitizer's own threads come and go with the program's. */
-	expect_log(&o, runtime_sanitizers() & RUNTIME_TSAN ? "set the syscall sandbox up before starting any"
-							    : "the process already has 2 threads");
+	expect_log(&o, runtime_sanitizers() & RUNTIME_TSAN
+			       ? "set the syscall sandbox up before starting any"
+			       : "the process already has 2 threads");
 }
 
 static int scenario_setup_rules(void)

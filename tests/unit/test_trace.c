@@ -155,8 +155,9 @@ static void names_the_traced_program_chose_cannot_add_entries(void **state)
 	(void)state;
 	trace *t = trace_new("@default", false);
 	/* A program file and a thread named to smuggle lines into the policy. */
-	assert_int_equal(trace_observe(t, sctab_resolve("pipe2"), any_args, "a#b",
-				       "x\nptrace\n@file-write"), 0);
+	assert_int_equal(
+		trace_observe(t, sctab_resolve("pipe2"), any_args, "a#b", "x\nptrace\n@file-write"),
+		0);
 	assert_int_equal(trace_observe(t, sctab_resolve("mkdir"), any_args, "ok", "y"), 0);
 	for (int per_thread = 0; per_thread < 2; per_thread++) {
 		char *text = policy_text_of(t, "cmd\nbpf", per_thread);
@@ -168,7 +169,9 @@ static void names_the_traced_program_chose_cannot_add_entries(void **state)
 		/* "[a#b]" would read back as "[a": no sections then, and why. */
 		assert_null(strstr(text, "\n["));
 		if (per_thread)
-			assert_non_null(strstr(text, "# No sections: thread 'a#b' has a name a section cannot hold."));
+			assert_non_null(strstr(
+				text,
+				"# No sections: thread 'a#b' has a name a section cannot hold."));
 		cibox_error err = { 0 };
 		policy_set *set = NULL;
 		assert_int_equal(policy_set_parse(text, "learned.policy", &set, &err), 0);
@@ -208,7 +211,8 @@ static void with_args_the_kernel_asks_for_every_call_with_values(void **state)
 {
 	(void)state;
 	trace *t = trace_new("@default", true);
-	assert_string_equal(trace_kernel_policy(t), "@default,-clone,-socket,-socketpair,-ioctl,-prctl,-ptrace");
+	assert_string_equal(trace_kernel_policy(t),
+			    "@default,-clone,-socket,-socketpair,-ioctl,-prctl,-ptrace");
 	trace_free(t);
 	t = trace_new("@default", false);
 	assert_string_equal(trace_kernel_policy(t), "@default");
@@ -219,18 +223,20 @@ static void with_args_each_value_is_an_entry(void **state)
 {
 	(void)state;
 	trace *t = trace_new("@default", true);
-	observe_value(t, "ioctl", 0x5413, "sh", "ls");            /* TIOCGWINSZ */
+	observe_value(t, "ioctl", 0x5413, "sh", "ls");                /* TIOCGWINSZ */
 	observe_value(t, "ioctl", (7ULL << 32) | 0x5401, "sh", "ls"); /* TCGETS, upper bits aside */
 	observe_value(t, "ioctl", 0x5401, "sh", "cat");
-	observe_value(t, "ioctl", 0x5412, "sh", "vim");           /* TIOCSTI */
+	observe_value(t, "ioctl", 0x5412, "sh", "vim"); /* TIOCSTI */
 	observe_value(t, "clone", 0x1200011, "sh", "dash");
 	observe_name(t, "pipe2", 1, "dash");
 	char *text = policy_text(t, "x");
 	assert_non_null(strstr(text, "\npipe2 # 1 call by dash\n"));
-	assert_non_null(strstr(text, "\nclone(CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD) # 1 call by dash\n"));
+	assert_non_null(strstr(
+		text, "\nclone(CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD) # 1 call by dash\n"));
 	const char *minus = strstr(text, "\n-ioctl # only the values below");
 	const char *tcgets = strstr(text, "\nioctl(TCGETS) # 2 calls by ls, cat\n");
-	const char *tiocsti = strstr(text, "\nioctl(TIOCSTI) # 1 call by vim; beyond cibox's safe form\n");
+	const char *tiocsti =
+		strstr(text, "\nioctl(TIOCSTI) # 1 call by vim; beyond cibox's safe form\n");
 	const char *winsz = strstr(text, "\nioctl(TIOCGWINSZ) # 1 call by ls\n");
 	assert_non_null(minus);
 	assert_true(minus && tcgets && tiocsti && winsz && minus < tcgets && tcgets < tiocsti &&
@@ -303,7 +309,8 @@ static void with_args_too_many_values_fall_back_to_any(void **state)
 		observe_value(t, "ioctl", 0x1000 + v, "main", "fuzz");
 	char *text = policy_text(t, "x");
 	assert_non_null(strstr(text, "\n-ioctl # only the values below"));
-	assert_non_null(strstr(text, "\nioctl(*) # 129 values, more than a policy lists; 129 calls by fuzz\n"));
+	assert_non_null(strstr(
+		text, "\nioctl(*) # 129 values, more than a policy lists; 129 calls by fuzz\n"));
 	assert_null(strstr(text, "\nioctl(0x1000)"));
 	cibox_policy *p = cibox_policy_new();
 	cibox_error err;
