@@ -5,7 +5,7 @@ load helpers
 bats_require_minimum_version 1.5.0
 
 setup() {
-	cd "$BATS_TEST_TMPDIR"
+	cd "$BATS_TEST_TMPDIR" || return
 }
 
 @test "every subcommand shows its usage for -h and --help, exit 0" {
