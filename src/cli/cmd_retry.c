@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,7 +9,6 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "sandbox/supervisor.h"
 #include "util/envlist.h"
 #include "util/run_command.h"
 
@@ -118,21 +116,15 @@ static int parse(int argc, char **argv, struct retry_args *a)
 /* The exit status as a shell reports it. */
 static int run_once(char **argv, long attempt)
 {
-	/* Looked up as the shells do, not by execvp: a PATH folder the caller
-	 * may not search (one under /root after runuser) makes execvp answer
-	 * EACCES for a command that is nowhere, which would be retried as a
-	 * failure instead of stopping as 127. */
-	char path[PATH_MAX], n[32];
+	/* runcmd looks the command up as the shells do: a PATH folder the
+	 * caller may not search is not where it is (execvp would answer
+	 * EACCES, to be retried as a failure instead of stopping as 127). */
+	char n[32];
 	cibox_error err;
-	if (supervisor_find_command("", NULL, argv[0], path, sizeof path, &err) < 0) {
-		cli_error("retry: %s", err.message);
-		return err.code == -ENOENT ? 127 : 126;
-	}
 	snprintf(n, sizeof n, "%ld", attempt);
 	envlist env = ENVLIST_INIT;
 	struct runcmd cmd = RUNCMD_INIT;
 	cmd.argv = argv;
-	cmd.program = path;
 	int rc = envlist_add_vector(&env, environ);
 	if (rc == 0)
 		rc = envlist_set(&env, "RETRY_ATTEMPT", n);
