@@ -46,6 +46,19 @@ release() {
 	for n in "$@"; do touch "$M/$n/go"; done
 }
 
+# Configuration a run twice at once into $M/r1 and $M/r2: returns once the
+# second says it waits for the caches the first holds; their pids in FIRST
+# and SECOND.
+second_run_waits() {
+	M=$BATS_TEST_TMPDIR
+	"$CIBOX" run --env a --out "$M/r1" >"$M/r1.out" 2>&1 &
+	FIRST=$!
+	wait_started r1
+	"$CIBOX" run --env a --out "$M/r2" >"$M/r2.out" 2>&1 &
+	SECOND=$!
+	for _ in $(seq 300); do grep -q 'waiting for the caches' "$M/r2.out" && break; sleep 0.05; done
+}
+
 # Starts `cibox run --all --out $M ARGS...` in the background; its pid in PID.
 start_all() {
 	"$CIBOX" run --all --out "$M" "$@" >"$BATS_TEST_TMPDIR/out" 2>&1 &
@@ -256,13 +269,8 @@ finish_all() {
 	echo $((n + 1)) >/tmp/depends/count.new && mv /tmp/depends/count.new /tmp/depends/count
 	echo "count $(cat /tmp/depends/count)"
 	EOF
-	"$CIBOX" run --env a --out "$BATS_TEST_TMPDIR/r1" >"$BATS_TEST_TMPDIR/r1.out" 2>&1 &
-	local first=$!
-	M=$BATS_TEST_TMPDIR
-	wait_started r1
-	"$CIBOX" run --env a --out "$BATS_TEST_TMPDIR/r2" >"$BATS_TEST_TMPDIR/r2.out" 2>&1 &
-	local second=$!
-	for _ in $(seq 300); do grep -q 'waiting for the caches' "$BATS_TEST_TMPDIR/r2.out" && break; sleep 0.05; done
+	second_run_waits
+	local first=$FIRST second=$SECOND
 	grep -q 'waiting for the caches .* another run of configuration a is using' "$BATS_TEST_TMPDIR/r2.out"
 	[ ! -e "$BATS_TEST_TMPDIR/r2/started" ]
 	release r1
@@ -281,13 +289,8 @@ finish_all() {
 	touch "$CIBOX_RUN_DIR/started"
 	for _ in $(seq 300); do [ -e "$CIBOX_RUN_DIR/go" ] && break; sleep 0.05; done
 	EOF
-	"$CIBOX" run --env a --out "$BATS_TEST_TMPDIR/r1" >"$BATS_TEST_TMPDIR/r1.out" 2>&1 &
-	local first=$!
-	M=$BATS_TEST_TMPDIR
-	wait_started r1
-	"$CIBOX" run --env a --out "$BATS_TEST_TMPDIR/r2" >"$BATS_TEST_TMPDIR/r2.out" 2>&1 &
-	local second=$!
-	for _ in $(seq 300); do grep -q 'waiting for the caches' "$BATS_TEST_TMPDIR/r2.out" && break; sleep 0.05; done
+	second_run_waits
+	local first=$FIRST second=$SECOND
 	# Past its first look at the lock, into the wait between looks.
 	sleep 0.3
 	kill -INT "$second"
