@@ -135,7 +135,10 @@ static void *park(void *arg)
 
 static int scenario_threaded_setup(void)
 {
-	int fds[2];
+	/* Static: the thread may first read it after this returns, and must
+	 * still be parked when the process exits, or ThreadSanitizer reports
+	 * a finished thread nobody joined. */
+	static int fds[2];
 	pthread_t t;
 	if (pipe(fds) < 0 || pthread_create(&t, NULL, park, &fds[0]) != 0)
 		return 10;
